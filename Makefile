@@ -1,0 +1,36 @@
+# eport: `make run` serves the app on embedded defaults; `make test` runs the whole suite on
+# throwaway PostgreSQL and Redis servers.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test install bench lint format clean
+
+run: install
+	scripts/run.sh
+
+test: install
+	scripts/test.sh
+
+install: $(INSTALLED)
+
+$(INSTALLED): requirements.txt requirements-dev.txt
+	scripts/bootstrap.sh "$(PYTHON)" "$(VENV)"
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install
+	scripts/bench.sh
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,188 @@
+"""Appending to the ledger (spec sections 1, 2 and 7)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import connections, router, transaction
+
+from .canonical import CanonicalError, canonical_bytes
+from .models import Entry
+
+FORMAT_VERSION = 1
+GENESIS_PREV = "0" * 64
+GENESIS_ACTOR = "system:ledger"
+GENESIS_ACTION = "ledger.genesis"
+
+# A fixed key for pg_advisory_xact_lock: the first 8 bytes of SHA-256("eport.ledger.append").
+APPEND_LOCK_KEY = int.from_bytes(
+    hashlib.sha256(b"eport.ledger.append").digest()[:8], "big", signed=True
+)
+
+ACTOR_PATTERN = re.compile(r"^(user:[1-9][0-9]{0,18}|system:[a-z][a-z0-9_.-]{0,60})$")
+ACTION_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+SUBJECT_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,39}:[!-~]{1,150}$")
+
+
+class LedgerError(ValueError):
+    """An entry that cannot be recorded; the message says which argument and why."""
+
+
+def origin() -> str:
+    return settings.EPORT_LEDGER_ORIGIN
+
+
+def format_time(moment: datetime) -> str:
+    """RFC 3339, UTC, microseconds, ``Z`` (spec section 1)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def actor_ref(actor: Any) -> str:
+    """``user:<id>`` for a user object, or a checked ``user:``/``system:`` string."""
+    if not isinstance(actor, str):
+        pk = getattr(actor, "pk", None)
+        if pk is None:
+            raise LedgerError(f"actor {actor!r} is neither a saved user nor an actor string")
+        actor = f"user:{pk}"
+    if not ACTOR_PATTERN.match(actor):
+        raise LedgerError(
+            f"actor {actor!r} is malformed; expected 'user:<id>' or 'system:<component>'"
+        )
+    return actor
+
+
+def subject_ref(subject: Any) -> str:
+    """A checked ``<type>:<stable id>`` string, from a string or an object's ``ledger_subject``."""
+    if not isinstance(subject, str):
+        subject = getattr(subject, "ledger_subject", None)
+        if not isinstance(subject, str):
+            raise LedgerError("subject must be '<type>:<stable id>' or have a ledger_subject")
+    if not SUBJECT_PATTERN.match(subject):
+        raise LedgerError(
+            f"subject {subject!r} is malformed; expected '<type>:<stable id>' with a lowercase "
+            "type and an id of printable ASCII without spaces"
+        )
+    return subject
+
+
+def _checked_action(action: Any) -> str:
+    if not isinstance(action, str) or len(action) > 100 or not ACTION_PATTERN.match(action):
+        raise LedgerError(
+            f"action {action!r} is malformed; expected a dotted lowercase verb such as "
+            "'declaration.submitted'"
+        )
+    return action
+
+
+def _checked_data(data: Any) -> dict:
+    if not isinstance(data, dict):
+        raise LedgerError(f"data must be an object (dict), not {type(data).__name__}")
+    try:
+        canonical_bytes(data)
+    except CanonicalError as error:
+        raise LedgerError(str(error)) from None
+    return data
+
+
+def record(*, actor: Any, action: str, subject: Any, data: dict) -> Entry:
+    """Append one entry inside the caller's transaction; it commits or rolls back with it.
+
+    Everything is validated before the append lock is taken, so a refused entry writes nothing.
+    """
+    actor = actor_ref(actor)
+    action = _checked_action(action)
+    subject = subject_ref(subject)
+    data = _checked_data(data)
+    using = router.db_for_write(Entry)
+    with transaction.atomic(using=using, savepoint=False):
+        return _append(using, actor=actor, action=action, subject=subject, data=data)
+
+
+def _append(using: str, *, actor: str, action: str, subject: str, data: dict) -> Entry:
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Serialize appends for the rest of this transaction. READ COMMITTED gives the next
+            # statement a fresh snapshot, so the head it reads is the committed one.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPEND_LOCK_KEY])
+        # On SQLite, IMMEDIATE transactions already hold the database's single write lock.
+        cursor.execute("SELECT seq, hash, time FROM ledger_entry ORDER BY seq DESC LIMIT 1")
+        head = cursor.fetchone()
+    now = datetime.now(UTC)
+    if head is None:
+        genesis = _insert_genesis(using, now)
+        head_seq, head_hash, head_time = 0, bytes(genesis.hash), genesis.time
+    else:
+        head_seq, head_hash, head_time = head[0], bytes(head[1]), head[2]
+    if isinstance(head_time, str):  # SQLite through a raw cursor: naive UTC text
+        head_time = datetime.fromisoformat(head_time)
+    if head_time.tzinfo is None:
+        head_time = head_time.replace(tzinfo=UTC)
+    # Entry times never run backwards along the chain, even if the clock does.
+    moment = max(now, head_time)
+    return _insert(
+        using,
+        seq=head_seq + 1,
+        moment=moment,
+        actor=actor,
+        action=action,
+        subject=subject,
+        data=data,
+        prev=head_hash.hex(),
+    )
+
+
+def _insert(using, *, seq, moment, actor, action, subject, data, prev) -> Entry:
+    content = {
+        "v": FORMAT_VERSION,
+        "seq": seq,
+        "time": format_time(moment),
+        "actor": actor,
+        "action": action,
+        "subject": subject,
+        "data": data,
+        "prev": prev,
+    }
+    raw = canonical_bytes(content)
+    entry = Entry(
+        seq=seq,
+        time=moment,
+        actor=actor,
+        action=action,
+        subject=subject,
+        canonical=raw,
+        hash=hashlib.sha256(raw).digest(),
+    )
+    entry.save(using=using, force_insert=True)
+    return entry
+
+
+def _insert_genesis(using: str, moment: datetime) -> Entry:
+    return _insert(
+        using,
+        seq=0,
+        moment=moment,
+        actor=GENESIS_ACTOR,
+        action=GENESIS_ACTION,
+        subject=f"ledger:{origin()}",
+        data={"origin": origin()},
+        prev=GENESIS_PREV,
+    )
+
+
+def ensure_genesis() -> Entry:
+    """Write the genesis entry if the ledger is empty; return entry 0."""
+    using = router.db_for_write(Entry)
+    with transaction.atomic(using=using):
+        connection = connections[using]
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPEND_LOCK_KEY])
+        existing = Entry.objects.using(using).filter(seq=0).first()
+        if existing is not None:
+            return existing
+        return _insert_genesis(using, datetime.now(UTC))

@@ -1,0 +1,23 @@
+import os
+
+import pytest
+from django.db import connection
+
+
+def on_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def postgresql(db):
+    """Skip on SQLite, unless the run promised PostgreSQL (make test does): then fail."""
+    if not on_postgresql():
+        if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+            pytest.fail("DATABASE_URL names PostgreSQL but the connection is not PostgreSQL")
+        pytest.skip("needs PostgreSQL: run through `make test`")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "postgresql" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)

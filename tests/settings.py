@@ -1,0 +1,19 @@
+"""Test settings: the production settings plus what only tests may have."""
+
+import os
+
+os.environ.setdefault("DJANGO_DEBUG", "1")
+
+from eport.settings import *  # noqa: F403
+from eport.settings import DATABASES, VAR_DIR
+
+# pytest-django flushes tables with TRUNCATE; the ledger's append-only trigger lets TRUNCATE through
+# only where this session setting is on, and only these settings turn it on.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = (options.get("options", "") + " -c eport.allow_truncate=on").strip()
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = VAR_DIR / "test-media"
+SECURE_SSL_REDIRECT = False
