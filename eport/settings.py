@@ -48,8 +48,16 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "ledger",
+    "eport.accounts",
+    "eport.reference",
+    "eport.declarations",
 ]
+
+AUTH_USER_MODEL = "accounts.User"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -164,6 +172,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("EPORT_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Declarations -----------------------------------------------------------------------------------
+EPORT_MAX_UPLOAD_BYTES = int(os.environ.get("EPORT_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = EPORT_MAX_UPLOAD_BYTES + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Seed for the random-sample risk rule, so lanes are reproducible.
+EPORT_RISK_SEED = os.environ.get("EPORT_RISK_SEED", "eport")
 
 # The ledger ------------------------------------------------------------------------------------
 EPORT_LEDGER_ORIGIN = os.environ.get("EPORT_LEDGER_ORIGIN", "eport.localhost/ledger")

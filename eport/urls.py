@@ -1,6 +1,9 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("eport.accounts.urls")),
+    path("declarations/", include("eport.declarations.urls")),
+    path("ledger/", include("ledger.urls")),
 ]

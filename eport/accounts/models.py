@@ -1,0 +1,100 @@
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
+from django.db import models
+
+from .usci import validate_usci
+
+
+class CustomsOffice(models.Model):
+    """A customs office: officers belong to one and work its queue."""
+
+    code = models.CharField(
+        max_length=4,
+        unique=True,
+        validators=[RegexValidator(r"^[0-9]{4}$", "An office code is exactly 4 digits.")],
+    )
+    name = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    @property
+    def ledger_subject(self) -> str:
+        return f"office:{self.code}"
+
+
+class Company(models.Model):
+    """A trading company (importer, exporter or broker), identified by its USCI."""
+
+    usci = models.CharField(
+        "USCI",
+        max_length=18,
+        unique=True,
+        validators=[validate_usci],
+        help_text="Unified Social Credit Identifier, 18 characters (GB 32100-2015).",
+    )
+    name = models.CharField(max_length=200)
+    address = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "companies"
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def ledger_subject(self) -> str:
+        return f"company:{self.usci}"
+
+
+class User(AbstractUser):
+    """A person using eport, with exactly one role and the organisation that role belongs to."""
+
+    class Role(models.TextChoices):
+        TRADER = "trader", "Trader"
+        OFFICER = "officer", "Customs officer"
+        AUDITOR = "auditor", "Auditor"
+
+    role = models.CharField(max_length=16, choices=Role.choices, blank=True)
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )
+    office = models.ForeignKey(
+        CustomsOffice, on_delete=models.PROTECT, null=True, blank=True, related_name="officers"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(role="trader") | models.Q(company__isnull=False),
+                name="trader_has_company",
+                violation_error_message="A trader must belong to a company.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(role="officer") | models.Q(office__isnull=False),
+                name="officer_has_office",
+                violation_error_message="An officer must belong to a customs office.",
+            ),
+        ]
+
+    @property
+    def ledger_subject(self) -> str:
+        return f"user:{self.pk}"
+
+    @property
+    def is_trader(self) -> bool:
+        return self.role == self.Role.TRADER
+
+    @property
+    def is_officer(self) -> bool:
+        return self.role == self.Role.OFFICER
+
+    @property
+    def is_auditor(self) -> bool:
+        return self.role == self.Role.AUDITOR
