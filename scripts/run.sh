@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Prepare and serve eport on whatever DATABASE_URL / REDIS_URL say, embedded defaults otherwise.
+# Prepare and serve eport on whatever DATABASE_URL / REDIS_URL say, embedded defaults otherwise:
+# the web server, and one Celery worker with the scheduler embedded (exactly one beat).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -10,5 +11,11 @@ mkdir -p var
 $PY manage.py migrate --noinput
 $PY manage.py verify_ledger
 
+worker_pid=""
+cleanup() { [ -n "$worker_pid" ] && kill "$worker_pid" 2>/dev/null && wait "$worker_pid" 2>/dev/null; true; }
+trap cleanup EXIT INT TERM
+.venv/bin/celery -A eport worker -B --concurrency 2 --loglevel INFO &
+worker_pid=$!
+
 echo "eport is serving on http://$bind/"
-exec $PY manage.py runserver "$bind"
+$PY manage.py runserver "$bind"
