@@ -5,6 +5,7 @@ a broker on the local filesystem. ``DATABASE_URL`` and ``REDIS_URL`` switch to P
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "ledger",
     "eport.accounts",
     "eport.reference",
@@ -70,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Axes stays last: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "eport.urls"
@@ -152,6 +156,18 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
+# Brute-force protection (django-axes): after AXES_FAILURE_LIMIT failed logins for one username
+# from one IP address, that pair is locked out for the cool-off period.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("EPORT_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("EPORT_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "eport.accounts.views.lockout"
+
 # Security headers; the HTTPS-only ones are relaxed in DEBUG so the dev server works over http.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -231,3 +247,18 @@ EPORT_RISK_SEED = os.environ.get("EPORT_RISK_SEED", "eport")
 
 # The ledger ------------------------------------------------------------------------------------
 EPORT_LEDGER_ORIGIN = os.environ.get("EPORT_LEDGER_ORIGIN", "eport.localhost/ledger")
+# Notarization (spec section 4): a checkpoint every EPORT_CHECKPOINT_INTERVAL seconds, or sooner
+# once EPORT_CHECKPOINT_MAX_ENTRIES entries wait. Witnesses are key names (no spaces or '+').
+EPORT_CHECKPOINT_INTERVAL = float(os.environ.get("EPORT_CHECKPOINT_INTERVAL", "10"))
+EPORT_CHECKPOINT_MAX_ENTRIES = int(os.environ.get("EPORT_CHECKPOINT_MAX_ENTRIES", "10000"))
+EPORT_WITNESSES = env_list("EPORT_WITNESSES", "customs.witness,commerce.witness,bank.witness")
+EPORT_WITNESS_QUORUM = int(os.environ.get("EPORT_WITNESS_QUORUM", "2"))
+# Signer keys live here (or in EPORT_LEDGER_SIGNER_KEY / EPORT_WITNESS_<NAME>_KEY), never in the
+# repository or the database; `manage.py ledger_keygen` writes missing development keys.
+EPORT_KEYS_DIR = Path(os.environ.get("EPORT_KEYS_DIR", VAR_DIR / "keys"))
+# Who may read an entry's bytes at /ledger/entries/<seq>: a callable (user, entry) -> bool.
+EPORT_LEDGER_ENTRY_ACCESS = "eport.declarations.access.may_see_entry"
+CELERY_BEAT_SCHEDULE["ledger.notarize"] = {
+    "task": "ledger.notarize",
+    "schedule": EPORT_CHECKPOINT_INTERVAL,
+}

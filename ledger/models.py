@@ -56,3 +56,120 @@ class Entry(models.Model):
     @property
     def data(self) -> dict:
         return self.content["data"]
+
+
+class AppendOnlyModel(models.Model):
+    """A row that is written once; PostgreSQL triggers refuse UPDATE, DELETE and TRUNCATE too."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(f"{self._meta.db_table} rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{self._meta.db_table} rows are append-only")
+
+
+class Node(AppendOnlyModel):
+    """The hash of one aligned perfect subtree: leaves [index * 2**level, (index + 1) * 2**level).
+
+    Level 0 holds the leaf hashes. The notarizer adds every subtree its new leaves complete, so a
+    proof reads O(log n) of these rows in one query and never rehashes entries.
+    """
+
+    pk = models.CompositePrimaryKey("level", "index")
+    level = models.SmallIntegerField()
+    index = models.BigIntegerField()
+    hash = models.BinaryField(max_length=32)
+
+    class Meta:
+        db_table = "ledger_node"
+
+    def __str__(self):
+        return f"node {self.level}/{self.index}"
+
+
+class Checkpoint(AppendOnlyModel):
+    """A checkpoint of the first ``size`` entries, as the ledger signed it (spec section 4).
+
+    ``note`` is the checkpoint body plus the ledger's own signature line; witnesses' lines are
+    ``Cosignature`` rows, so nothing here is ever updated. It counts as notarized once at least
+    EPORT_WITNESS_QUORUM witnesses cosigned it.
+    """
+
+    size = models.BigIntegerField(primary_key=True)
+    root = models.BinaryField(max_length=32)
+    note = models.TextField()
+    created = models.DateTimeField()
+
+    class Meta:
+        db_table = "ledger_checkpoint"
+        ordering = ["size"]
+
+    def __str__(self):
+        return f"checkpoint {self.size}"
+
+
+class Cosignature(AppendOnlyModel):
+    """One witness's signature line over a checkpoint's body."""
+
+    id = models.BigAutoField(primary_key=True)
+    checkpoint = models.ForeignKey(
+        Checkpoint,
+        on_delete=models.PROTECT,
+        related_name="cosignatures",
+        db_column="checkpoint_size",
+    )
+    witness = models.CharField(max_length=200)
+    line = models.TextField()
+    created = models.DateTimeField()
+
+    class Meta:
+        db_table = "ledger_cosignature"
+        ordering = ["checkpoint", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["checkpoint", "witness"], name="ledger_cosignature_once_per_witness"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.witness} on checkpoint {self.checkpoint_id}"
+
+
+class WitnessState(models.Model):
+    """What one witness last signed: the size and root any later checkpoint must extend."""
+
+    witness = models.CharField(max_length=200, primary_key=True)
+    size = models.BigIntegerField()
+    root = models.BinaryField(max_length=32)
+    updated = models.DateTimeField()
+
+    class Meta:
+        db_table = "ledger_witness_state"
+
+    def __str__(self):
+        return f"{self.witness} at {self.size}"
+
+
+class WitnessRefusal(AppendOnlyModel):
+    """A checkpoint a witness refused to cosign, and why: evidence of a fork or rewrite."""
+
+    id = models.BigAutoField(primary_key=True)
+    witness = models.CharField(max_length=200)
+    size = models.BigIntegerField()
+    root = models.BinaryField(max_length=32)
+    signed_size = models.BigIntegerField(null=True)
+    signed_root = models.BinaryField(max_length=32, null=True)
+    reason = models.TextField()
+    created = models.DateTimeField()
+
+    class Meta:
+        db_table = "ledger_witness_refusal"
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.witness} refused checkpoint {self.size}"
