@@ -53,7 +53,8 @@ class TariffLine(models.Model):
         ordering = ["hs_prefix"]
 
     def __str__(self):
-        return f"{self.hs_prefix}: duty {self.duty_rate}%, VAT {self.vat_rate}%"
+        label = " (illustrative)" if self.illustrative else ""
+        return f"{self.hs_prefix}: duty {self.duty_rate}%, VAT {self.vat_rate}%{label}"
 
     @property
     def ledger_subject(self) -> str:
