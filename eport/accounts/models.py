@@ -69,6 +69,19 @@ class User(AbstractUser):
         CustomsOffice, on_delete=models.PROTECT, null=True, blank=True, related_name="officers"
     )
 
+    # What a user's ledger snapshot holds: role, organisation and access, never personal data
+    # (names, email, username) and never the password hash.
+    LEDGER_FIELDS = (
+        "role",
+        "company",
+        "office",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        "groups",
+        "user_permissions",
+    )
+
     class Meta:
         constraints = [
             models.CheckConstraint(

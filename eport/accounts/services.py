@@ -1,0 +1,305 @@
+"""Changes to companies, customs offices and users; each one commits with its ledger entry.
+
+People appear in the ledger only as ``user:<id>``: a user's snapshot is its role, organisation and
+access flags (``User.LEDGER_FIELDS``), never its name, email or password.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from eport.core.ledgering import changed_values, model_snapshot, record_model_change
+
+from .models import Company, CustomsOffice, User
+from .usci import validate_usci
+
+EDITOR_GROUP = "Tariff and risk editors"
+# (app label, model name) of what the editors group may add, change, delete and view.
+EDITOR_MODELS = (
+    ("reference", "tariffline"),
+    ("accounts", "customsoffice"),
+    ("declarations", "riskrule"),
+)
+EDITOR_VIEW_ONLY = (("reference", "hscode"),)
+
+Actor = Any  # a User, or a "system:<component>" string
+
+
+def _required(value: str, field: str, label: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: f"Enter the {label}."})
+    return value
+
+
+def _full_clean(instance, exclude=None) -> None:
+    instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+
+
+# Companies ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_company(*, actor: Actor, usci: str, name: str, address: str = "") -> Company:
+    """Register a company under a valid, unused USCI and record ``company.created``."""
+    usci = (usci or "").strip().upper()
+    try:
+        validate_usci(usci)
+    except ValidationError as error:
+        raise ValidationError({"usci": error.messages}) from None
+    if Company.objects.filter(usci=usci).exists():
+        raise ValidationError({"usci": f"A company with USCI {usci} is already registered."})
+    company = Company(usci=usci, name=_required(name, "name", "company name"), address=address)
+    _full_clean(company)
+    company.save()
+    record_model_change(
+        actor=actor, instance=company, action="created", changed=model_snapshot(company)
+    )
+    return company
+
+
+@transaction.atomic
+def update_company(
+    *,
+    company: Company,
+    actor: Actor,
+    name: str | None = None,
+    address: str | None = None,
+    reason: str = "",
+) -> Company:
+    """Change a company's name or address (its USCI is its identity and never changes)."""
+    company = Company.objects.select_for_update().get(pk=company.pk)
+    changes = {}
+    if name is not None:
+        changes["name"] = _required(name, "name", "company name")
+    if address is not None:
+        changes["address"] = address.strip()
+    return _apply_changes(company, changes, actor=actor, reason=reason)
+
+
+# Offices --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_office(*, actor: Actor, code: str, name: str, active: bool = True) -> CustomsOffice:
+    """Add a customs office with an unused 4-digit code and record ``office.created``."""
+    code = (code or "").strip()
+    office = CustomsOffice(code=code, name=_required(name, "name", "office name"), active=active)
+    try:
+        _full_clean(office)
+    except ValidationError as error:
+        raise ValidationError(error.message_dict) from None
+    if CustomsOffice.objects.filter(code=code).exists():
+        raise ValidationError({"code": f"Customs office {code} already exists."})
+    office.save()
+    record_model_change(
+        actor=actor, instance=office, action="created", changed=model_snapshot(office)
+    )
+    return office
+
+
+@transaction.atomic
+def update_office(
+    *,
+    office: CustomsOffice,
+    actor: Actor,
+    name: str | None = None,
+    active: bool | None = None,
+    reason: str = "",
+) -> CustomsOffice:
+    """Rename or (de)activate a customs office (its code is its identity and never changes)."""
+    office = CustomsOffice.objects.select_for_update().get(pk=office.pk)
+    changes: dict[str, Any] = {}
+    if name is not None:
+        changes["name"] = _required(name, "name", "office name")
+    if active is not None:
+        if not active and office.officers.filter(is_active=True).exists():
+            raise ValidationError(
+                {
+                    "active": f"Customs office {office.code} still has active officers; move "
+                    "or deactivate them first."
+                }
+            )
+        changes["active"] = bool(active)
+    return _apply_changes(office, changes, actor=actor, reason=reason)
+
+
+def _apply_changes(instance, changes: dict, *, actor: Actor, reason: str, action="updated"):
+    names = [name for name, value in changes.items() if getattr(instance, name) != value]
+    if not names:
+        return instance
+    for name in names:
+        setattr(instance, name, changes[name])
+    _full_clean(instance)
+    instance.save(update_fields=names)
+    changed, _ = changed_values(instance, names)
+    record_model_change(
+        actor=actor, instance=instance, action=action, changed=changed, reason=reason
+    )
+    return instance
+
+
+# Users ----------------------------------------------------------------------------------------
+
+
+def check_role_organisation(
+    role: str, company: Company | None, office: CustomsOffice | None
+) -> None:
+    """Raise ValidationError unless the role has exactly the organisation it needs."""
+    if role not in User.Role.values:
+        choices = ", ".join(User.Role.values)
+        raise ValidationError({"role": f"{role!r} is not a role; choose one of {choices}."})
+    errors: dict[str, str] = {}
+    if role == User.Role.TRADER:
+        if company is None:
+            errors["company"] = "A trader must belong to a company."
+        if office is not None:
+            errors["office"] = "A trader belongs to a company, not to a customs office."
+    elif role == User.Role.OFFICER:
+        if office is None:
+            errors["office"] = "An officer must belong to a customs office."
+        elif not office.active:
+            errors["office"] = f"Customs office {office.code} is inactive."
+        if company is not None:
+            errors["company"] = "An officer belongs to a customs office, not to a company."
+    else:
+        if company is not None:
+            errors["company"] = "An auditor belongs to neither a company nor a customs office."
+        if office is not None:
+            errors["office"] = "An auditor belongs to neither a company nor a customs office."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def create_user(
+    *,
+    actor: Actor,
+    username: str,
+    role: str,
+    company: Company | None = None,
+    office: CustomsOffice | None = None,
+    password: str | None = None,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    is_staff: bool = False,
+) -> User:
+    """Create a user with a consistent role and organisation; record ``user.created``.
+
+    Without a password the account cannot log in until one is set.
+    """
+    username = _required(username, "username", "username")
+    check_role_organisation(role, company, office)
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": f"The username {username!r} is already taken."})
+    user = User(
+        username=username,
+        role=role,
+        company=company,
+        office=office,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        is_staff=is_staff,
+    )
+    if password:
+        try:
+            validate_password(password, user)
+        except ValidationError as error:
+            raise ValidationError({"password": error.messages}) from None
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    _full_clean(user, exclude=["password"])
+    user.save()
+    record_model_change(actor=actor, instance=user, action="created", changed=model_snapshot(user))
+    return user
+
+
+@transaction.atomic
+def change_user_role(
+    *,
+    user: User,
+    actor: Actor,
+    role: str,
+    company: Company | None = None,
+    office: CustomsOffice | None = None,
+    reason: str = "",
+) -> User:
+    """Give a user a new role with its organisation; record ``user.role_changed``."""
+    check_role_organisation(role, company, office)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    return _apply_changes(
+        user,
+        {"role": role, "company": company, "office": office},
+        actor=actor,
+        reason=reason,
+        action="role_changed",
+    )
+
+
+@transaction.atomic
+def deactivate_user(*, user: User, actor: Actor, reason: str = "") -> User:
+    """Stop a user from logging in, keeping the account and its history; ``user.deactivated``."""
+    if getattr(actor, "pk", None) == user.pk:
+        raise ValidationError({"is_active": "You cannot deactivate your own account."})
+    user = User.objects.select_for_update().get(pk=user.pk)
+    return _apply_changes(
+        user, {"is_active": False}, actor=actor, reason=reason, action="deactivated"
+    )
+
+
+@transaction.atomic
+def change_password(*, user: User, actor: Actor, new_password: str) -> User:
+    """Set a validated new password and record ``user.password_changed`` (never the secret)."""
+    try:
+        validate_password(new_password, user)
+    except ValidationError as error:
+        raise ValidationError({"new_password": error.messages}) from None
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    record_password_change(user=user, actor=actor)
+    return user
+
+
+def record_password_change(*, user: User, actor: Actor):
+    """Record ``user.password_changed`` for a password already saved in this transaction."""
+    return record_model_change(actor=actor, instance=user, action="password_changed", changed={})
+
+
+# Permissions ----------------------------------------------------------------------------------
+
+
+def ensure_editor_group() -> Group:
+    """Create or complete the group whose members may edit tariff lines, offices and risk rules.
+
+    Give an officer ``is_staff`` and this group to let them edit those tables in /admin/.
+    """
+    for app_label in {label for label, _ in EDITOR_MODELS + EDITOR_VIEW_ONLY}:
+        # Permissions are normally created after migrate; make sure they exist either way.
+        create_permissions(apps.get_app_config(app_label), verbosity=0)
+    group, _ = Group.objects.get_or_create(name=EDITOR_GROUP)
+    wanted = []
+    for models_list, actions in (
+        (EDITOR_MODELS, ("add", "change", "delete", "view")),
+        (EDITOR_VIEW_ONLY, ("view",)),
+    ):
+        for app_label, model in models_list:
+            content_type = ContentType.objects.get_by_natural_key(app_label, model)
+            wanted.extend(
+                Permission.objects.filter(
+                    content_type=content_type,
+                    codename__in=[f"{action}_{model}" for action in actions],
+                )
+            )
+    group.permissions.add(*wanted)
+    return group
