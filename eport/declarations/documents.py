@@ -1,0 +1,106 @@
+"""Uploaded documents: the content decides the type, the digest names the file.
+
+A file is accepted only when its first bytes are those of a PDF, PNG or JPEG; the name and the
+browser's content type are ignored, so an executable or a web page renamed ``.pdf`` is refused.
+Files are stored under MEDIA_ROOT (never under static/) as ``documents/<aa>/<sha256>``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import File
+from django.core.files.storage import default_storage
+
+ALLOWED = {
+    "application/pdf": "PDF",
+    "image/png": "PNG",
+    "image/jpeg": "JPEG",
+}
+ALLOWED_TEXT = "PDF, PNG or JPEG"
+
+# (magic bytes, content type, name people know it by); the first three are the accepted types.
+SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (b"%PDF-", "application/pdf", "PDF"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "PNG"),
+    (b"\xff\xd8\xff", "image/jpeg", "JPEG"),
+    (b"MZ", "application/x-msdownload", "a Windows executable"),
+    (b"\x7fELF", "application/x-executable", "an executable program"),
+    (b"PK\x03\x04", "application/zip", "a ZIP archive (or an Office document)"),
+    (b"GIF8", "image/gif", "a GIF image"),
+    (b"\xd0\xcf\x11\xe0", "application/x-ole-storage", "an old Office document"),
+)
+SNIFF_BYTES = 512
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    content_type: str
+    sha256: str
+    size: int
+
+
+def detect(head: bytes) -> tuple[str | None, str]:
+    """(content type if accepted else None, a human name of what the bytes are)."""
+    for magic, content_type, name in SIGNATURES:
+        if head.startswith(magic):
+            return (content_type if content_type in ALLOWED else None), name
+    stripped = head.lstrip().lower()
+    if stripped.startswith((b"<!doctype html", b"<html", b"<script", b"<?xml", b"<svg")):
+        return None, "a web page or XML/SVG file"
+    return None, "of an unknown type"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
+
+
+def check_upload(upload, *, max_bytes: int) -> CheckedFile:
+    """Sniff, measure and hash an upload; raise ValidationError({"file": ...}) when refused."""
+    size = getattr(upload, "size", None)
+    if size is not None and size > max_bytes:
+        raise ValidationError(
+            {"file": f"The file is {_megabytes(size)} MB; the limit is {_megabytes(max_bytes)} MB."}
+        )
+    upload.seek(0)
+    head = upload.read(SNIFF_BYTES)
+    if not head:
+        raise ValidationError({"file": "The file is empty; choose the scanned document again."})
+    content_type, name = detect(head)
+    if content_type is None:
+        raise ValidationError(
+            {
+                "file": (
+                    f"This file's content is {name}, not {ALLOWED_TEXT}. Upload the document "
+                    f"as {ALLOWED_TEXT}; renaming a file does not change its type."
+                )
+            }
+        )
+    digest = hashlib.sha256(head)
+    total = len(head)
+    while chunk := upload.read(1024 * 1024):
+        digest.update(chunk)
+        total += len(chunk)
+        if total > max_bytes:
+            raise ValidationError(
+                {"file": f"The file is over {_megabytes(max_bytes)} MB, the limit."}
+            )
+    upload.seek(0)
+    return CheckedFile(content_type=content_type, sha256=digest.hexdigest(), size=total)
+
+
+def storage_name(sha256: str) -> str:
+    return f"documents/{sha256[:2]}/{sha256}"
+
+
+def store(upload, checked: CheckedFile) -> str:
+    """Save the content under its digest (once: equal content is stored once); return the name."""
+    name = storage_name(checked.sha256)
+    if not default_storage.exists(name):
+        upload.seek(0)
+        saved = default_storage.save(name, File(upload))
+        if saved != name:  # a concurrent upload of the same content won the name
+            default_storage.delete(saved)
+    return name

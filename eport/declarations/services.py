@@ -1,0 +1,825 @@
+"""Every change to a declaration: one function per move, one transaction per call.
+
+Each function locks the declaration row (SELECT ... FOR UPDATE), asks ``lifecycle.check_move``
+whether this actor may make this move now, refuses a stale ``version``, applies the change with
+``save(update_fields=...)``, bumps ``version`` and then, as the very last step, appends the ledger
+entries: the ledger's append lock is taken at the end so that it is held only briefly. Each entry's
+``data`` holds what changed, the reason when one was given, and ``state``, the digest of the
+declaration's snapshot right after that step (``snapshot.state_digest``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ledger.services import record
+
+from . import assessment, documents, lifecycle, risk, validation
+from .errors import DeclarationError, StaleError, TransitionError
+from .lifecycle import allowed_moves  # re-exported: callers find every move here
+from .models import (
+    Amendment,
+    Declaration,
+    Document,
+    GoodsItem,
+    Inspection,
+    Query,
+    RiskRule,
+)
+from .numbering import next_number
+from .snapshot import ITEM_FIELDS, snapshot, state_digest
+
+__all__ = [
+    "add_document",
+    "allowed_moves",
+    "amend_declaration",
+    "assess_declaration",
+    "cancel_declaration",
+    "create_draft",
+    "order_inspection",
+    "raise_query",
+    "record_inspection_findings",
+    "record_payment",
+    "reject_declaration",
+    "release_declaration",
+    "remove_document",
+    "submit_declaration",
+    "take_declaration",
+    "update_draft",
+]
+
+SYSTEM_RISK = "system:risk"
+SYSTEM_ASSESSMENT = "system:assessment"
+SYSTEM_CLEARANCE = "system:clearance"
+MISSING_TARIFF_RULE = "No tariff line for an item"
+HEADER_MODEL_FIELDS = [name for name in validation.HEADER_FIELDS if name != "office"]
+
+
+# --- the shape shared by every move ---------------------------------------------------------
+
+
+@dataclass
+class _Entries:
+    """Ledger entries to append at the end of the transaction, each with the state of its step."""
+
+    declaration: Declaration
+    pending: list[tuple[Any, str, dict]] = field(default_factory=list)
+
+    def add(self, actor: Any, action: str, data: dict) -> None:
+        data = {key: value for key, value in data.items() if value not in ("", None)}
+        data["state"] = state_digest(self.declaration)
+        self.pending.append((actor, action, data))
+
+    def write(self) -> None:
+        subject = self.declaration.ledger_subject
+        for actor, action, data in self.pending:
+            record(actor=actor, action=action, subject=subject, data=data)
+
+
+def _lock(declaration: Declaration | Any) -> Declaration:
+    pk = declaration.pk if isinstance(declaration, Declaration) else declaration
+    return (
+        Declaration.objects.select_for_update(of=("self",))
+        .select_related("company", "office")
+        .get(pk=pk)
+    )
+
+
+def _version(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise StaleError(
+            "The form did not say which version of the declaration it was made from; reload "
+            "the declaration and try again."
+        ) from None
+
+
+def _begin(
+    declaration: Declaration, actor: Any, move: str, version: Any = None, *, check_version=True
+) -> tuple[Declaration, lifecycle.Transition]:
+    locked = _lock(declaration)
+    transition = lifecycle.check_move(locked, actor, move)
+    if check_version:
+        expected = _version(version)
+        if expected != locked.version:
+            raise StaleError(
+                f"This declaration changed after you opened it (you saw version {expected}, it "
+                f"is now version {locked.version}); reload it to see its current state."
+            )
+    return locked, transition
+
+
+def _apply(declaration: Declaration, transition: lifecycle.Transition, fields=()) -> None:
+    """Move to the transition's target and save the given fields with status and version."""
+    update = set(fields) | {"updated_at"}
+    if declaration.status != transition.target:
+        declaration.status = transition.target
+        declaration.status_changed_at = timezone.now()
+        update |= {"status", "status_changed_at"}
+    declaration.save(update_fields=sorted(update))
+
+
+def _bump(declaration: Declaration) -> None:
+    declaration.version += 1
+    declaration.save(update_fields=["version"])
+
+
+def _required(value: Any, name: str, message: str) -> str:
+    text = str(value or "").strip()
+    if not text:
+        raise ValidationError({name: [message]})
+    return text
+
+
+def _check_trader(actor: Any) -> None:
+    if lifecycle.is_system(actor) or not getattr(actor, "is_authenticated", False):
+        raise TransitionError("Only a signed-in trader can file a declaration.")
+    if actor.is_auditor:
+        raise TransitionError("Auditors have read-only access and cannot change declarations.")
+    if not actor.is_trader or actor.company_id is None:
+        raise TransitionError("Only traders of a registered company can file declarations.")
+
+
+def _check_lrn_free(company_id: int, lrn: str, exclude_pk: int | None = None) -> None:
+    taken = Declaration.objects.filter(company_id=company_id, lrn=lrn).exclude(pk=exclude_pk)
+    other = taken.only("number", "lrn").first()
+    if other is not None:
+        raise ValidationError(
+            {
+                "lrn": [
+                    f"Your company already used the LRN {lrn!r} (declaration {other}); "
+                    "each filing needs its own reference."
+                ]
+            }
+        )
+
+
+def _save_lrn_safely(declaration: Declaration, **save_kwargs) -> None:
+    try:
+        with transaction.atomic():
+            declaration.save(**save_kwargs)
+    except IntegrityError:
+        # A concurrent filing took the same LRN between the check and the save.
+        _check_lrn_free(declaration.company_id, declaration.lrn, exclude_pk=declaration.pk)
+        raise
+
+
+def _replace_items(declaration: Declaration, items: list[dict]) -> None:
+    GoodsItem.objects.filter(declaration=declaration).delete()
+    GoodsItem.objects.bulk_create(
+        GoodsItem(declaration=declaration, line=index, **item)
+        for index, item in enumerate(items, start=1)
+    )
+
+
+def _set_header(declaration: Declaration, header: dict) -> None:
+    for name in HEADER_MODEL_FIELDS:
+        setattr(declaration, name, header[name])
+    declaration.office = header["office"]
+
+
+def diff_snapshots(before: dict, after: dict) -> list[dict]:
+    """What changed between two snapshots: header fields, goods items (by line) and documents.
+
+    Each change is ``{"field", "old", "new"}``; goods items add ``"line"``; an added or removed
+    item or document has the whole item/document as ``new`` or ``old``.
+    """
+    changes: list[dict] = []
+    names = ["office", *snapshot_header_names()]
+    for name in names:
+        if before.get(name) != after.get(name):
+            changes.append({"field": name, "old": before.get(name), "new": after.get(name)})
+    old_items = {item["line"]: item for item in before.get("items", [])}
+    new_items = {item["line"]: item for item in after.get("items", [])}
+    for line in sorted(set(old_items) | set(new_items)):
+        old, new = old_items.get(line), new_items.get(line)
+        if old is None or new is None:
+            changes.append({"field": "item", "line": line, "old": old, "new": new})
+            continue
+        for name in ITEM_FIELDS:
+            if name != "line" and old.get(name) != new.get(name):
+                changes.append(
+                    {"field": name, "line": line, "old": old.get(name), "new": new.get(name)}
+                )
+    old_documents = {doc["uuid"]: doc for doc in before.get("documents", [])}
+    new_documents = {doc["uuid"]: doc for doc in after.get("documents", [])}
+    for key in [*old_documents, *[key for key in new_documents if key not in old_documents]]:
+        old, new = old_documents.get(key), new_documents.get(key)
+        if old != new:
+            changes.append({"field": "document", "old": old, "new": new})
+    return changes
+
+
+def snapshot_header_names() -> list[str]:
+    return list(HEADER_MODEL_FIELDS)
+
+
+# --- trader: drafts and documents -------------------------------------------------------------
+
+
+@transaction.atomic
+def create_draft(*, actor, header: dict, items: list[dict]) -> Declaration:
+    """Create a draft of the actor's company from a valid header and items; ledgered."""
+    _check_trader(actor)
+    cleaned, cleaned_items = validation.clean_draft(header, items)
+    _check_lrn_free(actor.company_id, cleaned["lrn"])
+    declaration = Declaration(company=actor.company, created_by=actor)
+    _set_header(declaration, cleaned)
+    _save_lrn_safely(declaration)
+    _replace_items(declaration, cleaned_items)
+    entries = _Entries(declaration)
+    entries.add(
+        actor,
+        "declaration.created",
+        {
+            "lrn": declaration.lrn,
+            "office": declaration.office.code,
+            "flow": declaration.flow,
+            "items": len(cleaned_items),
+        },
+    )
+    entries.write()
+    return declaration
+
+
+@transaction.atomic
+def update_draft(
+    *, declaration: Declaration, actor, header: dict, items: list[dict], version: int
+) -> Declaration:
+    """Replace a draft's header and items; records the changes, or nothing if nothing changed."""
+    declaration, transition = _begin(declaration, actor, "edit", version)
+    cleaned, cleaned_items = validation.clean_draft(header, items)
+    _check_lrn_free(declaration.company_id, cleaned["lrn"], exclude_pk=declaration.pk)
+    before = snapshot(declaration)
+    _set_header(declaration, cleaned)
+    _save_lrn_safely(declaration, update_fields=[*HEADER_MODEL_FIELDS, "office", "updated_at"])
+    _replace_items(declaration, cleaned_items)
+    changes = diff_snapshots(before, snapshot(declaration))
+    if not changes:
+        return declaration
+    _apply(declaration, transition)
+    _bump(declaration)
+    entries = _Entries(declaration)
+    entries.add(actor, "declaration.updated", {"changes": changes})
+    entries.write()
+    return declaration
+
+
+def _document_problems(type: str, reference: str, issued_on: Any) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+    if type not in Document.Type.values:
+        problems["type"] = [
+            "Choose the document type: "
+            + ", ".join(label for _, label in Document.Type.choices)
+            + "."
+        ]
+    if not reference:
+        problems["reference"] = ["Enter the document's reference (its number)."]
+    elif len(reference) > 70:
+        problems["reference"] = ["The document reference has at most 70 characters."]
+    if issued_on is not None and not isinstance(issued_on, date):
+        problems["issued_on"] = ["Enter the issue date as a date, e.g. 2026-03-31."]
+    elif issued_on is not None and issued_on > timezone.localdate():
+        problems["issued_on"] = ["The issue date is in the future; check the date."]
+    return problems
+
+
+@transaction.atomic
+def add_document(
+    *, declaration: Declaration, actor, type: str, reference: str, issued_on, upload
+) -> Document:
+    """Attach a PDF/PNG/JPEG (content-checked, size-limited) to a draft or queried declaration."""
+    declaration, transition = _begin(declaration, actor, "attach", check_version=False)
+    type = str(type or "").strip()
+    reference = str(reference or "").strip()
+    problems = _document_problems(type, reference, issued_on)
+    checked = None
+    if upload is None:
+        problems["file"] = ["Choose the file to upload (PDF, PNG or JPEG)."]
+    else:
+        try:
+            checked = documents.check_upload(upload, max_bytes=settings.EPORT_MAX_UPLOAD_BYTES)
+        except ValidationError as error:
+            problems.update(error.message_dict)
+    if problems:
+        raise ValidationError(problems)
+    document = Document(
+        declaration=declaration,
+        type=type,
+        reference=reference,
+        issued_on=issued_on,
+        sha256=checked.sha256,
+        size=checked.size,
+        content_type=checked.content_type,
+        original_name=(getattr(upload, "name", "") or "")[:255],
+        uploaded_by=actor,
+    )
+    # Stored before the row: a rolled-back transaction leaves at most an unreferenced file
+    # named by its digest, which a later upload of the same content reuses.
+    document.file.name = documents.store(upload, checked)
+    document.save(force_insert=True)
+    _apply(declaration, transition)
+    _bump(declaration)
+    entries = _Entries(declaration)
+    entries.add(
+        actor,
+        "declaration.document_added",
+        {
+            "document": str(document.uuid),
+            "type": document.type,
+            "reference": document.reference,
+            "issued_on": document.issued_on.isoformat() if document.issued_on else None,
+            "sha256": document.sha256,
+            "size": document.size,
+        },
+    )
+    entries.write()
+    return document
+
+
+@transaction.atomic
+def remove_document(*, document: Document, actor) -> None:
+    """Detach a document from a draft or queried declaration (the stored file is kept)."""
+    declaration, transition = _begin(
+        Declaration(pk=document.declaration_id), actor, "attach", check_version=False
+    )
+    document = Document.objects.select_for_update().filter(pk=document.pk).first()
+    if document is None:
+        raise DeclarationError("This document was already removed; reload the declaration.")
+    facts = {"document": str(document.uuid), "type": document.type, "sha256": document.sha256}
+    # The file itself stays: identical content may back another document, and it is evidence.
+    document.delete()
+    _apply(declaration, transition)
+    _bump(declaration)
+    entries = _Entries(declaration)
+    entries.add(actor, "declaration.document_removed", facts)
+    entries.write()
+
+
+# --- submission: number, risk, automatic assessment -------------------------------------------
+
+
+def _item_values(declaration: Declaration) -> list[assessment.ItemValue]:
+    return [
+        assessment.ItemValue(line=line, hs_code=hs_code, invoice_value=value)
+        for line, hs_code, value in GoodsItem.objects.filter(declaration=declaration)
+        .order_by("line")
+        .values_list("line", "hs_code", "invoice_value")
+    ]
+
+
+def _tariff(hs_codes: list[str]) -> dict[str, assessment.Rate]:
+    from eport.reference.models import TariffLine
+
+    return {
+        line.hs_prefix: assessment.Rate(
+            duty_rate=line.duty_rate, vat_rate=line.vat_rate, hs_prefix=line.hs_prefix
+        )
+        for line in TariffLine.objects.filter(hs_prefix__in=assessment.tariff_prefixes(hs_codes))
+    }
+
+
+def _assess(declaration: Declaration) -> assessment.Assessment:
+    """Assess from the stored items; raises MissingTariffError."""
+    items = _item_values(declaration)
+    return assessment.assess(
+        items=items,
+        incoterm=declaration.incoterm,
+        exchange_rate=declaration.exchange_rate,
+        freight=declaration.freight,
+        insurance=declaration.insurance,
+        tariff=_tariff([item.hs_code for item in items]),
+    )
+
+
+def _store_assessment(declaration: Declaration, result: assessment.Assessment) -> dict:
+    items = {item.line: item for item in GoodsItem.objects.filter(declaration=declaration)}
+    for line in result.items:
+        item = items[line.line]
+        item.customs_value, item.duty_rate, item.duty = (
+            line.customs_value,
+            line.duty_rate,
+            line.duty,
+        )
+        item.vat_rate, item.vat = line.vat_rate, line.vat
+    GoodsItem.objects.bulk_update(
+        list(items.values()), ["customs_value", "duty_rate", "duty", "vat_rate", "vat"]
+    )
+    declaration.customs_value = result.customs_value
+    declaration.duty_total = result.duty_total
+    declaration.vat_total = result.vat_total
+    return {
+        "customs_value": f"{result.customs_value:.2f}",
+        "duty_total": f"{result.duty_total:.2f}",
+        "vat_total": f"{result.vat_total:.2f}",
+    }
+
+
+def _risk_facts(declaration: Declaration) -> risk.RiskFacts:
+    items = list(
+        GoodsItem.objects.filter(declaration=declaration).values_list("hs_code", "origin_country")
+    )
+    previous = (
+        Declaration.objects.filter(company_id=declaration.company_id, submitted_at__isnull=False)
+        .exclude(pk=declaration.pk)
+        .count()
+    )
+    return risk.RiskFacts(
+        declaration_uuid=str(declaration.uuid),
+        dispatch_country=declaration.dispatch_country,
+        origin_countries=frozenset(origin for _, origin in items),
+        hs_codes=tuple(hs_code for hs_code, _ in items),
+        customs_value=assessment.total_customs_value(
+            items=_item_values(declaration),
+            incoterm=declaration.incoterm,
+            exchange_rate=declaration.exchange_rate,
+            freight=declaration.freight,
+            insurance=declaration.insurance,
+        ),
+        previous_declarations=previous,
+    )
+
+
+def _risk_rules() -> list[risk.Rule]:
+    return [
+        risk.Rule(
+            name=rule.name,
+            kind=rule.kind,
+            parameter=rule.parameter,
+            lane=rule.lane,
+            officer_note=rule.officer_note,
+            trader_instruction=rule.trader_instruction,
+        )
+        for rule in RiskRule.objects.filter(active=True)
+    ]
+
+
+@transaction.atomic
+def submit_declaration(*, declaration: Declaration, actor, version: int) -> Declaration:
+    """Submit a complete draft: number it, route it to a lane, and assess it at once if green.
+
+    Ledger entries, in order: ``declaration.submitted`` (the trader), ``declaration.risk_assessed``
+    (``system:risk``: lane and matched rule names) and, for the green lane,
+    ``declaration.assessed`` (``system:assessment``). If a green declaration cannot be assessed
+    because a tariff line is missing, it goes to the yellow lane for an officer instead.
+    """
+    declaration, transition = _begin(declaration, actor, "submit", version)
+    validation.check_ready_to_submit(declaration)
+    entries = _Entries(declaration)
+    now = timezone.now()
+    first = not declaration.number
+    if first:
+        declaration.number = next_number(
+            office_code=declaration.office.code,
+            year=timezone.localdate(now).year,
+            flow=declaration.flow,
+        )
+    declaration.submitted_at = now
+    _apply(declaration, transition, ["number", "submitted_at"])
+    entries.add(actor, "declaration.submitted", {"number": declaration.number})
+
+    try:
+        lane, matches = risk.assess_risk(
+            _risk_facts(declaration), _risk_rules(), seed=settings.EPORT_RISK_SEED
+        )
+    except risk.RiskRuleError as error:
+        raise DeclarationError(
+            f"Customs cannot route declarations right now: {error} Try again later."
+        ) from None
+    result = None
+    if lane == risk.GREEN:
+        try:
+            result = _assess(declaration)
+        except assessment.MissingTariffError as error:
+            lane = risk.YELLOW
+            matches.append(
+                risk.Match(
+                    name=MISSING_TARIFF_RULE,
+                    lane=risk.YELLOW,
+                    reason=str(error),
+                    officer_note="Add the missing tariff line, then assess by hand.",
+                    trader_instruction="Documentary check",
+                )
+            )
+    declaration.lane = lane
+    declaration.risk_reasons = [match.as_dict() for match in matches]
+    declaration.save(update_fields=["lane", "risk_reasons"])
+    entries.add(
+        SYSTEM_RISK,
+        "declaration.risk_assessed",
+        {"lane": lane, "rules": [match.name for match in matches]},
+    )
+
+    if result is not None:
+        system_transition = lifecycle.check_move(declaration, SYSTEM_ASSESSMENT, "system_assess")
+        totals = _store_assessment(declaration, result)
+        _apply(declaration, system_transition, ["customs_value", "duty_total", "vat_total"])
+        entries.add(SYSTEM_ASSESSMENT, "declaration.assessed", totals)
+    _bump(declaration)
+    entries.write()
+    return declaration
+
+
+@transaction.atomic
+def cancel_declaration(
+    *, declaration: Declaration, actor, version: int, reason: str = ""
+) -> Declaration:
+    """Withdraw a draft, a declaration waiting for customs, or one under query; final."""
+    declaration, transition = _begin(declaration, actor, "cancel", version)
+    declaration.decision_reason = str(reason or "").strip()
+    _apply(declaration, transition, ["decision_reason"])
+    _bump(declaration)
+    entries = _Entries(declaration)
+    entries.add(actor, "declaration.cancelled", {"reason": declaration.decision_reason})
+    entries.write()
+    return declaration
+
+
+@transaction.atomic
+def amend_declaration(
+    *,
+    declaration: Declaration,
+    actor,
+    header: dict,
+    items: list[dict],
+    answer: str,
+    version: int,
+) -> Declaration:
+    """Answer the open query by amending header and items; the officer gets the diff."""
+    declaration, transition = _begin(declaration, actor, "amend", version)
+    answer = _required(answer, "answer", "Write your answer to the officer's question.")
+    cleaned, cleaned_items = validation.clean_draft(header, items)
+    _check_lrn_free(declaration.company_id, cleaned["lrn"], exclude_pk=declaration.pk)
+    query = declaration.queries.filter(answered_at__isnull=True).order_by("-asked_at").first()
+    before = snapshot(declaration)
+    if query is not None:
+        # Documents attached while the query was open count as part of the amendment.
+        added_since = {
+            str(uuid)
+            for uuid in declaration.documents.filter(uploaded_at__gte=query.asked_at).values_list(
+                "uuid", flat=True
+            )
+        }
+        before["documents"] = [doc for doc in before["documents"] if doc["uuid"] not in added_since]
+    _set_header(declaration, cleaned)
+    _save_lrn_safely(declaration, update_fields=[*HEADER_MODEL_FIELDS, "office", "updated_at"])
+    _replace_items(declaration, cleaned_items)
+    validation.check_ready_to_submit(declaration)
+    after = snapshot(declaration)
+    changes = diff_snapshots(before, after)
+    if query is not None:
+        query.answer, query.answered_by, query.answered_at = answer, actor, timezone.now()
+        query.save(update_fields=["answer", "answered_by", "answered_at"])
+    amendment = Amendment.objects.create(
+        declaration=declaration,
+        query=query,
+        amended_by=actor,
+        before=before,
+        after=after,
+        changes=changes,
+    )
+    _apply(declaration, transition)
+    _bump(declaration)
+    entries = _Entries(declaration)
+    entries.add(
+        actor,
+        "declaration.amended",
+        {
+            "amendment": amendment.pk,
+            "query": query.pk if query else None,
+            "answer": answer,
+            "changes": changes,
+        },
+    )
+    entries.write()
+    return declaration
+
+
+# --- officer moves ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def take_declaration(*, declaration: Declaration, actor, version: int) -> Declaration:
+    """Take a yellow or red declaration of one's office for review; one officer wins."""
+    declaration, transition = _begin(declaration, actor, "take", version)
+    declaration.assigned_officer = actor
+    _apply(declaration, transition, ["assigned_officer"])
+    _bump(declaration)
+    entries = _Entries(declaration)
+    entries.add(actor, "declaration.taken", {"officer": f"user:{actor.pk}"})
+    entries.write()
+    return declaration
+
+
+@transaction.atomic
+def raise_query(*, declaration: Declaration, actor, version: int, question: str) -> Declaration:
+    """Ask the trader a question; the declaration waits for the trader's amendment."""
+    declaration, transition = _begin(declaration, actor, "query", version)
+    question = _required(question, "question", "Write the question the trader must answer.")
+    query = Query.objects.create(declaration=declaration, asked_by=actor, question=question)
+    _apply(declaration, transition)
+    _bump(declaration)
+    entries = _Entries(declaration)
+    entries.add(actor, "declaration.queried", {"query": query.pk, "question": question})
+    entries.write()
+    return declaration
+
+
+@transaction.atomic
+def order_inspection(
+    *, declaration: Declaration, actor, version: int, instructions: str = ""
+) -> Declaration:
+    """Send a red-lane declaration to physical inspection."""
+    declaration, transition = _begin(declaration, actor, "inspect", version)
+    instructions = str(instructions or "").strip()
+    inspection = Inspection.objects.create(
+        declaration=declaration, ordered_by=actor, instructions=instructions
+    )
+    _apply(declaration, transition)
+    _bump(declaration)
+    entries = _Entries(declaration)
+    entries.add(
+        actor,
+        "declaration.inspection_ordered",
+        {"inspection": inspection.pk, "instructions": instructions},
+    )
+    entries.write()
+    return declaration
+
+
+@transaction.atomic
+def record_inspection_findings(
+    *, declaration: Declaration, actor, version: int, findings: str
+) -> Declaration:
+    """Record what the inspection found; the declaration returns to review."""
+    declaration, transition = _begin(declaration, actor, "record_findings", version)
+    findings = _required(findings, "findings", "Write what the inspection found.")
+    inspection = (
+        declaration.inspections.filter(recorded_at__isnull=True).order_by("-ordered_at").first()
+    )
+    if inspection is None:  # cannot happen through the services; kept as a clear refusal
+        raise DeclarationError("There is no open inspection to record findings for.")
+    inspection.findings, inspection.recorded_by = findings, actor
+    inspection.recorded_at = timezone.now()
+    inspection.save(update_fields=["findings", "recorded_by", "recorded_at"])
+    _apply(declaration, transition)
+    _bump(declaration)
+    entries = _Entries(declaration)
+    entries.add(
+        actor,
+        "declaration.inspection_recorded",
+        {"inspection": inspection.pk, "findings": findings},
+    )
+    entries.write()
+    return declaration
+
+
+def _clean_corrections(
+    declaration: Declaration, corrections: list[dict], reason: str
+) -> list[tuple[GoodsItem, dict, str]]:
+    items = {item.line: item for item in GoodsItem.objects.filter(declaration=declaration)}
+    errors: dict[str, list[str]] = {}
+    cleaned = []
+    for index, correction in enumerate(corrections):
+        prefix = f"corrections.{index}."
+        try:
+            line = int(correction.get("line"))
+        except (TypeError, ValueError):
+            line = None
+        item = items.get(line)
+        if item is None:
+            errors[f"{prefix}line"] = [f"Choose an item line between 1 and {len(items)}."]
+            continue
+        probe = {name: getattr(item, name) for name in validation.ITEM_FIELDS}
+        corrected = [
+            name for name in ("hs_code", "invoice_value") if correction.get(name) not in (None, "")
+        ]
+        if not corrected:
+            errors[f"{prefix}line"] = [
+                f"Say what to correct on item {line}: its HS code or its invoice value."
+            ]
+            continue
+        probe.update({name: correction[name] for name in corrected})
+        values, problems = validation.item_problems(probe, index)
+        # Only the corrected fields are judged here; the rest is what the trader declared.
+        relevant = {
+            key.rsplit(".", 1)[-1]: messages
+            for key, messages in problems.errors.items()
+            if key.rsplit(".", 1)[-1] in corrected
+        }
+        for name, messages in relevant.items():
+            errors[f"{prefix}{name}"] = messages
+        why = str(correction.get("reason") or reason or "").strip()
+        if not why:
+            errors[f"{prefix}reason"] = [f"Give the reason for correcting item {line}."]
+        if relevant or not why:
+            continue
+        cleaned.append((item, {name: values[name] for name in corrected}, why))
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+@transaction.atomic
+def assess_declaration(
+    *,
+    declaration: Declaration,
+    actor,
+    version: int,
+    corrections: list[dict] | None = None,
+    reason: str = "",
+) -> Declaration:
+    """Apply the officer's corrections (one ledger entry each), then assess duty and VAT.
+
+    A correction is ``{"line": n, "hs_code"?: str, "invoice_value"?: Decimal, "reason"?: str}``;
+    a correction without its own reason takes ``reason``; one of them is required.
+    """
+    declaration, transition = _begin(declaration, actor, "assess", version)
+    reason = str(reason or "").strip()
+    entries = _Entries(declaration)
+    for item, values, why in _clean_corrections(declaration, corrections or [], reason):
+        changes = []
+        for name, new in values.items():
+            old = getattr(item, name)
+            if old == new:
+                continue
+            setattr(item, name, new)
+            changes.append({"field": name, "old": str(old), "new": str(new)})
+        if not changes:
+            continue
+        item.save(update_fields=list(values))
+        entries.add(
+            actor, "declaration.corrected", {"line": item.line, "changes": changes, "reason": why}
+        )
+    try:
+        result = _assess(declaration)
+    except assessment.MissingTariffError as error:
+        raise DeclarationError(str(error)) from None
+    totals = _store_assessment(declaration, result)
+    _apply(declaration, transition, ["customs_value", "duty_total", "vat_total"])
+    _bump(declaration)
+    entries.add(actor, "declaration.assessed", {**totals, "reason": reason})
+    entries.write()
+    return declaration
+
+
+@transaction.atomic
+def record_payment(*, declaration: Declaration, actor, version: int, reference: str) -> Declaration:
+    """Record that duty and VAT were paid; a green-lane declaration is then released at once."""
+    declaration, transition = _begin(declaration, actor, "pay", version)
+    reference = _required(reference, "reference", "Enter the payment reference.")
+    if len(reference) > 64:
+        raise ValidationError({"reference": ["The payment reference has at most 64 characters."]})
+    declaration.payment_reference = reference
+    _apply(declaration, transition, ["payment_reference"])
+    entries = _Entries(declaration)
+    entries.add(actor, "declaration.paid", {"payment_reference": reference})
+    if declaration.lane == Declaration.Lane.GREEN:
+        release = lifecycle.check_move(declaration, SYSTEM_CLEARANCE, "system_release")
+        declaration.released_at = timezone.now()
+        _apply(declaration, release, ["released_at"])
+        entries.add(SYSTEM_CLEARANCE, "declaration.released", {})
+    _bump(declaration)
+    entries.write()
+    return declaration
+
+
+@transaction.atomic
+def release_declaration(
+    *, declaration: Declaration, actor, version: int, note: str = ""
+) -> Declaration:
+    """Release the goods of a paid declaration; final."""
+    declaration, transition = _begin(declaration, actor, "release", version)
+    note = str(note or "").strip()
+    declaration.released_at = timezone.now()
+    declaration.decision_reason = note
+    _apply(declaration, transition, ["released_at", "decision_reason"])
+    _bump(declaration)
+    entries = _Entries(declaration)
+    entries.add(actor, "declaration.released", {"note": note})
+    entries.write()
+    return declaration
+
+
+@transaction.atomic
+def reject_declaration(
+    *, declaration: Declaration, actor, version: int, reason: str
+) -> Declaration:
+    """Refuse a declaration under review, query or inspection, with the reason; final."""
+    declaration, transition = _begin(declaration, actor, "reject", version)
+    reason = _required(reason, "reason", "Give the reason for rejecting the declaration.")
+    declaration.decision_reason = reason
+    _apply(declaration, transition, ["decision_reason"])
+    _bump(declaration)
+    entries = _Entries(declaration)
+    entries.add(actor, "declaration.rejected", {"reason": reason})
+    entries.write()
+    return declaration

@@ -1,0 +1,132 @@
+"""The full snapshot of a declaration and its ``state`` digest (ledger spec section 1).
+
+The snapshot is what an auditor compares with the ledger: every ledger entry about a declaration
+carries ``state`` = SHA-256 of the RFC 8785 bytes of this snapshot right after the change. It holds
+only JSON strings, integers, null, lists and objects: Decimals are strings with the field's fixed
+number of places, dates are ISO 8601, and related rows appear by their stable codes (company USCI,
+office code, ``user:<id>``), never by database ids that differ between copies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from typing import Any
+
+from ledger.canonical import canonical_bytes
+
+from .models import Declaration, Document, GoodsItem
+
+HEADER_FIELDS = (
+    "flow",
+    "procedure_code",
+    "lrn",
+    "consignor_name",
+    "consignor_country",
+    "consignor_id",
+    "consignee_name",
+    "consignee_country",
+    "consignee_id",
+    "dispatch_country",
+    "destination_country",
+    "transport_mode",
+    "transport_document",
+    "transport_means_id",
+    "port_of_loading",
+    "port_of_discharge",
+    "incoterm",
+    "incoterm_place",
+    "invoice_currency",
+    "invoice_total",
+    "exchange_rate",
+    "freight",
+    "insurance",
+)
+ITEM_FIELDS = (
+    "line",
+    "hs_code",
+    "description",
+    "origin_country",
+    "quantity",
+    "unit",
+    "net_mass",
+    "gross_mass",
+    "invoice_value",
+    "valuation_method",
+)
+ASSESSED_ITEM_FIELDS = ("customs_value", "duty_rate", "duty", "vat_rate", "vat")
+ASSESSED_TOTAL_FIELDS = ("customs_value", "duty_total", "vat_total")
+
+
+def decimal_text(value: Decimal | None, places: int) -> str | None:
+    """A Decimal as a string with exactly ``places`` decimals (``None`` stays ``None``)."""
+    if value is None:
+        return None
+    return f"{Decimal(value).quantize(Decimal(1).scaleb(-places)):f}"
+
+
+def field_value(instance: Any, name: str) -> Any:
+    """One model field's value as canonical JSON (Decimals fixed-place strings, dates ISO)."""
+    value = getattr(instance, name)
+    field = instance._meta.get_field(name)
+    if value is None:
+        return None
+    if field.get_internal_type() == "DecimalField":
+        return decimal_text(value, field.decimal_places)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, bool | int):
+        return value
+    return str(value)
+
+
+def item_snapshot(item: GoodsItem) -> dict:
+    data = {name: field_value(item, name) for name in ITEM_FIELDS}
+    data.update({name: field_value(item, name) for name in ASSESSED_ITEM_FIELDS})
+    return data
+
+
+def document_snapshot(document: Document) -> dict:
+    return {
+        "uuid": str(document.uuid),
+        "type": document.type,
+        "reference": document.reference,
+        "issued_on": document.issued_on.isoformat() if document.issued_on else None,
+        "sha256": document.sha256,
+    }
+
+
+def header_snapshot(declaration: Declaration) -> dict:
+    return {name: field_value(declaration, name) for name in HEADER_FIELDS}
+
+
+def snapshot(declaration: Declaration) -> dict:
+    """The declaration's full state as canonical-JSON-safe values, read fresh from the database."""
+    items = GoodsItem.objects.filter(declaration_id=declaration.pk).order_by("line")
+    documents = Document.objects.filter(declaration_id=declaration.pk).order_by("uploaded_at", "id")
+    data = {
+        "uuid": str(declaration.uuid),
+        "number": declaration.number,
+        "company": declaration.company.usci,
+        "office": declaration.office.code,
+        **header_snapshot(declaration),
+        "status": declaration.status,
+        "lane": declaration.lane or None,
+        "assigned_officer": (
+            f"user:{declaration.assigned_officer_id}" if declaration.assigned_officer_id else None
+        ),
+        "payment_reference": declaration.payment_reference or None,
+        "items": [item_snapshot(item) for item in items],
+        "documents": [document_snapshot(document) for document in documents],
+    }
+    data.update({name: field_value(declaration, name) for name in ASSESSED_TOTAL_FIELDS})
+    return data
+
+
+def digest_of(snapshot_data: dict) -> str:
+    return hashlib.sha256(canonical_bytes(snapshot_data)).hexdigest()
+
+
+def state_digest(declaration: Declaration) -> str:
+    """Lowercase hex SHA-256 of the RFC 8785 bytes of ``snapshot(declaration)``."""
+    return digest_of(snapshot(declaration))

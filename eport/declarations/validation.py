@@ -1,0 +1,467 @@
+"""Checking what a trader declares (workflow spec, "The declaration").
+
+Every function collects all problems and raises one ``ValidationError`` whose ``message_dict``
+maps a field to its messages: header fields by model field name, goods items as
+``items.<index>.<field>`` (0-based), totals as ``__all__`` and mandatory documents as
+``documents``. Each message names the problem and says how to fix it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from eport.accounts.models import CustomsOffice
+from eport.accounts.usci import validate_usci
+from eport.reference import codes
+
+from .models import Declaration, Document
+
+HEADER_FIELDS = (
+    "office",
+    "flow",
+    "procedure_code",
+    "lrn",
+    "consignor_name",
+    "consignor_country",
+    "consignor_id",
+    "consignee_name",
+    "consignee_country",
+    "consignee_id",
+    "dispatch_country",
+    "destination_country",
+    "transport_mode",
+    "transport_document",
+    "transport_means_id",
+    "port_of_loading",
+    "port_of_discharge",
+    "incoterm",
+    "incoterm_place",
+    "invoice_currency",
+    "invoice_total",
+    "exchange_rate",
+    "freight",
+    "insurance",
+)
+ITEM_FIELDS = (
+    "hs_code",
+    "description",
+    "origin_country",
+    "quantity",
+    "unit",
+    "net_mass",
+    "gross_mass",
+    "invoice_value",
+    "valuation_method",
+)
+MAX_ITEMS = 999
+TOTAL_TOLERANCE = Decimal("0.01")
+# Sea and air need their transport document attached (UN/CEFACT 1001 codes).
+TRANSPORT_DOCUMENTS = {
+    Declaration.TransportMode.SEA: (Document.Type.BILL_OF_LADING, "bill of lading"),
+    Declaration.TransportMode.AIR: (Document.Type.AIR_WAYBILL, "air waybill"),
+}
+
+
+class _Problems:
+    def __init__(self, prefix: str = ""):
+        self.prefix = prefix
+        self.errors: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.setdefault(f"{self.prefix}{field}", []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise ValidationError(self.errors)
+
+
+def _text(data: dict, name: str) -> str:
+    value = data.get(name)
+    if value is None:
+        return ""
+    return str(value).strip()
+
+
+def _code(data: dict, name: str) -> str:
+    return _text(data, name).upper()
+
+
+def _decimal(
+    problems: _Problems,
+    data: dict,
+    name: str,
+    label: str,
+    *,
+    places: int,
+    max_digits: int,
+    minimum: Decimal | None = Decimal(0),
+    exclusive: bool = False,
+    required: bool = True,
+    default: Decimal | None = None,
+    example: str = "1250.00",
+) -> Decimal | None:
+    raw = data.get(name)
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if required:
+            problems.add(name, f"Enter the {label}, e.g. {example}.")
+        return default
+    if isinstance(raw, float):
+        problems.add(name, f"The {label} must be given as a decimal number such as {example}.")
+        return None
+    try:
+        value = Decimal(str(raw).strip().replace(",", ""))
+    except InvalidOperation:
+        problems.add(name, f"The {label} must be a number such as {example}; {raw!r} is not.")
+        return None
+    if not value.is_finite():
+        problems.add(name, f"The {label} must be a number such as {example}.")
+        return None
+    if value and value.adjusted() + 1 > max_digits - places:
+        problems.add(
+            name,
+            f"The {label} is too large: at most {max_digits - places} digits before the point.",
+        )
+        return None
+    if value.as_tuple().exponent < -places and value != value.quantize(Decimal(1).scaleb(-places)):
+        problems.add(name, f"The {label} has at most {places} decimal places.")
+        return None
+    value = value.quantize(Decimal(1).scaleb(-places))
+    if minimum is not None and (value <= minimum if exclusive else value < minimum):
+        problems.add(
+            name,
+            f"The {label} must be {'more than' if exclusive else 'at least'} {minimum}.",
+        )
+        return None
+    return value
+
+
+def _country(problems: _Problems, data: dict, name: str, label: str, *, required=True) -> str:
+    code = _code(data, name)
+    if not code:
+        if required:
+            problems.add(name, f"Enter the {label} as an ISO 3166-1 two-letter code, e.g. CN.")
+        return code
+    if not codes.is_country(code):
+        problems.add(
+            name,
+            f"{code!r} is not a country code; use the ISO 3166-1 two-letter code, e.g. CN, DE, US.",
+        )
+    return code
+
+
+def _required_text(problems: _Problems, data: dict, name: str, label: str, max_length: int) -> str:
+    value = _text(data, name)
+    if not value:
+        problems.add(name, f"Enter the {label}.")
+    elif len(value) > max_length:
+        problems.add(name, f"The {label} has at most {max_length} characters.")
+    return value
+
+
+def _optional_text(problems: _Problems, data: dict, name: str, label: str, max_length: int) -> str:
+    value = _text(data, name)
+    if len(value) > max_length:
+        problems.add(name, f"The {label} has at most {max_length} characters.")
+    return value
+
+
+def _office(problems: _Problems, value: Any) -> CustomsOffice | None:
+    code = value.code if isinstance(value, CustomsOffice) else str(value or "").strip()
+    if not code:
+        problems.add("office", "Choose the customs office of lodgement.")
+        return None
+    office = CustomsOffice.objects.filter(code=code, active=True).first()
+    if office is None:
+        problems.add(
+            "office", f"{code!r} is not an open customs office; choose the office of lodgement."
+        )
+    return office
+
+
+def _party_id(problems: _Problems, data: dict, name: str, country: str, label: str) -> str:
+    value = _code(data, name)
+    if len(value) > 35:
+        problems.add(name, f"The {label} has at most 35 characters.")
+    elif value and country == "CN":
+        # A Chinese party is identified by its USCI; check it so typing mistakes surface now.
+        try:
+            validate_usci(value)
+        except ValidationError as error:
+            for message in error.messages:
+                problems.add(name, f"{label[0].upper()}{label[1:]}: {message}")
+    return value
+
+
+def clean_header(data: dict) -> dict:
+    """The header, normalised (codes upper-cased, text stripped), or every problem at once."""
+    problems = _Problems()
+    cleaned: dict[str, Any] = {"office": _office(problems, data.get("office"))}
+
+    flow = _text(data, "flow").lower()
+    if flow not in Declaration.Flow.values:
+        problems.add("flow", "Choose whether this is an import or an export declaration.")
+    cleaned["flow"] = flow
+
+    procedure = _text(data, "procedure_code")
+    if not (len(procedure) == 4 and procedure.isdigit()):
+        problems.add(
+            "procedure_code",
+            "The procedure code is 4 digits, e.g. 4000 (release for free circulation) or "
+            "1000 (export).",
+        )
+    cleaned["procedure_code"] = procedure
+    cleaned["lrn"] = _required_text(problems, data, "lrn", "LRN (your own reference)", 35)
+
+    for party in ("consignor", "consignee"):
+        cleaned[f"{party}_name"] = _required_text(
+            problems, data, f"{party}_name", f"{party}'s name", 200
+        )
+        cleaned[f"{party}_country"] = _country(
+            problems, data, f"{party}_country", f"{party}'s country"
+        )
+        cleaned[f"{party}_id"] = _party_id(
+            problems, data, f"{party}_id", cleaned[f"{party}_country"], f"{party}'s id"
+        )
+    cleaned["dispatch_country"] = _country(problems, data, "dispatch_country", "dispatch country")
+    cleaned["destination_country"] = _country(
+        problems, data, "destination_country", "destination country"
+    )
+
+    mode = _text(data, "transport_mode")
+    if not codes.is_transport_mode(mode):
+        problems.add(
+            "transport_mode",
+            "Choose the transport mode at the border (UN Rec. 19): 1 sea, 2 rail, 3 road, 4 air, "
+            "5 post, 7 fixed installation, 8 inland waterway, 9 own propulsion.",
+        )
+    cleaned["transport_mode"] = mode
+    cleaned["transport_document"] = _code(data, "transport_document")
+    if len(cleaned["transport_document"]) > 35:
+        problems.add(
+            "transport_document", "The transport document number has at most 35 characters."
+        )
+    cleaned["transport_means_id"] = _optional_text(
+        problems, data, "transport_means_id", "transport means id", 35
+    )
+    for port in ("port_of_loading", "port_of_discharge"):
+        code = _code(data, port).replace(" ", "")
+        if code:
+            problem = codes.locode_problem(code)
+            if problem:
+                problems.add(port, problem)
+        cleaned[port] = code
+
+    incoterm = _code(data, "incoterm")
+    if not codes.is_incoterm(incoterm):
+        problems.add(
+            "incoterm",
+            f"{incoterm!r} is not an Incoterms 2020 rule; use one of "
+            f"{' '.join(Declaration.Incoterm.values)}."
+            if incoterm
+            else "Choose the Incoterm (Incoterms 2020), e.g. FOB or CIF.",
+        )
+    cleaned["incoterm"] = incoterm
+    cleaned["incoterm_place"] = _optional_text(
+        problems, data, "incoterm_place", "Incoterm's named place", 100
+    )
+
+    currency = _code(data, "invoice_currency")
+    if not codes.is_currency(currency):
+        problems.add(
+            "invoice_currency",
+            f"{currency!r} is not a currency code; use the ISO 4217 code, e.g. USD, EUR, CNY."
+            if currency
+            else "Enter the invoice currency as an ISO 4217 code, e.g. USD.",
+        )
+    cleaned["invoice_currency"] = currency
+    cleaned["invoice_total"] = _decimal(
+        problems, data, "invoice_total", "invoice total", places=2, max_digits=16, exclusive=True
+    )
+    rate = _decimal(
+        problems,
+        data,
+        "exchange_rate",
+        "exchange rate (CNY per unit of the invoice currency)",
+        places=6,
+        max_digits=14,
+        exclusive=True,
+        example="7.100000",
+    )
+    if rate is not None and currency == "CNY" and rate != 1:
+        problems.add("exchange_rate", "The invoice is in CNY, so the exchange rate is 1.")
+    cleaned["exchange_rate"] = rate
+    for name in ("freight", "insurance"):
+        cleaned[name] = _decimal(
+            problems,
+            data,
+            name,
+            f"{name} amount (in the invoice currency)",
+            places=2,
+            max_digits=14,
+            required=False,
+            default=Decimal("0.00"),
+            example="120.00",
+        )
+    problems.raise_if_any()
+    return cleaned
+
+
+def clean_item(data: dict, index: int) -> dict:
+    """One goods item, normalised, or every problem at once under ``items.<index>.<field>``."""
+    cleaned, problems = item_problems(data, index)
+    problems.raise_if_any()
+    return cleaned
+
+
+def item_problems(data: dict, index: int) -> tuple[dict, _Problems]:
+    """(normalised values, problems) of one goods item, without raising."""
+    problems = _Problems(prefix=f"items.{index}.")
+    cleaned: dict[str, Any] = {}
+
+    hs_code = _text(data, "hs_code").replace(".", "").replace(" ", "")
+    if not hs_code:
+        problems.add("hs_code", "Enter the 10-digit HS commodity code.")
+    elif not (hs_code.isdigit() and len(hs_code) == 10):
+        problems.add(
+            "hs_code",
+            f"{hs_code!r} is not a commodity code: it has 10 digits, e.g. 8471300000.",
+        )
+    elif not codes.is_hs_subheading(hs_code[:6]):
+        problems.add(
+            "hs_code",
+            f"{hs_code[:6]} is not a subheading of HS 2022; check the first 6 digits of "
+            f"{hs_code} against the nomenclature.",
+        )
+    cleaned["hs_code"] = hs_code
+    cleaned["description"] = _required_text(
+        problems, data, "description", "description of the goods", 300
+    )
+    cleaned["origin_country"] = _country(problems, data, "origin_country", "country of origin")
+    cleaned["quantity"] = _decimal(
+        problems,
+        data,
+        "quantity",
+        "quantity",
+        places=3,
+        max_digits=16,
+        exclusive=True,
+        example="10",
+    )
+    unit = _code(data, "unit")
+    if not codes.is_unit(unit):
+        problems.add(
+            "unit",
+            f"{unit!r} is not a unit code we accept; use UN/ECE Rec. 20, e.g. KGM, PCE, LTR."
+            if unit
+            else "Enter the unit (UN/ECE Rec. 20), e.g. KGM or PCE.",
+        )
+    cleaned["unit"] = unit
+    net = _decimal(
+        problems, data, "net_mass", "net mass in kg", places=3, max_digits=16, example="12.500"
+    )
+    gross = _decimal(
+        problems, data, "gross_mass", "gross mass in kg", places=3, max_digits=16, example="13.000"
+    )
+    if net is not None and gross is not None and net > gross:
+        problems.add(
+            "net_mass",
+            f"The net mass ({net} kg) is above the gross mass ({gross} kg); the gross mass "
+            "includes packaging, so it is at least the net mass.",
+        )
+    cleaned["net_mass"], cleaned["gross_mass"] = net, gross
+    cleaned["invoice_value"] = _decimal(
+        problems,
+        data,
+        "invoice_value",
+        "item's invoice value",
+        places=2,
+        max_digits=16,
+        exclusive=True,
+    )
+    method = data.get("valuation_method", 1)
+    try:
+        method = int(str(method).strip() or "1")
+    except ValueError:
+        method = 0
+    if not 1 <= method <= 6:
+        problems.add(
+            "valuation_method",
+            "The valuation method is 1 to 6 (1: transaction value of the goods).",
+        )
+    cleaned["valuation_method"] = method
+    return cleaned, problems
+
+
+def clean_draft(header: dict, items: list[dict]) -> tuple[dict, list[dict]]:
+    """Header and items cleaned together: all their problems raised in one ValidationError."""
+    errors: dict[str, list[str]] = {}
+    cleaned_header: dict = {}
+    cleaned_items: list[dict] = []
+    try:
+        cleaned_header = clean_header(header)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if len(items) > MAX_ITEMS:
+        errors.setdefault("__all__", []).append(
+            f"A declaration has at most {MAX_ITEMS} goods items; this one has {len(items)}. "
+            "Split it into several declarations."
+        )
+    for index, item in enumerate(items):
+        try:
+            cleaned_items.append(clean_item(item, index))
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned_header, cleaned_items
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def check_ready_to_submit(declaration: Declaration) -> None:
+    """Raise ValidationError with every reason this declaration cannot be submitted yet."""
+    items = list(declaration.items.order_by("line"))
+    header = {name: getattr(declaration, name) for name in HEADER_FIELDS}
+    header["office"] = declaration.office
+    errors: dict[str, list[str]] = {}
+    try:
+        clean_draft(header, [{name: getattr(item, name) for name in ITEM_FIELDS} for item in items])
+    except ValidationError as error:
+        errors.update(error.message_dict)
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if not items:
+        add("__all__", "Add at least one goods item before submitting.")
+    else:
+        items_total = sum((item.invoice_value for item in items), Decimal("0.00"))
+        difference = abs(items_total - declaration.invoice_total)
+        if difference > TOTAL_TOLERANCE:
+            add(
+                "__all__",
+                f"The items' invoice values add up to {_money(items_total)} but the invoice "
+                f"total is {_money(declaration.invoice_total)} {declaration.invoice_currency} "
+                f"(difference {_money(difference)}); correct an item's value or the invoice total.",
+            )
+    types = set(declaration.documents.values_list("type", flat=True))
+    if Document.Type.COMMERCIAL_INVOICE not in types:
+        add("documents", "Attach the commercial invoice (document type 380).")
+    required = TRANSPORT_DOCUMENTS.get(declaration.transport_mode)
+    if required is not None:
+        code, name = required
+        mode = Declaration.TransportMode(declaration.transport_mode).label.lower()
+        if code not in types:
+            add("documents", f"Attach the {name} (document type {code}): goods go by {mode}.")
+        if not declaration.transport_document:
+            add(
+                "transport_document",
+                f"Enter the {name} number: it is required for transport by {mode}.",
+            )
+    if errors:
+        raise ValidationError(errors)
