@@ -1,0 +1,117 @@
+"""What every benchmark script shares: a fresh database, Django set up on it, and the output.
+
+Call ``setup(database)`` before importing anything that needs Django. The database named by
+``DATABASE_URL`` is never touched: each run drops and recreates its own database (default
+``eport_bench``) on the same server, then migrates it with ``bench.settings``.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+SETTINGS = "bench.settings"
+
+
+def server_url(database: str) -> str:
+    """``DATABASE_URL`` with its database name replaced; refuses anything but PostgreSQL."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    parts = urlsplit(url)
+    if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
+        sys.exit(
+            "the benchmarks need PostgreSQL: set DATABASE_URL=postgres://user@host:port/any "
+            "(make bench starts a throwaway server)"
+        )
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def recreate_database(database: str) -> None:
+    import psycopg2
+
+    if not database.replace("_", "").isalnum():
+        sys.exit(f"database name {database!r} must be letters, digits and underscores")
+    connection = psycopg2.connect(server_url("postgres"))
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{database}"')
+    connection.close()
+
+
+def setup(database: str) -> None:
+    """Recreate ``database``, point this process (and its children) at it, migrate it."""
+    sys.path.insert(0, str(ROOT))
+    recreate_database(database)
+    os.environ["DATABASE_URL"] = server_url(database)
+    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
+    os.environ.setdefault("EPORT_VAR_DIR", str(ROOT / "var" / "bench"))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def child_env() -> dict:
+    """The environment for a benchmark's subprocesses: same database, same settings."""
+    return os.environ | {"DJANGO_SETTINGS_MODULE": SETTINGS, "PYTHONPATH": str(ROOT)}
+
+
+def environment_lines() -> list[str]:
+    """Machine, Python and PostgreSQL facts that the figures depend on."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        version = cursor.fetchone()[0]
+        settings = []
+        for name in ("fsync", "synchronous_commit", "full_page_writes", "shared_buffers"):
+            cursor.execute(f"SHOW {name}")
+            settings.append(f"{name}={cursor.fetchone()[0]}")
+    return [
+        f"date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}",
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        f"PostgreSQL {version} on loopback TCP, {', '.join(settings)}",
+        "(the same server and settings for every variant)",
+    ]
+
+
+def table(headers: list[str], rows: list[list], align: str | None = None) -> list[str]:
+    """A plain-text table; ``align`` gives 'l' or 'r' per column (default: first left)."""
+    cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    align = align or "l" + "r" * (len(headers) - 1)
+
+    def line(row):
+        return "  ".join(
+            c.ljust(w) if a == "l" else c.rjust(w)
+            for c, w, a in zip(row, widths, align, strict=True)
+        ).rstrip()
+
+    return [line(cells[0]), "  ".join("-" * w for w in widths)] + [line(r) for r in cells[1:]]
+
+
+class Report:
+    """Lines printed as they come and written to ``bench/results/<name>.txt`` at the end."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.lines: list[str] = []
+
+    def __call__(self, *lines: str) -> None:
+        for text in lines:
+            print(text, flush=True)
+            self.lines.append(text)
+
+    def save(self) -> Path:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        path = RESULTS / f"{self.name}.txt"
+        path.write_text("\n".join(self.lines) + "\n", encoding="utf-8")
+        return path

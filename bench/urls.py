@@ -1,0 +1,3 @@
+"""The benchmarks serve nothing; an empty URLconf keeps them independent of the web layer."""
+
+urlpatterns = []
