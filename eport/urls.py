@@ -6,4 +6,5 @@ urlpatterns = [
     path("accounts/", include("eport.accounts.urls")),
     path("declarations/", include("eport.declarations.urls")),
     path("ledger/", include("ledger.urls")),
+    path("", include("eport.web.urls")),
 ]

@@ -1,0 +1,150 @@
+"""Small presentation helpers shared by every page: badges, hashes, ledger actions in words."""
+
+from django import template
+from django.utils.html import format_html
+
+register = template.Library()
+
+STATUS_TONES = {
+    "draft": "neutral",
+    "submitted": "info",
+    "under_review": "info",
+    "query": "warning",
+    "inspection": "warning",
+    "assessed": "info",
+    "paid": "info",
+    "released": "success",
+    "rejected": "danger",
+    "cancelled": "neutral",
+}
+
+# Each lane has a shape as well as a colour, so it reads without colour vision.
+LANES = {
+    "green": ("●", "Green lane"),
+    "yellow": ("▲", "Yellow lane"),
+    "red": ("■", "Red lane"),
+}
+
+ACTION_WORDS = {
+    "declaration.created": "Draft created",
+    "declaration.updated": "Draft updated",
+    "declaration.document_added": "Document added",
+    "declaration.document_removed": "Document removed",
+    "declaration.submitted": "Submitted",
+    "declaration.risk_assessed": "Risk assessed",
+    "declaration.taken": "Taken for review",
+    "declaration.queried": "Query raised",
+    "declaration.amended": "Amended and resubmitted",
+    "declaration.inspection_ordered": "Inspection ordered",
+    "declaration.inspection_recorded": "Inspection findings recorded",
+    "declaration.corrected": "Correction made",
+    "declaration.assessed": "Assessed",
+    "declaration.paid": "Payment recorded",
+    "declaration.released": "Released",
+    "declaration.rejected": "Rejected",
+    "declaration.cancelled": "Cancelled",
+}
+
+SYSTEM_ACTORS = {
+    "system:risk": "Risk engine",
+    "system:assessment": "Assessment engine",
+    "system:release": "Automatic release",
+    "system:bank": "Bank",
+}
+
+
+@register.simple_tag
+def status_badge(status: str, label: str = "") -> str:
+    """A status pill whose text is the status name; colour is a second cue, never the only one."""
+    tone = STATUS_TONES.get(status, "neutral")
+    return format_html(
+        '<span class="badge badge-{}" data-status="{}">{}</span>',
+        tone,
+        status,
+        label or status.replace("_", " ").capitalize(),
+    )
+
+
+@register.simple_tag
+def lane_badge(lane: str) -> str:
+    """A lane pill with shape, colour and words; a dash when no lane is set yet."""
+    if not lane:
+        return format_html('<span class="muted" title="{}">—</span>', "No lane yet")
+    shape, words = LANES.get(lane, ("", lane))
+    return format_html(
+        '<span class="lane lane-{}"><span aria-hidden="true">{}</span> {}</span>',
+        lane,
+        shape,
+        words,
+    )
+
+
+@register.filter
+def short_hash(value: str, length: int = 12) -> str:
+    return (value or "")[: int(length)]
+
+
+@register.filter
+def action_words(action: str) -> str:
+    """A ledger action in words, e.g. ``declaration.queried`` → "Query raised"."""
+    if action in ACTION_WORDS:
+        return ACTION_WORDS[action]
+    return action.split(".", 1)[-1].replace("_", " ").capitalize()
+
+
+@register.filter
+def actor_words(actor: str, people: dict | None = None) -> str:
+    """A ledger actor as a person would name it, using the display names in ``people``."""
+    if actor in SYSTEM_ACTORS:
+        return SYSTEM_ACTORS[actor]
+    if actor.startswith("system:"):
+        return "System (" + actor.split(":", 1)[1] + ")"
+    if people and actor in people:
+        return people[actor]
+    return actor
+
+
+@register.simple_tag(takes_context=True)
+def query_string(context, **changes) -> str:
+    """The current query string with some parameters replaced (None or "" removes one)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode()
+    return "?" + encoded if encoded else "?"
+
+
+@register.filter
+def add_decimal(value, other):
+    """Exact Decimal sum for money (the built-in ``add`` goes through int or float)."""
+    if value is None or other is None:
+        return value if other is None else other
+    return value + other
+
+
+@register.filter
+def diff_value(value) -> str:
+    """One side of an amendment diff in words; whole items and documents are summarised."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, dict):
+        if "hs_code" in value:
+            return f"{value.get('hs_code')} {value.get('description', '')}".strip()
+        if "type" in value:
+            return f"document {value.get('type')} {value.get('reference', '')}".strip()
+        return ", ".join(f"{key}: {val}" for key, val in value.items())
+    return str(value)
+
+
+@register.filter
+def diff_field(change: dict) -> str:
+    """The changed field of an amendment, e.g. "item 2 · invoice value"."""
+    if not isinstance(change, dict):
+        return str(change)
+    field = str(change.get("field", "")).replace("_", " ")
+    if change.get("line") is not None:
+        return f"item {change['line']} · {field}" if field != "item" else f"item {change['line']}"
+    return field

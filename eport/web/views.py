@@ -1,0 +1,47 @@
+"""Pages that belong to no single domain app: the home redirect and the HS code hint."""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+from eport.reference.models import HsCode
+
+LEVEL_NAMES = {2: "chapter", 4: "heading", 6: "subheading"}
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each person to where their work is; anonymous visitors to the sign-in page."""
+    if not request.user.is_authenticated:
+        return redirect(f"{settings.LOGIN_URL}?next=/")
+    return redirect("declarations:list")
+
+
+@require_GET
+@cache_control(max_age=3600, public=True)
+def hs_lookup(request: HttpRequest, code: str) -> JsonResponse:
+    """Describe an HS code's subheading (first 6 digits), heading and chapter, for a form hint."""
+    if not code.isdigit() or not 2 <= len(code) <= 10:
+        return JsonResponse({"error": "An HS code is 2 to 10 digits."}, status=400)
+    digits = code[:6]
+    prefixes = [digits[:n] for n in (2, 4, 6) if len(digits) >= n]
+    found = dict(HsCode.objects.filter(code__in=prefixes).values_list("code", "description"))
+    longest = prefixes[-1]
+    if longest not in found:
+        return JsonResponse(
+            {
+                "code": longest,
+                "error": f"{longest} is not an HS 2022 {LEVEL_NAMES[len(longest)]}.",
+            },
+            status=404,
+        )
+    return JsonResponse(
+        {
+            "code": longest,
+            "description": found[longest],
+            "chapter": found.get(digits[:2], ""),
+            "heading": found.get(digits[:4], "") if len(digits) >= 4 else "",
+        }
+    )
