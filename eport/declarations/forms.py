@@ -1,0 +1,403 @@
+"""Forms of the declaration pages: they parse what was typed; the domain validates the meaning.
+
+Each field is named after the model field, so the domain's ``ValidationError`` (keyed by the
+same names, and ``items.<index>.<field>`` for goods items) lands next to the right input.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from eport.reference import codes
+
+from .models import Declaration
+
+ITEMS_PREFIX = "items"
+
+HEADER_FIELDS = (
+    "office",
+    "flow",
+    "procedure_code",
+    "lrn",
+    "consignor_name",
+    "consignor_country",
+    "consignor_id",
+    "consignee_name",
+    "consignee_country",
+    "consignee_id",
+    "dispatch_country",
+    "destination_country",
+    "transport_mode",
+    "transport_document",
+    "transport_means_id",
+    "port_of_loading",
+    "port_of_discharge",
+    "incoterm",
+    "incoterm_place",
+    "invoice_currency",
+    "invoice_total",
+    "exchange_rate",
+    "freight",
+    "insurance",
+)
+ITEM_FIELDS = (
+    "hs_code",
+    "description",
+    "origin_country",
+    "quantity",
+    "unit",
+    "net_mass",
+    "gross_mass",
+    "invoice_value",
+    "valuation_method",
+)
+
+# Header fieldsets, in the order a broker fills in a paper SAD.
+FIELDSETS = (
+    (
+        "Filing",
+        ("office", "flow", "procedure_code", "lrn"),
+    ),
+    (
+        "Parties",
+        (
+            "consignor_name",
+            "consignor_country",
+            "consignor_id",
+            "consignee_name",
+            "consignee_country",
+            "consignee_id",
+        ),
+    ),
+    (
+        "Transport",
+        (
+            "dispatch_country",
+            "destination_country",
+            "transport_mode",
+            "transport_document",
+            "transport_means_id",
+            "port_of_loading",
+            "port_of_discharge",
+        ),
+    ),
+    (
+        "Commercial",
+        (
+            "incoterm",
+            "incoterm_place",
+            "invoice_currency",
+            "invoice_total",
+            "exchange_rate",
+            "freight",
+            "insurance",
+        ),
+    ),
+)
+
+PROCEDURE_CODES = (
+    ("4000", "4000 Release for free circulation"),
+    ("4071", "4071 Free circulation from a bonded warehouse"),
+    ("5100", "5100 Inward processing"),
+    ("7100", "7100 Customs warehousing"),
+    ("1000", "1000 Permanent export"),
+    ("2100", "2100 Temporary export for outward processing"),
+    ("3151", "3151 Re-export after inward processing"),
+)
+
+VALUATION_METHODS = (
+    ("1", "1 Transaction value"),
+    ("2", "2 Identical goods"),
+    ("3", "3 Similar goods"),
+    ("4", "4 Deductive value"),
+    ("5", "5 Computed value"),
+    ("6", "6 Fall-back"),
+)
+
+
+def _code_input(datalist: str, size: int, placeholder: str = "") -> forms.TextInput:
+    return forms.TextInput(
+        attrs={
+            "list": datalist,
+            "maxlength": size,
+            "autocomplete": "off",
+            "spellcheck": "false",
+            "class": "code",
+            "placeholder": placeholder,
+        }
+    )
+
+
+def _text(label: str, max_length: int = 300, **kwargs) -> forms.CharField:
+    # Nothing is refused here: the domain's validation reports every problem at once, worded
+    # for the person, and the view places each message next to its field.
+    return forms.CharField(label=label, required=False, max_length=max_length * 4, **kwargs)
+
+
+def _code(label: str, datalist: str, size: int, placeholder: str = "", **kwargs):
+    return _text(label, size, widget=_code_input(datalist, size, placeholder), **kwargs)
+
+
+def _amount(label: str, **kwargs) -> forms.CharField:
+    return _text(
+        label,
+        40,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        **kwargs,
+    )
+
+
+def _choice(label: str, **kwargs) -> forms.CharField:
+    return _text(label, 10, widget=forms.Select(), **kwargs)
+
+
+class DeclarationForm(forms.Form):
+    """The declaration header; ``office`` is chosen from the active customs offices."""
+
+    office = _choice("Customs office of lodgement")
+    flow = _choice("Flow")
+    procedure_code = _code(
+        "Procedure code",
+        "dl-procedures",
+        4,
+        help_text="4000 release for free circulation, 1000 export.",
+    )
+    lrn = _text("Your reference (LRN)", 35, help_text="Unique within your company.")
+    consignor_name = _text("Consignor / exporter", 200)
+    consignor_country = _code("Consignor country", "dl-countries", 2, "DE")
+    consignor_id = _text("Consignor id", 35)
+    consignee_name = _text("Consignee / importer", 200)
+    consignee_country = _code("Consignee country", "dl-countries", 2, "CN")
+    consignee_id = _text("Consignee id (USCI)", 35, help_text="18 characters for a Chinese party.")
+    dispatch_country = _code("Country of dispatch", "dl-countries", 2)
+    destination_country = _code("Country of destination", "dl-countries", 2)
+    transport_mode = _choice("Transport mode at the border")
+    transport_document = _text(
+        "Transport document", 35, help_text="Bill of lading or air waybill number."
+    )
+    transport_means_id = _text(
+        "Means of transport", 35, help_text="Vessel IMO number, flight or vehicle."
+    )
+    port_of_loading = _code("Port of loading", "", 5, "DEHAM", help_text="UN/LOCODE")
+    port_of_discharge = _code("Port of discharge", "", 5, "CNSHA", help_text="UN/LOCODE")
+    incoterm = _choice("Incoterm 2020")
+    incoterm_place = _text("Named place", 100)
+    invoice_currency = _code("Invoice currency", "dl-currencies", 3, "USD")
+    invoice_total = _amount("Invoice total")
+    exchange_rate = _amount(
+        "Exchange rate to CNY", help_text="CNY per one unit of the invoice currency."
+    )
+    freight = _amount("Freight", help_text="In the invoice currency.")
+    insurance = _amount("Insurance", help_text="In the invoice currency.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["office"].widget.choices = [
+            ("", "Choose an office…"),
+            *codes.office_choices(),
+        ]
+        self.fields["flow"].widget.choices = Declaration.Flow.choices
+        self.fields["transport_mode"].widget.choices = [
+            ("", "Choose…"),
+            *codes.transport_mode_choices(),
+        ]
+        self.fields["incoterm"].widget.choices = [("", "Choose…"), *codes.incoterm_choices()]
+        for name in ("port_of_loading", "port_of_discharge"):
+            self.fields[name].widget.attrs.pop("list", None)
+
+    def fieldsets(self):
+        return [(title, [self[name] for name in names]) for title, names in FIELDSETS]
+
+    def header(self) -> dict:
+        """What was typed, in the shape the domain services take (they validate it)."""
+        return {name: self.cleaned_data.get(name, "") for name in HEADER_FIELDS}
+
+
+class GoodsItemForm(forms.Form):
+    hs_code = _text(
+        "HS code",
+        10,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "class": "code"}
+        ),
+        help_text="10 digits",
+    )
+    description = _text("Description of goods", 300)
+    origin_country = _code("Origin", "dl-countries", 2)
+    quantity = _amount("Quantity")
+    unit = _code("Unit", "dl-units", 3, "PCE")
+    net_mass = _amount("Net mass (kg)")
+    gross_mass = _amount("Gross mass (kg)")
+    invoice_value = _amount("Invoice value")
+    valuation_method = _choice("Valuation", initial="1")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["valuation_method"].widget.choices = VALUATION_METHODS
+        hs_id = "id_" + self.add_prefix("hs_code")
+        self.fields["hs_code"].widget.attrs.update(
+            {
+                "data-hs-lookup": reverse("web:hs_lookup", args=["__code__"]),
+                "aria-describedby": f"{hs_id}-hint {hs_id}_helptext",
+            }
+        )
+
+    def item(self) -> dict:
+        return {name: self.cleaned_data.get(name, "") for name in ITEM_FIELDS}
+
+
+class BaseItemFormSet(forms.BaseFormSet):
+    def kept_forms(self) -> list[GoodsItemForm]:
+        """The item forms that become goods items, in order: not removed, not left blank."""
+        kept = []
+        for form in self.forms:
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            if not form.has_changed() and form.empty_permitted:
+                continue
+            kept.append(form)
+        return kept
+
+    def clean(self):
+        super().clean()
+        if not any(self.errors) and not self.kept_forms():
+            raise ValidationError("A declaration needs at least one goods item.")
+
+
+GoodsItemFormSet = forms.formset_factory(
+    GoodsItemForm,
+    formset=BaseItemFormSet,
+    extra=0,
+    min_num=1,
+    max_num=999,
+    absolute_max=999,
+    can_delete=True,
+)
+
+
+def header_initial(declaration: Declaration) -> dict:
+    initial = {name: getattr(declaration, name) for name in HEADER_FIELDS if name != "office"}
+    initial["exchange_rate"] = _plain(initial["exchange_rate"])
+    initial["office"] = declaration.office.code
+    return initial
+
+
+def items_initial(declaration: Declaration) -> list[dict]:
+    amounts = {"quantity", "net_mass", "gross_mass"}
+    return [
+        {
+            name: _plain(getattr(item, name)) if name in amounts else getattr(item, name)
+            for name in ITEM_FIELDS
+        }
+        for item in declaration.items.all()
+    ]
+
+
+def _plain(value) -> str:
+    """A Decimal as a person would type it: 12.500 -> 12.5, 100.00 -> 100."""
+    if value is None:
+        return ""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+class AmendForm(forms.Form):
+    answer = forms.CharField(
+        label="Your answer to the query",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        help_text="Say what you changed and why; the officer sees it next to the changes.",
+    )
+
+
+class DocumentForm(forms.Form):
+    type = forms.ChoiceField(label="Document type")
+    reference = forms.CharField(label="Reference", max_length=70)
+    issued_on = forms.DateField(
+        label="Issued on", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    upload = forms.FileField(
+        label="File (PDF, PNG or JPEG)",
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["type"].choices = codes.document_type_choices()
+        limit_mb = settings.EPORT_MAX_UPLOAD_BYTES / (1024 * 1024)
+        self.fields["upload"].help_text = f"Up to {limit_mb:g} MB."
+
+
+class ActionForm(forms.Form):
+    """A move on the declaration page: the version it was shown at, plus the move's input."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    text = forms.CharField(required=False, max_length=4000, strip=True)
+    # Assessment may carry one correction of classification or value on a goods item.
+    correction_line = forms.IntegerField(required=False, min_value=1, max_value=999)
+    correction_hs_code = forms.RegexField(
+        regex=r"^[0-9]{6,10}$",
+        required=False,
+        error_messages={"invalid": "An HS code is 6 to 10 digits."},
+    )
+    correction_invoice_value = forms.DecimalField(
+        required=False, max_digits=16, decimal_places=2, min_value=0
+    )
+
+    def __init__(self, *args, move=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.move = move
+
+    def clean(self):
+        cleaned = super().clean()
+        move = self.move
+        if move is not None and move.required and not cleaned.get("text"):
+            self.add_error("text", f"Please give the {move.needs} before you continue.")
+        line = cleaned.get("correction_line")
+        hs_code = cleaned.get("correction_hs_code")
+        value = cleaned.get("correction_invoice_value")
+        if (hs_code or value is not None) and not line:
+            self.add_error("correction_line", "Say which goods item line you are correcting.")
+        if line and not hs_code and value is None:
+            self.add_error(
+                "correction_line", "Give the corrected HS code or invoice value for that line."
+            )
+        if line and not cleaned.get("text"):
+            self.add_error("text", "A correction needs a reason; it is recorded in the ledger.")
+        return cleaned
+
+    def corrections(self) -> list[dict] | None:
+        line = self.cleaned_data.get("correction_line")
+        if not line:
+            return None
+        correction: dict = {"line": line}
+        if self.cleaned_data.get("correction_hs_code"):
+            correction["hs_code"] = self.cleaned_data["correction_hs_code"]
+        if self.cleaned_data.get("correction_invoice_value") is not None:
+            correction["invoice_value"] = self.cleaned_data["correction_invoice_value"]
+        return [correction]
+
+
+class ListFilterForm(forms.Form):
+    """Search and filters of the declarations list; every field optional, bad values ignored."""
+
+    q = forms.CharField(required=False, max_length=50, label="Search")
+    status = forms.ChoiceField(required=False, label="Status")
+    lane = forms.ChoiceField(required=False, label="Lane")
+    age = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        label="Waiting",
+        choices=[("", "Any age"), ("1", "over 1 day"), ("3", "over 3 days"), ("7", "over 7 days")],
+    )
+    company = forms.CharField(required=False, max_length=200, label="Trader")
+    page = forms.IntegerField(required=False, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", "Any status"), *Declaration.Status.choices]
+        self.fields["lane"].choices = [("", "Any lane"), *Declaration.Lane.choices]
