@@ -9,6 +9,7 @@ bind=${EPORT_BIND:-127.0.0.1:8000}
 mkdir -p var
 
 $PY manage.py migrate --noinput
+$PY manage.py ledger_keygen  # writes missing development signing keys into var/keys
 $PY manage.py verify_ledger
 
 worker_pid=""

@@ -16,6 +16,9 @@ need_packages() {
   local missing=()
   command -v initdb >/dev/null 2>&1 || [ -x "$(pg_bindir)/initdb" ] || missing+=(postgresql)
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  # Go's x/mod note and tlog check our checkpoints and proofs independently (tests/ledger/interop).
+  command -v go >/dev/null 2>&1 || missing+=(golang-go)
+  [ -d /usr/share/gocode/src/golang.org/x/mod/sumdb ] || missing+=(golang-golang-x-mod-dev)
   if [ "${EPORT_NEED_BROWSER:-1}" = 1 ]; then
     command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   fi

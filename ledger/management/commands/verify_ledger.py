@@ -3,6 +3,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from ledger.verify import Progress, verify_chain
+from ledger.verify_checkpoints import verify_checkpoints
 
 
 class Command(BaseCommand):
@@ -42,10 +43,20 @@ class Command(BaseCommand):
         )
         if interactive:
             sys.stderr.write("\r\033[K")
+        # Checkpoint roots cover the ledger from entry 0, so only a whole-ledger run checks them.
+        checkpoints = verify_checkpoints() if from_seq == 0 and to_seq is None else None
+        if checkpoints is not None:
+            for problem in checkpoints.problems:
+                self.stderr.write(str(problem))
         if not report.ok:
             self.stderr.write(str(report.failure))
             raise CommandError(report.summary(), returncode=1)
         self.stdout.write(report.summary())
+        if checkpoints is not None:
+            if not checkpoints.ok:
+                raise CommandError(checkpoints.summary(), returncode=1)
+            if checkpoints.checkpoints:
+                self.stdout.write(checkpoints.summary())
 
     @staticmethod
     def _show_progress(progress: Progress):

@@ -1,0 +1,229 @@
+"""Signing keys of the ledger and its witnesses (spec sections 4 and 7).
+
+A key is found, in this order, in an environment variable (``EPORT_LEDGER_SIGNER_KEY`` for the
+ledger, ``EPORT_WITNESS_<NAME>_KEY`` for a witness, where ``<NAME>`` is the key name upper-cased
+with every other character turned into ``_``) or in ``EPORT_KEYS_DIR/<name>.key``. Key strings are
+Go ``note`` signer keys. Public keys come from the signer key, or, for a process that signs nothing,
+from ``EPORT_KEYS_DIR/<name>.pub`` or the ``EPORT_VERIFIER_KEYS`` list (comma or newline separated).
+
+Private keys never leave this module except inside a ``Signer`` object, whose repr hides them and
+which refuses to be pickled; error messages name where a key was looked for, never its content.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+
+from .notes import Signer, Verifier, check_key_name, generate_signer
+
+LEDGER_ENV = "EPORT_LEDGER_SIGNER_KEY"
+VERIFIER_KEYS_ENV = "EPORT_VERIFIER_KEYS"
+
+_cache: dict[tuple, Signer | Verifier] = {}
+_lock = threading.Lock()
+
+
+class KeyNotFound(ImproperlyConfigured):
+    """No usable key for a name; the message says where it was looked for."""
+
+
+def ledger_key_name() -> str:
+    """The ledger's key name: its origin."""
+    return settings.EPORT_LEDGER_ORIGIN
+
+
+def witness_names() -> list[str]:
+    """The configured witnesses' key names, in configured order."""
+    names = list(settings.EPORT_WITNESSES)
+    for name in names:
+        try:
+            check_key_name(name)
+        except ValueError as error:
+            raise ImproperlyConfigured(f"EPORT_WITNESSES: {error}") from None
+    if len(set(names)) != len(names):
+        raise ImproperlyConfigured("EPORT_WITNESSES names a witness twice")
+    if ledger_key_name() in names:
+        raise ImproperlyConfigured("EPORT_WITNESSES must not include the ledger's own key name")
+    return names
+
+
+def all_key_names() -> list[str]:
+    """The ledger's key name, then the witnesses'."""
+    return [ledger_key_name(), *witness_names()]
+
+
+def env_var(name: str) -> str:
+    """The environment variable that may hold the signer key of ``name``."""
+    if name == ledger_key_name():
+        return LEDGER_ENV
+    return f"EPORT_WITNESS_{re.sub(r'[^A-Z0-9]+', '_', name.upper()).strip('_')}_KEY"
+
+
+def keys_dir() -> Path:
+    return Path(settings.EPORT_KEYS_DIR)
+
+
+def key_file(name: str, suffix: str = ".key") -> Path:
+    """The file that may hold the key of ``name`` (``/`` and other odd characters become ``_``)."""
+    return keys_dir() / (re.sub(r"[^A-Za-z0-9._-]", "_", name) + suffix)
+
+
+def _read_signer(name: str) -> Signer:
+    variable = env_var(name)
+    text = os.environ.get(variable, "").strip()
+    where = f"environment variable {variable}"
+    if not text:
+        path = key_file(name)
+        where = str(path)
+        try:
+            text = path.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            raise KeyNotFound(
+                f"no signer key for {name!r}: set {variable} or create {path} "
+                "(`manage.py ledger_keygen` writes development keys)"
+            ) from None
+        except OSError as error:
+            raise KeyNotFound(
+                f"cannot read the signer key for {name!r} at {path}: {error}"
+            ) from None
+    try:
+        signer = Signer.from_string(text)
+    except ValueError as error:
+        raise KeyNotFound(f"the signer key in {where} is not usable: {error}") from None
+    if signer.name != name:
+        raise KeyNotFound(f"the signer key in {where} is named {signer.name!r}, expected {name!r}")
+    return signer
+
+
+def signer(name: str) -> Signer:
+    """Return the signer for a configured key name; KeyNotFound says where it was looked for."""
+    check_key_name(name)
+    cache_key = ("signer", name, str(keys_dir()), os.environ.get(env_var(name), ""))
+    with _lock:
+        found = _cache.get(cache_key)
+        if found is None:
+            found = _cache[cache_key] = _read_signer(name)
+    return found
+
+
+def ledger_signer() -> Signer:
+    """Return the ledger's own signer (named after the origin)."""
+    return signer(ledger_key_name())
+
+
+def _listed_verifiers() -> dict[str, Verifier]:
+    listed = {}
+    for item in re.split(r"[,\n]", os.environ.get(VERIFIER_KEYS_ENV, "")):
+        if item.strip():
+            try:
+                verifier = Verifier.from_string(item.strip())
+            except ValueError as error:
+                raise ImproperlyConfigured(f"{VERIFIER_KEYS_ENV}: {error}") from None
+            listed[verifier.name] = verifier
+    return listed
+
+
+def _read_verifier(name: str) -> Verifier:
+    listed = _listed_verifiers().get(name)
+    if listed is not None:
+        return listed
+    public = key_file(name, ".pub")
+    if public.exists():
+        try:
+            verifier = Verifier.from_string(public.read_text(encoding="utf-8").strip())
+        except ValueError as error:
+            raise KeyNotFound(f"the verifier key in {public} is not usable: {error}") from None
+        if verifier.name != name:
+            raise KeyNotFound(f"the verifier key in {public} is named {verifier.name!r}")
+        return verifier
+    try:
+        return _read_signer(name).verifier
+    except KeyNotFound:
+        raise KeyNotFound(
+            f"no verifier key for {name!r}: list it in {VERIFIER_KEYS_ENV}, create {public}, "
+            f"or provide its signer key ({env_var(name)} or {key_file(name)})"
+        ) from None
+
+
+def verifier(name: str) -> Verifier:
+    """Return the public verifier of a configured key name."""
+    check_key_name(name)
+    cache_key = (
+        "verifier",
+        name,
+        str(keys_dir()),
+        os.environ.get(VERIFIER_KEYS_ENV, ""),
+        os.environ.get(env_var(name), ""),
+    )
+    with _lock:
+        found = _cache.get(cache_key)
+        if found is None:
+            found = _cache[cache_key] = _read_verifier(name)
+    return found
+
+
+def ledger_verifier() -> Verifier:
+    """Return the public verifier of the ledger's key."""
+    return verifier(ledger_key_name())
+
+
+def witness_verifiers() -> dict[str, Verifier]:
+    """Return the configured witnesses' verifiers by name."""
+    return {name: verifier(name) for name in witness_names()}
+
+
+def verifier_keys() -> list[str]:
+    """Return the verifier key strings, ledger first, as served by GET /ledger/keys."""
+    return [str(verifier(name)) for name in all_key_names()]
+
+
+def ensure_keys(names: list[str] | None = None) -> list[tuple[str, bool]]:
+    """Write a new key pair for every name that has no signer key yet; return (name, created).
+
+    Files are created with mode 0600 in a 0700 folder, never overwritten: an existing key is kept.
+    """
+    names = all_key_names() if names is None else names
+    folder = keys_dir()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    results = []
+    for name in names:
+        check_key_name(name)
+        if os.environ.get(env_var(name), "").strip() or key_file(name).exists():
+            results.append((name, False))
+            continue
+        skey, vkey = generate_signer(name)
+        _write_new(key_file(name), skey)
+        pub = key_file(name, ".pub")
+        pub.unlink(missing_ok=True)  # a stale public key must not outlive its private key
+        _write_new(pub, vkey)
+        results.append((name, True))
+    clear_cache()
+    return results
+
+
+def _write_new(path: Path, text: str) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text + "\n")
+
+
+def clear_cache() -> None:
+    """Forget loaded keys (after keys or settings change)."""
+    with _lock:
+        _cache.clear()
+
+
+def _on_setting_changed(setting, **kwargs):
+    if setting in {"EPORT_KEYS_DIR", "EPORT_WITNESSES", "EPORT_LEDGER_ORIGIN"}:
+        clear_cache()
+
+
+setting_changed.connect(_on_setting_changed)

@@ -1,0 +1,163 @@
+"""The public /ledger/ surface (spec section 6): checkpoints, keys, proofs, and entries by role.
+
+Proofs reveal only hashes and are public; they are served only for notarized checkpoint sizes.
+Bad parameters answer 400 or 404 with ``{"error": "..."}`` naming the problem, never 500.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpResponse, JsonResponse
+from django.utils.module_loading import import_string
+from django.views.decorators.http import require_safe
+
+from . import keys, notary, proofs
+from .models import Entry
+
+MAX_SIZE = 2**63 - 1
+log = logging.getLogger("ledger.views")
+
+
+class BadParameter(Exception):
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+def _error(message: str, status: int) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+def answers_errors_as_json(view):
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except BadParameter as problem:
+            return _error(str(problem), problem.status)
+        except ImproperlyConfigured:
+            log.exception("the ledger is misconfigured")
+            return _error("the ledger's keys or witnesses are not configured on this server", 503)
+
+    return wrapper
+
+
+def _integer(name: str, text: str | None, *, minimum: int = 0) -> int:
+    if text is None or text == "":
+        raise BadParameter(f"{name} is required")
+    if not text.isascii() or not text.isdigit():
+        raise BadParameter(f"{name} must be a non-negative integer, got {text[:40]!r}")
+    if len(text) > 19 or int(text) > MAX_SIZE:
+        raise BadParameter(f"{name} is too large")
+    value = int(text)
+    if value < minimum:
+        raise BadParameter(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _notarized(size: int, name: str):
+    checkpoint = notary.notarized(size)
+    if checkpoint is None:
+        raise BadParameter(f"{name} {size} is not the size of a notarized checkpoint", 404)
+    return checkpoint
+
+
+def _note_response(checkpoint) -> HttpResponse:
+    response = HttpResponse(
+        notary.signed_note(checkpoint).encode("utf-8"), content_type="text/plain; charset=utf-8"
+    )
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def _hashes(items: list[bytes]) -> list[str]:
+    return [base64.b64encode(item).decode("ascii") for item in items]
+
+
+@require_safe
+@answers_errors_as_json
+def latest_checkpoint(request):
+    checkpoint = notary.latest_notarized()
+    if checkpoint is None:
+        raise BadParameter("no checkpoint has been notarized yet", 404)
+    return _note_response(checkpoint)
+
+
+@require_safe
+@answers_errors_as_json
+def checkpoint(request, size: str):
+    return _note_response(_notarized(_integer("size", size, minimum=1), "size"))
+
+
+@require_safe
+@answers_errors_as_json
+def verifier_keys(request):
+    return HttpResponse(
+        "".join(f"{key}\n" for key in keys.verifier_keys()),
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+@require_safe
+@answers_errors_as_json
+def inclusion_proof(request):
+    index = _integer("index", request.GET.get("index"))
+    tree_size = _integer("tree_size", request.GET.get("tree_size"), minimum=1)
+    if index >= tree_size:
+        raise BadParameter(f"index {index} is not below tree_size {tree_size}")
+    _notarized(tree_size, "tree_size")
+    hashes = proofs.inclusion_proof(index, tree_size)
+    return JsonResponse({"index": index, "tree_size": tree_size, "hashes": _hashes(hashes)})
+
+
+@require_safe
+@answers_errors_as_json
+def consistency_proof(request):
+    old_size = _integer("old_size", request.GET.get("old_size"))
+    new_size = _integer("new_size", request.GET.get("new_size"))
+    if old_size == 0:
+        raise BadParameter("old_size must be at least 1: there is no proof from the empty tree")
+    if old_size > new_size:
+        raise BadParameter(f"old_size {old_size} is larger than new_size {new_size}")
+    _notarized(old_size, "old_size")
+    _notarized(new_size, "new_size")
+    hashes = proofs.consistency_proof(old_size, new_size)
+    return JsonResponse({"old_size": old_size, "new_size": new_size, "hashes": _hashes(hashes)})
+
+
+def no_one_but_superusers(user, entry) -> bool:
+    """The ledger's own default for EPORT_LEDGER_ENTRY_ACCESS: it knows nothing of roles."""
+    return bool(user.is_superuser)
+
+
+@functools.cache
+def _access_rule(path: str):
+    return import_string(path)
+
+
+def may_see(user, entry: Entry) -> bool:
+    """Whether ``user`` may read ``entry``, as decided by EPORT_LEDGER_ENTRY_ACCESS."""
+    path = getattr(settings, "EPORT_LEDGER_ENTRY_ACCESS", "") or (
+        "ledger.views.no_one_but_superusers"
+    )
+    return bool(_access_rule(path)(user, entry))
+
+
+@require_safe
+@answers_errors_as_json
+def entry(request, seq: str):
+    number = _integer("seq", seq)
+    if not request.user.is_authenticated:
+        raise BadParameter("log in to read ledger entries", 403)
+    found = Entry.objects.filter(seq=number).first()
+    # An entry the user may not see answers exactly like one that does not exist.
+    if found is None or not may_see(request.user, found):
+        raise BadParameter(f"no entry {number} that you may read", 404)
+    response = HttpResponse(bytes(found.canonical), content_type="application/json")
+    response["Cache-Control"] = "private, no-store"
+    return response
