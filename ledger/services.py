@@ -99,7 +99,23 @@ def record(*, actor: Any, action: str, subject: Any, data: dict) -> Entry:
     data = _checked_data(data)
     using = router.db_for_write(Entry)
     with transaction.atomic(using=using, savepoint=False):
-        return _append(using, actor=actor, action=action, subject=subject, data=data)
+        entry = _append(using, actor=actor, action=action, subject=subject, data=data)
+        _maybe_request_notarization(using, entry.seq)
+        return entry
+
+
+def _maybe_request_notarization(using: str, seq: int) -> None:
+    # Every EPORT_CHECKPOINT_MAX_ENTRIES-th entry asks for a checkpoint without waiting for the
+    # next scheduled one: no query, and exactly one append per block of entries asks.
+    every = getattr(settings, "EPORT_CHECKPOINT_MAX_ENTRIES", 0)
+    if every > 0 and seq % every == 0:
+        transaction.on_commit(_request_notarization, using=using, robust=True)
+
+
+def _request_notarization() -> None:
+    from .tasks import notarize  # the task module imports the notary, which imports this one
+
+    notarize.delay()
 
 
 def _append(using: str, *, actor: str, action: str, subject: str, data: dict) -> Entry:
