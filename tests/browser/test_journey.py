@@ -1,0 +1,268 @@
+"""A declaration's whole journey through the pages, in a real browser.
+
+The trader files an import with two goods items and an invoice, customs queries it, the trader
+amends, the officer assesses, payment is recorded, the goods are released, and the declaration's
+timeline shows every step from the ledger.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from eport.accounts.models import User
+from eport.declarations.models import Declaration
+from tests.declarations import factories as f
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOTS = Path(os.environ.get("EPORT_SCREENSHOTS", "/tmp"))
+PASSWORD = "Journey-pass-2026"
+
+
+def tiny_pdf(text: str) -> bytes:
+    """A small, valid one-page PDF with a correct cross-reference table."""
+    stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+@pytest.fixture
+def people(transactional_db):
+    f.load_reference_rows()
+    f.lane_rules()  # origin VN goes to the yellow lane
+    shanghai = f.office("2201", "Shanghai Customs District")
+    alpha = f.company("91310000MA1FL0000", "Alpha Trading Co., Ltd.")
+    trader = User.objects.create_user(
+        username="liwei",
+        password=PASSWORD,
+        role="trader",
+        company=alpha,
+        first_name="Li",
+        last_name="Wei",
+    )
+    officer = User.objects.create_user(
+        username="zhangmin",
+        password=PASSWORD,
+        role="officer",
+        office=shanghai,
+        first_name="Zhang",
+        last_name="Min",
+    )
+    return trader, officer
+
+
+def sign_in(page: Page, username: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".session__name")).to_be_visible()
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+
+
+def fill_item(page: Page, index: int, *, hs_code, description, origin, quantity, value):
+    item = page.locator("[data-item]").nth(index)
+    item.get_by_label("HS code").fill(hs_code)
+    item.get_by_label("Description of goods").fill(description)
+    item.get_by_label("Origin").fill(origin)
+    item.get_by_label("Quantity").fill(quantity)
+    item.get_by_label("Unit").fill("PCE")
+    item.get_by_label("Net mass (kg)").fill("40")
+    item.get_by_label("Gross mass (kg)").fill("45")
+    item.get_by_label("Invoice value").fill(value)
+
+
+def open_declaration(page: Page, lrn: str) -> None:
+    page.goto("/declarations/")
+    page.get_by_role("row", name=lrn).get_by_role("link").click()
+    expect(page.locator("h1")).to_contain_text("Declaration")
+
+
+def act(page: Page, button: str, text: str | None = None, label: str | None = None) -> None:
+    action = page.locator(".action").filter(has=page.get_by_role("button", name=button))
+    if text is not None:
+        action.get_by_label(label).fill(text)
+    action.get_by_role("button", name=button).click()
+
+
+def upload(page: Page, doc_type: str, reference: str, name: str, content: bytes) -> None:
+    form = page.locator("form.upload")
+    form.get_by_label("Document type").select_option(doc_type)
+    form.get_by_label("Reference").fill(reference)
+    form.get_by_label("File (PDF, PNG or JPEG)").set_input_files(
+        {"name": name, "mimeType": "application/pdf", "buffer": content}
+    )
+    form.get_by_role("button", name="Upload document").click()
+    expect(page.locator(".message--success")).to_contain_text(f"{reference} added")
+
+
+def test_an_import_goes_from_draft_to_release_and_the_timeline_shows_each_step(page, people):
+    # The trader files an import with two goods items.
+    sign_in(page, "liwei")
+    expect(
+        page.get_by_role("heading", name="Declarations of Alpha Trading Co., Ltd.")
+    ).to_be_visible(timeout=10_000)
+    page.get_by_role("link", name="New declaration").first.click()
+    page.get_by_label("Customs office of lodgement").select_option("2201")
+    page.get_by_label("Your reference (LRN)").fill("PO-2026-0042")
+    page.get_by_label("Consignor / exporter").fill("Saigon Electronics JSC")
+    page.get_by_label("Consignor country").fill("VN")
+    page.get_by_label("Consignee / importer").fill("Alpha Trading Co., Ltd.")
+    page.get_by_label("Consignee country").fill("CN")
+    page.get_by_label("Country of dispatch").fill("VN")
+    page.get_by_label("Country of destination").fill("CN")
+    page.get_by_label("Transport mode at the border").select_option("1")
+    page.get_by_label("Transport document").fill("MAEU7654321")
+    page.get_by_label("Port of loading").fill("VNSGN")
+    page.get_by_label("Port of discharge").fill("CNSHA")
+    page.get_by_label("Incoterm 2020").select_option("FOB")
+    page.get_by_label("Named place").fill("Ho Chi Minh City")
+    page.get_by_label("Invoice currency").fill("USD")
+    page.get_by_label("Invoice total").fill("12500.00")
+    page.get_by_label("Exchange rate to CNY").fill("7.1")
+    page.get_by_label("Freight").fill("300")
+    page.get_by_label("Insurance").fill("25")
+    fill_item(
+        page,
+        0,
+        hs_code="8471300000",
+        description="Laptop computers",
+        origin="VN",
+        quantity="20",
+        value="10000.00",
+    )
+    expect(page.locator("[data-item]").nth(0).locator(".hint")).to_contain_text(
+        "Portable automatic data-processing machines"
+    )
+    page.get_by_role("button", name="+ Add another item").click()
+    expect(page.locator("[data-item]")).to_have_count(2)
+    fill_item(
+        page,
+        1,
+        hs_code="8517120000",
+        description="Mobile phones",
+        origin="VN",
+        quantity="25",
+        value="2500.00",
+    )
+    page.screenshot(path=str(SCREENSHOTS / "eport-new-declaration.png"), full_page=True)
+    page.get_by_role("button", name="Save draft", exact=True).click()
+    expect(page.locator(".message--success")).to_contain_text("Draft PO-2026-0042 saved.")
+    expect(page.get_by_role("row", name="Mobile phones")).to_be_visible()
+
+    # ... attaches the invoice and the bill of lading, and submits.
+    upload(page, "380", "INV-77811", "invoice.pdf", tiny_pdf("Commercial invoice INV-77811"))
+    upload(page, "705", "MAEU7654321", "bill-of-lading.pdf", tiny_pdf("Bill of lading"))
+    page.screenshot(path=str(SCREENSHOTS / "eport-draft.png"), full_page=True)
+    act(page, "Submit")
+    expect(page.locator(".message--success")).to_contain_text("submitted")
+    expect(page.locator(".page-head")).to_contain_text("Yellow lane")
+    expect(page.locator(".callout")).to_contain_text("Documentary check")
+    sign_out(page)
+
+    # The officer finds it in the queue, takes it and raises a query.
+    sign_in(page, "zhangmin")
+    expect(page.locator("[data-waiting]")).to_have_text("1")
+    page.screenshot(path=str(SCREENSHOTS / "eport-officer-queue.png"), full_page=True)
+    open_declaration(page, "PO-2026-0042")
+    expect(page.locator("#h-risk")).to_be_visible()
+    expect(page.locator("aside")).to_contain_text("Watched origin")
+    act(page, "Take for review")
+    expect(page.locator(".message--success")).to_contain_text("taken for review")
+    act(
+        page,
+        "Raise a query",
+        "The invoice total does not match the packing list: please confirm the phones' value.",
+        "Question to the trader",
+    )
+    expect(page.locator(".page-head")).to_contain_text("Query raised")
+    sign_out(page)
+
+    # The trader amends the value of the phones and answers.
+    sign_in(page, "liwei")
+    expect(page.get_by_role("row", name="PO-2026-0042")).to_contain_text("Query raised")
+    page.screenshot(path=str(SCREENSHOTS / "eport-trader-dashboard.png"), full_page=True)
+    open_declaration(page, "PO-2026-0042")
+    expect(page.get_by_text("please confirm the phones' value")).to_be_visible()
+    page.get_by_role("link", name="Amend and resubmit").first.click()
+    page.get_by_label("Invoice total").fill("12800.00")
+    page.locator("[data-item]").nth(1).get_by_label("Invoice value").fill("2800.00")
+    page.get_by_label("Your answer to the query").fill(
+        "The phones were invoiced at 2,800.00 USD; the total is corrected."
+    )
+    page.get_by_role("button", name="Send amendment to customs").click()
+    expect(page.locator(".message--success")).to_contain_text("sent back to customs")
+    expect(page.locator(".page-head")).to_contain_text("Under review")
+    sign_out(page)
+
+    # The officer sees what changed, assesses, records the payment and releases.
+    sign_in(page, "zhangmin")
+    open_declaration(page, "PO-2026-0042")
+    amendments = page.locator("section[aria-labelledby=h-amendments]")
+    expect(amendments.get_by_role("row", name="item 2 · invoice value")).to_contain_text("2800")
+    act(page, "Assess duty and VAT")
+    expect(page.locator(".page-head")).to_contain_text("Assessed")
+    expect(page.locator("#h-assessment")).to_be_visible()
+    act(page, "Record payment", "BOC-20260412-0093", "Payment reference")
+    expect(page.locator(".page-head")).to_contain_text("Paid")
+    act(page, "Release goods")
+    expect(page.locator(".page-head")).to_contain_text("Released")
+
+    # The timeline shows every step, who made it, and its ledger entry.
+    timeline = page.locator("[data-timeline] li")
+    expected = [
+        ("Draft created", "Li Wei"),
+        ("Document added", "Li Wei"),
+        ("Document added", "Li Wei"),
+        ("Submitted", "Li Wei"),
+        ("Risk assessed", "Risk engine"),
+        ("Taken for review", "Zhang Min"),
+        ("Query raised", "Zhang Min"),
+        ("Amended and resubmitted", "Li Wei"),
+        ("Assessed", "Zhang Min"),
+        ("Payment recorded", "Zhang Min"),
+        ("Released", "Zhang Min"),
+    ]
+    expect(timeline).to_have_count(len(expected))
+    for row, (what, who) in enumerate(expected):
+        expect(timeline.nth(row).locator(".timeline__what")).to_have_text(f"{what} · {who}")
+        expect(timeline.nth(row).locator(".timeline__hash a")).to_have_attribute(
+            "href", f"/ledger/entries/{_seq_of(row)}"
+        )
+    page.screenshot(path=str(SCREENSHOTS / "eport-released.png"), full_page=True)
+
+    declaration = Declaration.objects.get(lrn="PO-2026-0042")
+    assert declaration.status == Declaration.Status.RELEASED
+    assert declaration.payment_reference == "BOC-20260412-0093"
+
+
+def _seq_of(row: int) -> int:
+    from ledger.models import Entry
+
+    declaration = Declaration.objects.get(lrn="PO-2026-0042")
+    return list(Entry.objects.filter(subject=declaration.ledger_subject).order_by("seq"))[row].seq
