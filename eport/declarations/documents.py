@@ -54,7 +54,9 @@ def detect(head: bytes) -> tuple[str | None, str]:
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
+    # Rounded up to 0.1 MB, so a file just over the limit never reads as equal to it.
+    tenths = -(-size * 10 // (1024 * 1024))
+    return f"{tenths / 10:.1f}".removesuffix(".0")
 
 
 def check_upload(upload, *, max_bytes: int) -> CheckedFile:

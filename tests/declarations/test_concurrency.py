@@ -1,0 +1,107 @@
+"""What only real concurrent transactions on PostgreSQL can show: numbers and takes never collide."""
+
+import threading
+
+import pytest
+from django.db import connection, transaction
+
+from eport.declarations import services
+from eport.declarations.errors import TransitionError
+from eport.declarations.models import Declaration
+from eport.declarations.numbering import next_number
+from ledger.models import Entry
+from ledger.verify import verify_chain
+
+from . import factories as f
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_together(functions):
+    """Run the functions in threads released at the same moment; return results or exceptions."""
+    barrier = threading.Barrier(len(functions))
+    results = [None] * len(functions)
+
+    def worker(index, function):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = function()
+        except Exception as error:  # collected and asserted on by the test
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=worker, args=(index, function))
+        for index, function in enumerate(functions)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_eight_concurrent_submissions_get_numbers_one_to_eight(postgresql, world):
+    drafts = [f.ready(world.trader, lrn=f"CONC-{n}") for n in range(8)]
+
+    def submitter(declaration):
+        return lambda: (
+            services.submit_declaration(
+                declaration=declaration, actor=world.trader, version=declaration.version
+            ).number
+        )
+
+    numbers = run_together([submitter(declaration) for declaration in drafts])
+
+    assert all(isinstance(number, str) for number in numbers), numbers
+    assert len(set(numbers)) == 8
+    prefix = numbers[0][:9]
+    assert all(number[:9] == prefix for number in numbers)
+    assert sorted(int(number[9:]) for number in numbers) == list(range(1, 9))
+    assert verify_chain().ok
+
+
+def test_two_officers_taking_at_once_one_wins(postgresql, world):
+    declaration = f.submitted(world.trader, "yellow")
+    version = declaration.version
+
+    def taker(officer):
+        return lambda: services.take_declaration(
+            declaration=declaration, actor=officer, version=version
+        )
+
+    results = run_together([taker(world.officer), taker(world.officer2)])
+
+    winners = [result for result in results if isinstance(result, Declaration)]
+    losers = [result for result in results if isinstance(result, TransitionError)]
+    assert len(winners) == 1 and len(losers) == 1, results
+    assert "reload" in str(losers[0])
+    assert (
+        Entry.objects.filter(subject=declaration.ledger_subject, action="declaration.taken").count()
+        == 1
+    )
+    declaration.refresh_from_db()
+    assert declaration.assigned_officer_id == winners[0].assigned_officer_id
+
+
+def test_a_rolled_back_submission_gives_its_number_back(world):
+    first = f.ready(world.trader, lrn="A")
+    second = f.ready(world.trader, lrn="B")
+
+    class Abandon(Exception):
+        pass
+
+    with pytest.raises(Abandon), transaction.atomic():
+        taken = f.submit(first, world.trader).number
+        raise Abandon
+
+    assert Declaration.objects.get(pk=first.pk).number is None
+    assert f.submit(second, world.trader).number == taken
+
+
+def test_numbers_follow_the_office_year_flow_sequence_format(world):
+    with transaction.atomic():
+        assert next_number(office_code="2201", year=2026, flow="export") == "220120260000000001"
+        assert next_number(office_code="2201", year=2026, flow="export") == "220120260000000002"
+        assert next_number(office_code="2201", year=2026, flow="import") == "220120261000000001"
