@@ -1,4 +1,4 @@
-"""What only real concurrent transactions on PostgreSQL can show: numbers and takes never collide."""
+"""What only concurrent transactions on PostgreSQL can show: numbers and takes never collide."""
 
 import threading
 
