@@ -17,6 +17,14 @@ def postgresql(db):
         pytest.skip("needs PostgreSQL: run through `make test`")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_reference_caches():
+    """Reference lookups cache the HS subheadings; each test starts from its own database."""
+    from eport.reference.codes import clear_caches
+
+    clear_caches()
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgresql" in getattr(item, "fixturenames", ()):

@@ -1,0 +1,124 @@
+import hashlib
+from decimal import Decimal
+
+import pytest
+import rfc8785
+from django.db import transaction
+
+from eport.core.ledgering import (
+    delete_and_record,
+    model_snapshot,
+    record_model_change,
+    state_digest,
+)
+from eport.reference.models import TariffLine
+from ledger.models import Entry
+from tests.accounts.factories import make_editor
+
+pytestmark = pytest.mark.django_db
+
+
+def make_line(**kwargs) -> TariffLine:
+    values = {"hs_prefix": "8517", "description": "Telephones", "duty_rate": "0", "vat_rate": "13"}
+    values.update(kwargs)
+    return TariffLine.objects.create(**values)
+
+
+def test_a_snapshot_holds_decimals_as_the_column_stores_them():
+    line = make_line(duty_rate=Decimal("6.5"))
+
+    snapshot = model_snapshot(line)
+
+    assert snapshot == {
+        "hs_prefix": "8517",
+        "description": "Telephones",
+        "duty_rate": "6.50",
+        "vat_rate": "13.00",
+        "illustrative": True,
+    }
+    line.refresh_from_db()
+    assert model_snapshot(line) == snapshot
+
+
+def test_a_user_snapshot_refers_to_organisations_by_stable_id_and_holds_no_personal_data():
+    user = make_editor(email="someone@example.com", first_name="Wei")
+
+    snapshot = model_snapshot(user)
+
+    assert snapshot == {
+        "role": "officer",
+        "company": None,
+        "office": "office:2201",
+        "is_active": True,
+        "is_staff": True,
+        "is_superuser": False,
+        "groups": ["Tariff and risk editors"],
+        "user_permissions": [],
+    }
+
+
+def test_the_state_digest_is_sha256_of_the_rfc8785_bytes():
+    snapshot = {"b": "1.50", "a": [1, True, None]}
+
+    assert state_digest(snapshot) == hashlib.sha256(b'{"a":[1,true,null],"b":"1.50"}').hexdigest()
+    assert state_digest(snapshot) == hashlib.sha256(rfc8785.dumps(snapshot)).hexdigest()
+
+
+def test_a_change_is_recorded_with_its_new_values_and_the_state_after_it():
+    line = make_line()
+    line.duty_rate = Decimal("5")
+    line.save()
+
+    entry = record_model_change(
+        actor="system:test",
+        instance=line,
+        action="updated",
+        changed={"duty_rate": line.duty_rate},
+        reason="tariff notice",
+    )
+
+    assert (entry.action, entry.subject) == ("tariff.updated", "tariff:8517")
+    assert entry.data == {
+        "changed": {"duty_rate": "5"},
+        "state": state_digest(model_snapshot(line)),
+        "reason": "tariff notice",
+    }
+
+
+def test_a_password_is_never_recorded_even_when_named():
+    user = make_editor()
+
+    entry = record_model_change(
+        actor="system:test", instance=user, action="updated", changed={"password": user.password}
+    )
+
+    assert entry.data["changed"] == {}
+    assert user.password.encode() not in bytes(entry.canonical)
+
+
+def test_a_rolled_back_change_leaves_no_entry():
+    line = make_line()
+    count = Entry.objects.count()
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        line.duty_rate = Decimal("99")
+        line.save()
+        record_model_change(
+            actor="system:test", instance=line, action="updated", changed={"duty_rate": "99"}
+        )
+        raise RuntimeError("something later in the same change failed")
+
+    line.refresh_from_db()
+    assert line.duty_rate == Decimal("0")
+    assert Entry.objects.count() == count
+
+
+def test_a_deletion_is_recorded_with_the_last_state():
+    line = make_line()
+    last_state = state_digest(model_snapshot(line))
+
+    entry = delete_and_record(actor="system:test", instance=line, reason="obsolete")
+
+    assert not TariffLine.objects.exists()
+    assert (entry.action, entry.subject) == ("tariff.deleted", "tariff:8517")
+    assert entry.data == {"last_state": last_state, "reason": "obsolete"}
