@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "eport.reference",
     "eport.declarations",
     "eport.web",
+    "eport.api",
 ]
 
 AUTH_USER_MODEL = "accounts.User"
@@ -262,3 +263,61 @@ CELERY_BEAT_SCHEDULE["ledger.notarize"] = {
     "task": "ledger.notarize",
     "schedule": EPORT_CHECKPOINT_INTERVAL,
 }
+
+# Cache: Redis when REDIS_URL is set (shared by every worker: API throttling counts there),
+# otherwise this process's memory.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "eport",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The REST API (/api/v1/) ------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "eport.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "eport.api.parsers.DecimalJSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["eport.api.throttling.TokenRateThrottle"],
+    "EXCEPTION_HANDLER": "eport.api.problems.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "eport.api.schema.ProblemAutoSchema",
+    "UNAUTHENTICATED_USER": None,
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "eport API",
+    "DESCRIPTION": (
+        "File and follow customs declarations from your own systems, and act on them as customs. "
+        "Authenticate with `Authorization: Bearer <token>` (create tokens under Account → API "
+        "tokens). Errors are RFC 9457 problem details (`application/problem+json`)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "DeclarationStatusEnum": "eport.declarations.models.Declaration.Status",
+        "LaneEnum": "eport.declarations.models.Declaration.Lane",
+    },
+}
+# Requests per token (per user for browser sessions) and window: "<count>/<second|minute|hour>".
+EPORT_API_RATE = os.environ.get("EPORT_API_RATE", "1200/minute")
+EPORT_API_TOKEN_DEFAULT_DAYS = 90
+EPORT_API_TOKEN_MAX_DAYS = 365

@@ -6,5 +6,7 @@ urlpatterns = [
     path("accounts/", include("eport.accounts.urls")),
     path("declarations/", include("eport.declarations.urls")),
     path("ledger/", include("ledger.urls")),
+    path("api/", include("eport.api.urls")),
+    path("account/tokens/", include("eport.api.token_urls")),
     path("", include("eport.web.urls")),
 ]
