@@ -1,0 +1,233 @@
+"""RFC 9457 problem details for every error the API returns.
+
+Status codes: 400 unreadable request (malformed JSON, bad Idempotency-Key), 401 no or bad
+credentials, 403 the role may not do this, 404 not found (including another company's objects),
+405/406/415 method or media type, 409 the declaration's state does not allow the move (or it
+changed since the caller read it, or the same Idempotency-Key is still being processed), 413 too
+large, 422 validation failed (``errors`` maps each field to its messages, with the domain's keys:
+``invoice_total``, ``items.1.hs_code``, ``documents``, ``__all__``) or an Idempotency-Key reused
+with a different request, 429 too many requests (with Retry-After), 500 unexpected (logged).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, serializers, status
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from eport.declarations.errors import DeclarationError, StaleError
+
+logger = logging.getLogger("eport.api")
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_BASE = "/api/problems/"
+
+# The problem types this API defines (type → title); HTTP errors without more to say use
+# "about:blank" with the status phrase as the title, as RFC 9457 section 4.2.1 suggests.
+TYPES = {
+    "validation": "Your request has problems; see errors for each field.",
+    "conflict": "The declaration's state does not allow this.",
+    "stale": "The declaration changed since you read it.",
+    "idempotency-key-reused": "This Idempotency-Key was used for a different request.",
+    "idempotency-key-in-use": "A request with this Idempotency-Key is still being processed.",
+    "malformed-request": "The request could not be read.",
+    "receipt-unavailable": "No receipt can be made for this entry yet.",
+}
+
+
+class ProblemJSONRenderer(JSONRenderer):
+    media_type = PROBLEM_CONTENT_TYPE
+    format = "problem+json"
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details."""
+
+    type = serializers.CharField(help_text="A URI reference naming the kind of problem.")
+    title = serializers.CharField(help_text="A short summary of the kind of problem.")
+    status = serializers.IntegerField(help_text="The HTTP status code.")
+    detail = serializers.CharField(help_text="What went wrong this time, and what to do.")
+    instance = serializers.CharField(help_text="The path of the request.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text=(
+            "Validation problems by field: header fields by name, goods items as "
+            "'items.<0-based index>.<field>', mandatory documents as 'documents', "
+            "whole-declaration problems as '__all__'."
+        ),
+    )
+
+
+class ApiProblem(exceptions.APIException):
+    """An error this API raises itself, with a problem type from TYPES."""
+
+    def __init__(self, status_code: int, kind: str, detail: str, headers: dict | None = None):
+        super().__init__(detail)
+        self.status_code = status_code
+        self.kind = kind
+        self.headers = headers or {}
+
+
+def problem(
+    *,
+    status_code: int,
+    detail: str,
+    instance: str = "",
+    kind: str | None = None,
+    errors: dict[str, list[str]] | None = None,
+    headers: dict | None = None,
+) -> Response:
+    """A DRF Response holding problem details."""
+    data = problem_data(
+        status_code=status_code, detail=detail, instance=instance, kind=kind, errors=errors
+    )
+    return Response(data, status=status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def problem_data(
+    *,
+    status_code: int,
+    detail: str,
+    instance: str = "",
+    kind: str | None = None,
+    errors: dict[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    """The problem details object of RFC 9457 section 3."""
+    data: dict[str, Any] = {
+        "type": f"{PROBLEM_BASE}{kind}" if kind else "about:blank",
+        "title": TYPES[kind] if kind else _phrase(status_code),
+        "status": status_code,
+        "detail": detail,
+        "instance": instance,
+    }
+    if errors:
+        data["errors"] = errors
+    return data
+
+
+def _phrase(status_code: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status_code).phrase
+    except ValueError:
+        return "Error"
+
+
+def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error structure as ``{"items.1.hs_code": [...]}``."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = "__all__" if key in ("non_field_errors", "__all__") and not prefix else str(key)
+            for field, messages in flatten_errors(value, f"{prefix}{name}.").items():
+                flat.setdefault(field, []).extend(messages)
+    elif (
+        isinstance(detail, list) and detail and all(not isinstance(v, dict | list) for v in detail)
+    ):
+        flat[prefix.rstrip(".") or "__all__"] = [str(v) for v in detail]
+    elif isinstance(detail, list):
+        for index, value in enumerate(detail):
+            if value:
+                for field, messages in flatten_errors(value, f"{prefix}{index}.").items():
+                    flat.setdefault(field, []).extend(messages)
+    elif detail:
+        flat[prefix.rstrip(".") or "__all__"] = [str(detail)]
+    return flat
+
+
+def _validation_detail(errors: dict[str, list[str]]) -> str:
+    count = sum(len(messages) for messages in errors.values())
+    first = next(iter(errors.values()), [""])[0]
+    if count == 1:
+        return first
+    return f"{count} problems; the first: {first}"
+
+
+def exception_handler(exc: Exception, context: dict) -> Response:
+    """Turn any exception raised in an API view into problem details (never HTML, never None)."""
+    request = context.get("request")
+    instance = request.get_full_path() if request is not None else ""
+    if isinstance(exc, DjangoValidationError):
+        errors = (
+            {key: [str(m) for m in value] for key, value in exc.message_dict.items()}
+            if hasattr(exc, "error_dict")
+            else {"__all__": [str(m) for m in exc.messages]}
+        )
+        return problem(
+            status_code=422,
+            kind="validation",
+            detail=_validation_detail(errors),
+            errors=errors,
+            instance=instance,
+        )
+    if isinstance(exc, serializers.ValidationError):
+        errors = flatten_errors(exc.detail)
+        return problem(
+            status_code=422,
+            kind="validation",
+            detail=_validation_detail(errors),
+            errors=errors,
+            instance=instance,
+        )
+    if isinstance(exc, StaleError):
+        return problem(status_code=409, kind="stale", detail=str(exc), instance=instance)
+    if isinstance(exc, DeclarationError):
+        return problem(status_code=409, kind="conflict", detail=str(exc), instance=instance)
+    if isinstance(exc, ApiProblem):
+        return problem(
+            status_code=exc.status_code,
+            kind=exc.kind,
+            detail=str(exc.detail),
+            instance=instance,
+            headers=exc.headers,
+        )
+    if isinstance(exc, Http404):
+        return problem(
+            status_code=404,
+            detail=str(exc) if exc.args else "Not found.",
+            instance=instance,
+        )
+    if isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
+    if isinstance(exc, RequestDataTooBig):
+        return problem(
+            status_code=413,
+            detail="The request body is too large; upload files of at most the documented size.",
+            instance=instance,
+        )
+    if isinstance(exc, SuspiciousOperation):
+        return problem(status_code=400, detail="The request could not be read.", instance=instance)
+    if isinstance(exc, exceptions.APIException):
+        headers = {}
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if isinstance(exc, exceptions.Throttled):
+            wait = exc.wait if exc.wait is not None else 1
+            headers["Retry-After"] = str(max(1, int(wait)))
+            detail = f"Too many requests for this token; retry in {headers['Retry-After']} s."
+        elif isinstance(exc, exceptions.ParseError):
+            return problem(
+                status_code=400,
+                kind="malformed-request",
+                detail=str(exc.detail),
+                instance=instance,
+            )
+        else:
+            detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        return problem(
+            status_code=exc.status_code, detail=str(detail), instance=instance, headers=headers
+        )
+    logger.exception("Unexpected error in %s", instance)
+    return problem(
+        status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        detail="Something went wrong on our side; it has been logged. Try again later.",
+        instance=instance,
+    )

@@ -1,0 +1,29 @@
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView
+
+from . import docs, views
+
+app_name = "api"
+
+v1 = [
+    path("declarations/", views.DeclarationListView.as_view(), name="declarations"),
+    path("declarations/<uuid:uuid>/", views.DeclarationDetailView.as_view(), name="declaration"),
+    path("declarations/<uuid:uuid>/items/", views.ItemListView.as_view(), name="items"),
+    path("declarations/<uuid:uuid>/documents/", views.DocumentListView.as_view(), name="documents"),
+    path("declarations/<uuid:uuid>/timeline/", views.TimelineView.as_view(), name="timeline"),
+    path("declarations/<uuid:uuid>/receipt/", views.ReceiptView.as_view(), name="receipt"),
+    *[
+        path(f"declarations/<uuid:uuid>/{segment}/", view.as_view(), name=segment)
+        for segment, view in views.ACTION_VIEWS.items()
+    ],
+    path("documents/<uuid:uuid>/", views.DocumentDetailView.as_view(), name="document"),
+    path("documents/<uuid:uuid>/file/", views.DocumentFileView.as_view(), name="document_file"),
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", docs.SwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # Anything else under /api/ is a problem+json 404, not the site's HTML page.
+    re_path(r"^.*$", docs.not_found, name="not_found"),
+]
