@@ -327,3 +327,15 @@ def test_a_mismatched_admin_password_records_nothing(admin_client_for):
 
     assert response.status_code == 200
     assert new_entries(before) == []
+
+
+def test_the_tariff_list_labels_shipped_rates_as_illustrative(client, editor):
+    line = make_line()
+
+    listing = client.get(reverse("admin:reference_tariffline_changelist"))
+    page = client.get(reverse("admin:reference_tariffline_change", args=[line.pk]))
+
+    assert listing.status_code == 200
+    assert "Illustrative" in listing.text
+    assert page.status_code == 200
+    assert "ILLUSTRATIVE, not the legal tariff" in page.text
