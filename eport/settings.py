@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "eport.reference",
     "eport.declarations",
     "eport.web",
+    "eport.audit",
     "eport.api",
 ]
 

@@ -8,5 +8,6 @@ urlpatterns = [
     path("ledger/", include("ledger.urls")),
     path("api/", include("eport.api.urls")),
     path("account/tokens/", include("eport.api.token_urls")),
+    path("", include("eport.audit.urls")),
     path("", include("eport.web.urls")),
 ]

@@ -1,0 +1,175 @@
+"""Verification runs: request one, and carry it out (in a Celery worker) with live progress."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from ledger.verify import Progress, verify_chain
+
+from . import checkpoints as checkpoint_checks
+from .models import Mismatch, VerificationRun
+from .reconcile import Finding, reconcile_declarations
+
+logger = logging.getLogger(__name__)
+
+Status = VerificationRun.Status
+# A running run whose progress has not moved for this long belongs to a worker that died.
+STALE_AFTER = timedelta(minutes=2)
+MISMATCH_BATCH = 500
+
+
+class AuditError(ValueError):
+    """A request the audit workspace refuses; the message says why."""
+
+
+def active_run() -> VerificationRun | None:
+    """The queued or running verification, if there is one."""
+    return VerificationRun.objects.filter(status__in=[Status.QUEUED, Status.RUNNING]).first()
+
+
+@transaction.atomic
+def request_verification(*, actor, kind: str = VerificationRun.Kind.FULL) -> VerificationRun:
+    """Queue a verification run, or return the one already queued or running (one at a time)."""
+    if kind not in VerificationRun.Kind.values:
+        raise AuditError(f"unknown verification kind {kind!r}")
+    running = (
+        VerificationRun.objects.select_for_update()
+        .filter(status__in=[Status.QUEUED, Status.RUNNING])
+        .first()
+    )
+    if running is not None and not _is_stale(running):
+        return running
+    run = VerificationRun.objects.create(kind=kind, requested_by=actor)
+    from .tasks import run_verification
+
+    transaction.on_commit(lambda: run_verification.delay(run.pk))
+    return run
+
+
+def _is_stale(run: VerificationRun) -> bool:
+    moment = run.heartbeat_at or run.created_at
+    if run.status == Status.QUEUED:
+        # A queued run that no worker picked up within the stale window is lost.
+        return timezone.now() - moment > STALE_AFTER * 5
+    return timezone.now() - moment > STALE_AFTER
+
+
+def _claim(run_id: int) -> VerificationRun | None:
+    with transaction.atomic():
+        run = VerificationRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.is_finished:
+            return None
+        if run.status == Status.RUNNING and not _is_stale(run):
+            return None
+        run.status = Status.RUNNING
+        run.started_at = run.heartbeat_at = timezone.now()
+        run.phase = ""
+        run.checked = run.total = 0
+        run.rate = 0
+        run.save()
+        run.mismatches.all().delete()
+    return run
+
+
+def _progress(run: VerificationRun, phase: str, checked: int, total: int, elapsed: float) -> None:
+    # Written outside any transaction so the page sees it at once.
+    VerificationRun.objects.filter(pk=run.pk).update(
+        phase=phase,
+        checked=checked,
+        total=total,
+        rate=checked / elapsed if elapsed > 0 else 0,
+        heartbeat_at=timezone.now(),
+    )
+
+
+def execute_run(*, run_id: int) -> VerificationRun:
+    """Carry out a requested run: chain, checkpoints and reconciliation (or reconciliation only).
+
+    Returns the run as it ended. A run already finished, or running in a live worker, is left
+    alone, so a redelivered task does no harm.
+    """
+    run = _claim(run_id)
+    if run is None:
+        return VerificationRun.objects.get(pk=run_id)
+    try:
+        _execute(run)
+    except Exception as error:  # the run must end in a state the auditor can read
+        logger.exception("verification run %s could not finish", run.pk)
+        run.refresh_from_db()
+        run.status = Status.ERROR
+        run.summary = f"The run could not finish: {type(error).__name__}: {error}"
+        run.finished_at = timezone.now()
+        run.save()
+        return run
+    return run
+
+
+def _execute(run: VerificationRun) -> None:
+    problems = []
+    if run.kind == VerificationRun.Kind.FULL:
+        report = verify_chain(
+            on_progress=lambda p: _progress(run, "chain", p.checked, p.total, p.elapsed)
+        )
+        run.entries_checked = report.checked
+        run.head_seq = report.head_seq
+        run.head_hash = report.head_hash
+        run.chain_seconds = report.seconds
+        if not report.ok:
+            run.failure_seq = report.failure.seq
+            run.failure = str(report.failure)
+            problems.append(report.summary())
+        VerificationRun.objects.filter(pk=run.pk).update(
+            entries_checked=run.entries_checked,
+            head_seq=run.head_seq,
+            head_hash=run.head_hash,
+            chain_seconds=run.chain_seconds,
+            failure_seq=run.failure_seq,
+            failure=run.failure,
+        )
+        _progress(run, "checkpoints", 0, 0, 0)
+        outcome = checkpoint_checks.verify_checkpoints(head_seq=report.head_seq)
+        run.checkpoints = outcome.text
+        if not outcome.ok:
+            problems.append(outcome.summary)
+
+    pending: list[Mismatch] = []
+
+    def keep(finding: Finding) -> None:
+        pending.append(Mismatch(run=run, **finding.__dict__))
+        if len(pending) >= MISMATCH_BATCH:
+            Mismatch.objects.bulk_create(pending)
+            pending.clear()
+
+    reconciliation = reconcile_declarations(
+        on_finding=keep,
+        on_progress=lambda checked, total, elapsed: _progress(
+            run, "reconciliation", checked, total, elapsed
+        ),
+    )
+    Mismatch.objects.bulk_create(pending)
+    run.declarations_checked = reconciliation.checked
+    run.mismatch_count = reconciliation.findings
+    if not reconciliation.ok:
+        problems.append(reconciliation.summary())
+
+    run.refresh_from_db(fields=["phase", "checked", "total", "rate", "heartbeat_at"])
+    run.status = Status.FAILED if problems else Status.PASSED
+    run.finished_at = timezone.now()
+    run.phase = "done"
+    if problems:
+        run.summary = "; ".join(problems)
+    elif run.kind == VerificationRun.Kind.FULL:
+        run.summary = (
+            f"Ledger intact: {run.entries_checked:,} entries, head {run.head_hash or '-'}; "
+            f"{outcome.summary}; {reconciliation.summary()}"
+        )
+    else:
+        run.summary = reconciliation.summary()
+    run.save()
+
+
+__all__ = ["AuditError", "Progress", "active_run", "execute_run", "request_verification"]
