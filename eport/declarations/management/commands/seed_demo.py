@@ -1,0 +1,461 @@
+"""Demo data: two companies, an office, four people, risk rules and declarations in every status.
+
+Everything is made through the services, so the ledger holds the whole history and
+``verify_ledger`` passes. Idempotent: what exists (by username, USCI, rule name or LRN) is left
+alone, so a second run changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from eport.accounts import services as accounts
+from eport.accounts.models import Company, CustomsOffice, User
+from eport.accounts.usci import usci_check_character
+from eport.core.ledgering import model_snapshot, record_model_change
+from eport.declarations import services
+from eport.declarations.models import Declaration, RiskRule
+from eport.reference.models import HsCode
+
+ACTOR = "system:seed"
+PASSWORD = "eport-demo"  # noqa: S105 (documented demo password)
+OFFICE = ("2201", "Shanghai Customs District")
+COMPANIES = {
+    "A": ("91310000MA1FL8XQ3", "Huangpu Precision Trading Co., Ltd.", "88 Zhongshan Rd, Shanghai"),
+    "B": ("91110105MA01C7RK6", "Beijing Northstar Imports Ltd.", "6 Jianguo Rd, Beijing"),
+}
+RULES = [
+    {
+        "name": "Firearms and ammunition",
+        "kind": RiskRule.Kind.HS_PREFIX,
+        "parameter": "93",
+        "lane": "red",
+        "officer_note": "Weapons need an import licence and a physical check.",
+        "trader_instruction": "Physical inspection of the goods",
+    },
+    {
+        "name": "Sanctioned origin",
+        "kind": RiskRule.Kind.ORIGIN_COUNTRY,
+        "parameter": "KP,IR,SY",
+        "lane": "red",
+        "officer_note": "Origin under sanctions: verify end use and licences.",
+        "trader_instruction": "Physical inspection of the goods",
+    },
+    {
+        "name": "High value consignment",
+        "kind": RiskRule.Kind.VALUE_ABOVE,
+        "parameter": "500000",
+        "lane": "yellow",
+        "officer_note": "Customs value above 500,000 CNY: check the valuation.",
+        "trader_instruction": "Documentary check",
+    },
+    {
+        "name": "Random sample",
+        "kind": RiskRule.Kind.RANDOM_SAMPLE,
+        "parameter": "2",
+        "lane": "yellow",
+        "officer_note": "Random documentary check (2 %).",
+        "trader_instruction": "Documentary check",
+    },
+]
+
+
+def _pdf(title: str) -> bytes:
+    # A tiny but well-formed PDF, different per document so each has its own digest.
+    text = f"BT /F1 12 Tf 72 720 Td ({title}) Tj ET".encode()
+    return (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R>>endobj\n"
+        + f"4 0 obj<</Length {len(text)}>>stream\n".encode()
+        + text
+        + b"\nendstream endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+
+
+def _header(lrn: str, **overrides) -> dict:
+    header = {
+        "office": OFFICE[0],
+        "flow": "import",
+        "procedure_code": "4000",
+        "lrn": lrn,
+        "consignor_name": "Hamburg Elektronik GmbH",
+        "consignor_country": "DE",
+        "consignee_name": "",
+        "consignee_country": "CN",
+        "dispatch_country": "DE",
+        "destination_country": "CN",
+        "transport_mode": "1",
+        "transport_document": f"HLCU{int(hashlib.sha256(lrn.encode()).hexdigest()[:8], 16):08d}"[
+            :11
+        ],
+        "transport_means_id": "IMO9321483",
+        "port_of_loading": "DEHAM",
+        "port_of_discharge": "CNSHA",
+        "incoterm": "FOB",
+        "incoterm_place": "Hamburg",
+        "invoice_currency": "EUR",
+        "exchange_rate": "7.800000",
+        "freight": "850.00",
+        "insurance": "120.00",
+    }
+    header.update(overrides)
+    return header
+
+
+def _item(hs_code, description, origin, quantity, unit, net, gross, value) -> dict:
+    return {
+        "hs_code": hs_code,
+        "description": description,
+        "origin_country": origin,
+        "quantity": quantity,
+        "unit": unit,
+        "net_mass": net,
+        "gross_mass": gross,
+        "invoice_value": value,
+        "valuation_method": 1,
+    }
+
+
+# Goods that route to a known lane under RULES (a 2 % sample may still make green yellow).
+GOODS = {
+    "laptops": (
+        {},
+        [
+            _item(
+                "8471300000", "Laptop computers, 14 inch", "DE", "20", "PCE", "36", "48", "18000.00"
+            ),
+            _item("8517130000", "Smartphones", "DE", "30", "PCE", "6", "9", "9000.00"),
+        ],
+    ),
+    "wine": (
+        {
+            "consignor_name": "Domaine Lafleur SARL",
+            "consignor_country": "FR",
+            "dispatch_country": "FR",
+            "port_of_loading": "FRLEH",
+            "incoterm": "CIF",
+            "incoterm_place": "Shanghai",
+            "freight": "0.00",
+            "insurance": "0.00",
+        },
+        [
+            _item(
+                "2204210000",
+                "Red wine, 0.75 l bottles",
+                "FR",
+                "1200",
+                "PCE",
+                "900",
+                "1450",
+                "9600.00",
+            )
+        ],
+    ),
+    "coffee": (
+        {
+            "consignor_name": "Santos Cafe Exportadora Ltda",
+            "consignor_country": "BR",
+            "dispatch_country": "BR",
+            "port_of_loading": "BRSSZ",
+            "invoice_currency": "USD",
+            "exchange_rate": "7.100000",
+            "incoterm_place": "Santos",
+        },
+        [
+            _item(
+                "0901210000",
+                "Roasted coffee beans",
+                "BR",
+                "2000",
+                "KGM",
+                "2000",
+                "2100",
+                "21000.00",
+            )
+        ],
+    ),
+    "phones_by_air": (
+        {
+            "consignor_name": "Seoul Mobile Co., Ltd.",
+            "consignor_country": "KR",
+            "dispatch_country": "KR",
+            "transport_mode": "4",
+            "transport_means_id": "KE0893",
+            "port_of_loading": "KRICN",
+            "port_of_discharge": "CNPVG",
+            "invoice_currency": "USD",
+            "exchange_rate": "7.100000",
+            "incoterm": "CPT",
+            "incoterm_place": "Shanghai Pudong",
+            "freight": "0.00",
+            "insurance": "0.00",
+        },
+        [_item("8517130000", "Smartphones, 128 GB", "KR", "100", "PCE", "20", "32", "40000.00")],
+    ),
+    "electric_cars": (  # above 500,000 CNY: yellow
+        {"consignor_name": "Stuttgart Mobility AG", "incoterm_place": "Bremerhaven"},
+        [
+            _item(
+                "8703800000",
+                "Electric passenger cars",
+                "DE",
+                "2",
+                "PCE",
+                "4200",
+                "4400",
+                "90000.00",
+            )
+        ],
+    ),
+    "shotguns": (  # chapter 93: red
+        {
+            "consignor_name": "Armeria Bresciana S.p.A.",
+            "consignor_country": "IT",
+            "dispatch_country": "IT",
+            "port_of_loading": "ITGOA",
+            "incoterm_place": "Genoa",
+        },
+        [_item("9303200000", "Sporting shotguns", "IT", "10", "PCE", "32", "45", "15000.00")],
+    ),
+}
+
+# (LRN, company, goods, where the story stops)
+SCENARIOS = [
+    ("DEMO-A01", "A", "laptops", "draft_incomplete"),
+    ("DEMO-A02", "A", "wine", "draft"),
+    ("DEMO-A03", "A", "coffee", "assessed"),
+    ("DEMO-A04", "A", "laptops", "released"),
+    ("DEMO-A05", "A", "wine", "released"),
+    ("DEMO-A06", "A", "electric_cars", "submitted"),
+    ("DEMO-A07", "A", "shotguns", "submitted"),
+    ("DEMO-A08", "A", "electric_cars", "under_review"),
+    ("DEMO-A09", "A", "electric_cars", "query"),
+    ("DEMO-A10", "A", "shotguns", "inspection"),
+    ("DEMO-A11", "A", "electric_cars", "assessed"),
+    ("DEMO-A12", "A", "electric_cars", "paid"),
+    ("DEMO-A13", "A", "shotguns", "released_after_query"),
+    ("DEMO-A14", "A", "shotguns", "rejected"),
+    ("DEMO-A15", "A", "coffee", "cancelled_draft"),
+    ("DEMO-B01", "B", "coffee", "released"),
+    ("DEMO-B02", "B", "electric_cars", "submitted"),
+    ("DEMO-B03", "B", "phones_by_air", "assessed"),
+    ("DEMO-B04", "B", "electric_cars", "cancelled"),
+    ("DEMO-B05", "B", "wine", "draft"),
+]
+
+
+class Command(BaseCommand):
+    help = (
+        "Create demo companies, an office, users (trader, trader2, officer, auditor; password "
+        f"'{PASSWORD}'), risk rules and about 20 declarations in every status, all through the "
+        "services and the ledger. Idempotent."
+    )
+
+    def handle(self, *args, **options):
+        if not HsCode.objects.exists():
+            call_command("load_reference", stdout=self.stdout)
+        people = self._people()
+        self._rules()
+        made = 0
+        for lrn, company_key, goods, stop in SCENARIOS:
+            trader = people["trader"] if company_key == "A" else people["trader2"]
+            if Declaration.objects.filter(company_id=trader.company_id, lrn=lrn).exists():
+                continue
+            with transaction.atomic():
+                self._play(lrn, goods, stop, trader=trader, officer=people["officer"])
+            made += 1
+        self.stdout.write(
+            f"demo data ready: {made} declaration(s) created, "
+            f"{Declaration.objects.filter(lrn__startswith='DEMO-').count()} demo declarations; "
+            f"sign in as trader, trader2, officer or auditor with password {PASSWORD!r}"
+        )
+
+    # --- organisations and people ---------------------------------------------------------
+
+    @transaction.atomic
+    def _people(self) -> dict[str, User]:
+        office = CustomsOffice.objects.filter(code=OFFICE[0]).first()
+        if office is None:
+            office = accounts.create_office(actor=ACTOR, code=OFFICE[0], name=OFFICE[1])
+        companies = {}
+        for key, (first17, name, address) in COMPANIES.items():
+            usci = first17 + usci_check_character(first17)
+            companies[key] = Company.objects.filter(usci=usci).first() or accounts.create_company(
+                actor=ACTOR, usci=usci, name=name, address=address
+            )
+        wanted = {
+            "trader": {"role": User.Role.TRADER, "company": companies["A"]},
+            "trader2": {"role": User.Role.TRADER, "company": companies["B"]},
+            "officer": {"role": User.Role.OFFICER, "office": office, "is_staff": True},
+            "auditor": {"role": User.Role.AUDITOR},
+        }
+        people = {}
+        for username, fields in wanted.items():
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = accounts.create_user(
+                    actor=ACTOR, username=username, password=PASSWORD, **fields
+                )
+            people[username] = user
+        editors = accounts.ensure_editor_group()
+        if not people["officer"].groups.filter(pk=editors.pk).exists():
+            people["officer"].groups.add(editors)
+        return people
+
+    @transaction.atomic
+    def _rules(self) -> None:
+        for fields in RULES:
+            if RiskRule.objects.filter(name=fields["name"]).exists():
+                continue
+            rule = RiskRule.objects.create(**fields)
+            # The same entry the admin writes for a new rule.
+            record_model_change(
+                actor=ACTOR, instance=rule, action="created", changed=model_snapshot(rule)
+            )
+
+    # --- one declaration's story ---------------------------------------------------------
+
+    def _play(self, lrn: str, goods: str, stop: str, *, trader: User, officer: User) -> None:
+        overrides, items = GOODS[goods]
+        total = sum((Decimal(item["invoice_value"]) for item in items), Decimal("0.00"))
+        header = _header(lrn, **overrides)
+        header["consignee_name"] = trader.company.name
+        header["consignee_id"] = trader.company.usci
+        header["invoice_total"] = f"{total:.2f}"
+        declaration = services.create_draft(actor=trader, header=header, items=items)
+        self._attach(declaration, trader, "380", f"INV-{lrn}", f"Commercial invoice {lrn}")
+        if stop == "draft_incomplete":
+            return
+        code = "740" if header["transport_mode"] == "4" else "705"
+        self._attach(declaration, trader, code, header["transport_document"], f"Transport {lrn}")
+        if stop == "draft":
+            return
+        if stop == "cancelled_draft":
+            services.cancel_declaration(
+                declaration=declaration,
+                actor=trader,
+                version=self._version(declaration),
+                reason="Filed twice by mistake",
+            )
+            return
+        declaration = services.submit_declaration(
+            declaration=declaration, actor=trader, version=self._version(declaration)
+        )
+        if stop == "submitted":
+            return
+        if stop == "cancelled":
+            services.cancel_declaration(
+                declaration=declaration,
+                actor=trader,
+                version=declaration.version,
+                reason="Shipment postponed by the seller",
+            )
+            return
+        if declaration.status == Declaration.Status.SUBMITTED:
+            declaration = services.take_declaration(
+                declaration=declaration, actor=officer, version=declaration.version
+            )
+        if stop == "under_review":
+            return
+        if stop == "query":
+            services.raise_query(
+                declaration=declaration,
+                actor=officer,
+                version=declaration.version,
+                question="Please attach the sales contract that supports the declared price.",
+            )
+            return
+        if stop == "rejected":
+            services.reject_declaration(
+                declaration=declaration,
+                actor=officer,
+                version=declaration.version,
+                reason="No import licence for firearms was presented.",
+            )
+            return
+        if stop in ("inspection", "released_after_query"):
+            declaration = services.order_inspection(
+                declaration=declaration,
+                actor=officer,
+                version=declaration.version,
+                instructions="Open the container and count the pieces.",
+            )
+            if stop == "inspection":
+                return
+            declaration = services.record_inspection_findings(
+                declaration=declaration,
+                actor=officer,
+                version=declaration.version,
+                findings="12 shotguns found, 10 declared.",
+            )
+            declaration = services.raise_query(
+                declaration=declaration,
+                actor=officer,
+                version=declaration.version,
+                question="Inspection found 12 pieces: correct the quantity and value.",
+            )
+            self._attach(declaration, trader, "911", f"LIC-{lrn}", f"Import licence {lrn}")
+            amended = [dict(items[0], quantity="12", invoice_value="18000.00")]
+            header["invoice_total"] = "18000.00"
+            declaration = services.amend_declaration(
+                declaration=declaration,
+                actor=trader,
+                header=header,
+                items=amended,
+                answer="Two pieces were shipped by mistake; quantity and value corrected.",
+                version=self._version(declaration),
+            )
+        if declaration.status == Declaration.Status.UNDER_REVIEW:
+            corrections = None
+            if goods == "electric_cars":
+                corrections = [
+                    {
+                        "line": 1,
+                        "invoice_value": "92500.00",
+                        "reason": "Value of the fitted charger added (valuation method 1).",
+                    }
+                ]
+            declaration = services.assess_declaration(
+                declaration=declaration,
+                actor=officer,
+                version=declaration.version,
+                corrections=corrections,
+            )
+        if stop == "assessed":
+            return
+        declaration = services.record_payment(
+            declaration=declaration,
+            actor=officer,
+            version=declaration.version,
+            reference=f"PAY-{declaration.number}",
+        )
+        if stop == "paid" or declaration.status == Declaration.Status.RELEASED:
+            return
+        services.release_declaration(
+            declaration=declaration,
+            actor=officer,
+            version=declaration.version,
+            note="Goods released.",
+        )
+
+    @staticmethod
+    def _version(declaration: Declaration) -> int:
+        return Declaration.objects.values_list("version", flat=True).get(pk=declaration.pk)
+
+    @staticmethod
+    def _attach(declaration, trader, type_code, reference, title):
+        services.add_document(
+            declaration=declaration,
+            actor=trader,
+            type=type_code,
+            reference=reference,
+            issued_on=None,
+            upload=SimpleUploadedFile(f"{reference}.pdf", _pdf(title)),
+        )

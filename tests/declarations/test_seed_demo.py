@@ -1,0 +1,29 @@
+"""The demo data: every status, all through the ledger, and a second run changes nothing."""
+
+from django.core.management import call_command
+
+from eport.accounts.models import User
+from eport.declarations.models import Declaration
+from eport.declarations.snapshot import state_digest
+from ledger.models import Entry
+
+
+def test_seed_demo_covers_every_status_verifies_and_is_idempotent(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo")
+
+    statuses = set(Declaration.objects.values_list("status", flat=True))
+    assert statuses == set(Declaration.Status.values)
+    assert Declaration.objects.count() == 20
+    officer = User.objects.get(username="officer")
+    assert officer.is_staff and officer.groups.filter(name="Tariff and risk editors").exists()
+    assert User.objects.get(username="trader").check_password("eport-demo")
+    for declaration in Declaration.objects.select_related("company", "office"):
+        last = Entry.objects.filter(subject=declaration.ledger_subject).order_by("-seq").first()
+        assert last.data["state"] == state_digest(declaration), declaration.lrn
+    call_command("verify_ledger")
+
+    entries = Entry.objects.count()
+    call_command("seed_demo")
+    assert Entry.objects.count() == entries
+    assert Declaration.objects.count() == 20
