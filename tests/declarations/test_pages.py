@@ -477,3 +477,32 @@ def test_the_hs_hint_says_when_a_code_is_unknown(client, world):
 
     assert response.status_code == 404
     assert "not an HS 2022 subheading" in response.json()["error"]
+
+
+def test_a_trader_edits_a_draft_and_a_stale_edit_is_refused(client, world):
+    declaration = f.draft(world.trader, lrn="EDIT-1")
+    client.force_login(world.trader)
+    edit_url = reverse("declarations:edit", args=[declaration.uuid])
+    page = client.get(edit_url)
+    shown_version = declaration.version
+    data = form_post(lrn="EDIT-2")
+    data["version"] = str(shown_version)
+
+    saved = client.post(edit_url, data, follow=True)
+    stale = client.post(edit_url, {**data, "lrn": "EDIT-3"})
+
+    assert page.status_code == 200
+    assert 'value="EDIT-1"' in page.content.decode()
+    assert "Draft EDIT-2 saved." in shown_messages(saved)
+    assert f.fresh(declaration).lrn == "EDIT-2"
+    assert "reload" in " ".join(shown_messages(stale)).lower()
+    assert f.fresh(declaration).lrn == "EDIT-2"
+
+
+def test_the_server_error_page_renders_without_a_request(db):
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")
+
+    assert "Something went wrong on our side" in html
+    assert "/static/css/eport.css" in html
