@@ -62,9 +62,27 @@ def _check_string(text: str, path: str) -> None:
         raise CanonicalError(f"{path}: string contains a lone surrogate, not valid UTF-8") from None
 
 
+# Four-byte UTF-8 sequences encode astral-plane characters, the one case where Python's key order
+# (code points) and RFC 8785's (UTF-16 code units) can differ.
+_ASTRAL = re.compile(rb"[\xf0-\xff]").search
+
+# Built once: json.dumps and json.loads with options construct a new encoder or decoder per call.
+# Values reaching them cannot be circular (check_value walks them, or they were just parsed).
+_encode = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), sort_keys=True, check_circular=False
+).encode
+
+
 def canonical_bytes(value: Any) -> bytes:
     """Return the RFC 8785 bytes of ``value`` after refusing anything without one encoding."""
     check_value(value)
+    # Past check_value only null, booleans, safe integers, valid strings, lists and objects with
+    # string keys remain; for those the standard library's encoder yields exactly the RFC 8785
+    # bytes, unless a key outside the Basic Multilingual Plane changes the key order. Any
+    # astral-plane character at all sends the value to the reference encoder.
+    raw = _encode(value).encode("utf-8")
+    if raw.isascii() or not _ASTRAL(raw):
+        return raw
     return rfc8785.dumps(value)
 
 
@@ -83,9 +101,9 @@ def _safe_int(text: str) -> int:
     return number
 
 
-# Four-byte UTF-8 sequences encode astral-plane characters, the one case where Python's key order
-# (code points) and RFC 8785's (UTF-16 code units) can differ.
-_ASTRAL = re.compile(rb"[\xf0-\xff]").search
+_decode = json.JSONDecoder(
+    parse_float=_refuse_float, parse_int=_safe_int, parse_constant=_refuse_constant
+).decode
 
 
 def parse_canonical(raw: bytes) -> Any:
@@ -95,19 +113,15 @@ def parse_canonical(raw: bytes) -> Any:
     except UnicodeDecodeError as error:
         raise CanonicalError(f"not valid UTF-8 ({error.reason} at byte {error.start})") from None
     try:
-        value = json.loads(
-            text,
-            parse_float=_refuse_float,
-            parse_int=_safe_int,
-            parse_constant=_refuse_constant,
-        )
+        if text.startswith("\ufeff"):  # what json.loads refuses before decoding
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        value = _decode(text)
     except json.JSONDecodeError as error:
         raise CanonicalError(f"not valid JSON: {error}") from None
-    # For integers, strings and keys within the Basic Multilingual Plane, json.dumps with these
-    # options yields exactly the RFC 8785 bytes and is several times faster than rfc8785.dumps;
-    # anything else is settled by the reference encoder.
-    fast = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    if fast.encode("utf-8") == raw and not _ASTRAL(raw):
+    # For integers, strings and keys within the Basic Multilingual Plane, the standard library's
+    # encoder with these options yields exactly the RFC 8785 bytes and is several times faster
+    # than rfc8785.dumps; anything else is settled by the reference encoder.
+    if _encode(value).encode("utf-8") == raw and (raw.isascii() or not _ASTRAL(raw)):
         return value
     try:
         expected = rfc8785.dumps(value)

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.conf import settings
+from django.db import connections, router, transaction
 
 from .canonical import CanonicalError, parse_canonical
 from .models import Entry
@@ -24,6 +27,10 @@ from .services import (
     format_time,
 )
 
+ROWS_SQL = (
+    "SELECT seq, canonical, hash, time, actor, action, subject FROM ledger_entry "
+    "WHERE seq >= %s AND seq <= %s ORDER BY seq"
+)
 ENTRY_KEYS = frozenset({"v", "seq", "time", "actor", "action", "subject", "data", "prev"})
 CHUNK_SIZE = 5000
 
@@ -158,54 +165,69 @@ def verify_chain(
             return report
         prev_hash = hashlib.sha256(bytes(anchor)).hexdigest()
 
-    rows = (
-        Entry.objects.filter(seq__gte=from_seq, seq__lte=last)
-        .order_by("seq")
-        .values_list("seq", "canonical", "hash", "time", "actor", "action", "subject")
-        .iterator(chunk_size=CHUNK_SIZE)
-    )
-    expected_seq = from_seq
-    next_report = started + progress_every
-    sha256 = hashlib.sha256
-    for seq, raw, stored_hash, moment, actor, action, subject in rows:
-        raw = bytes(raw)
-        if seq != expected_seq:
-            report.failure = _fail(
-                expected_seq, "entry is missing: the sequence has a gap", expected_seq, seq
-            )
-            break
-        digest = sha256(raw).digest()
-        content, failure = check_entry(seq, raw, prev_hash, origin)
-        if failure is None and bytes(stored_hash) != digest:
-            failure = _fail(
-                seq,
-                "the stored hash column does not match the entry's bytes",
-                digest.hex(),
-                bytes(stored_hash).hex(),
-            )
-        if failure is None:
-            failure = _check_columns(seq, content, moment, actor, action, subject)
-        if failure is not None:
-            report.failure = failure
-            break
-        prev_hash = digest.hex()
-        report.checked += 1
-        report.head_seq = seq
-        report.head_hash = prev_hash
-        expected_seq += 1
-        if on_progress is not None:
-            now = time.perf_counter()
-            if now >= next_report:
-                on_progress(Progress(report.checked, total, now - started))
-                next_report = now + progress_every
-    else:
-        if expected_seq <= last:
-            report.failure = _fail(expected_seq, "entry is missing at the end of the range")
+    with _streamed_rows(from_seq, last) as rows:
+        expected_seq = from_seq
+        next_report = started + progress_every
+        sha256 = hashlib.sha256
+        for seq, raw, stored_hash, moment, actor, action, subject in rows:
+            raw = bytes(raw)
+            if seq != expected_seq:
+                report.failure = _fail(
+                    expected_seq, "entry is missing: the sequence has a gap", expected_seq, seq
+                )
+                break
+            digest = sha256(raw).digest()
+            content, failure = check_entry(seq, raw, prev_hash, origin)
+            if failure is None and bytes(stored_hash) != digest:
+                failure = _fail(
+                    seq,
+                    "the stored hash column does not match the entry's bytes",
+                    digest.hex(),
+                    bytes(stored_hash).hex(),
+                )
+            if failure is None:
+                failure = _check_columns(seq, content, moment, actor, action, subject)
+            if failure is not None:
+                report.failure = failure
+                break
+            prev_hash = digest.hex()
+            report.checked += 1
+            report.head_seq = seq
+            report.head_hash = prev_hash
+            expected_seq += 1
+            if on_progress is not None:
+                now = time.perf_counter()
+                if now >= next_report:
+                    on_progress(Progress(report.checked, total, now - started))
+                    next_report = now + progress_every
+        else:
+            if expected_seq <= last:
+                report.failure = _fail(expected_seq, "entry is missing at the end of the range")
 
     report.seconds = time.perf_counter() - started
     if on_progress is not None:
         on_progress(Progress(report.checked, total, report.seconds))
     return report
+
+
+@contextmanager
+def _streamed_rows(first: int, last: int) -> Iterator[Iterator[tuple]]:
+    """Rows ``first``..``last`` in seq order, fetched CHUNK_SIZE at a time.
+
+    On PostgreSQL the cursor lives in a transaction: outside one, a server-side cursor is
+    declared WITH HOLD and the server copies the whole result before the first row arrives.
+    """
+    using = router.db_for_read(Entry)
+    connection = connections[using]
+    block = transaction.atomic(using=using) if connection.vendor == "postgresql" else nullcontext()
+    with block, connection.chunked_cursor() as cursor:
+        cursor.execute(ROWS_SQL, [first, last])
+
+        def rows():
+            while chunk := cursor.fetchmany(CHUNK_SIZE):
+                yield from chunk
+
+        yield rows()
 
 
 def _check_columns(seq, content, moment, actor, action, subject) -> Failure | None:
@@ -215,6 +237,10 @@ def _check_columns(seq, content, moment, actor, action, subject) -> Failure | No
             return _fail(
                 seq, f"the {name} column does not match the entry's bytes", content[name], column
             )
+    if isinstance(moment, str):  # SQLite through a raw cursor: naive UTC text
+        moment = datetime.fromisoformat(moment)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
     if format_time(moment) != content["time"]:
         return _fail(
             seq,
