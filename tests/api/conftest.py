@@ -19,10 +19,13 @@ def own_throttle_window(settings):
 class World:
     """Two companies, two offices, one person of each kind, and an API client per person."""
 
+    clients = 0
+
     def client(self, user, *, token=True) -> APIClient:
         client = APIClient()
         if token:
-            _, secret = create_token(actor=user, name=f"test {user.username}")
+            self.clients += 1
+            _, secret = create_token(actor=user, name=f"test client {self.clients}")
             client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
         else:
             client.force_login(user)
