@@ -130,7 +130,11 @@ def is_locode(code: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _subheadings() -> frozenset[str]:
-    return frozenset(HsCode.objects.filter(level=6).values_list("code", flat=True))
+    # The source's "99 / 9999 / 999999 commodities not specified" (section TOTAL) is a
+    # statistical catch-all, not a classification a declaration may use.
+    return frozenset(
+        HsCode.objects.filter(level=6).exclude(section="TOTAL").values_list("code", flat=True)
+    )
 
 
 def is_hs_subheading(code6: str) -> bool:

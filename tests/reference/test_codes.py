@@ -40,6 +40,7 @@ def test_hs_subheadings_are_known_after_loading_and_the_cache_follows_reloads(db
     assert codes.is_hs_subheading("851713") is True
     assert codes.is_hs_subheading("8517") is False
     assert codes.is_hs_subheading("851700") is False
+    assert codes.is_hs_subheading("999999") is False  # "not specified": statistics only
     HsCode.objects.filter(code="851713").delete()
     load_reference()
     assert codes.is_hs_subheading("851713") is True
