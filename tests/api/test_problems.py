@@ -1,0 +1,147 @@
+"""Every error is RFC 9457 problem details, and requests are limited per token."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from eport.api.models import ApiToken
+from eport.api.tokens import create_token
+from tests.api.conftest import draft_body
+
+PROBLEM = "application/problem+json"
+PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
+
+
+def assert_problem(response, status: int) -> dict:
+    assert response.status_code == status
+    assert response["Content-Type"] == PROBLEM
+    body = response.json()
+    assert set(body) >= PROBLEM_KEYS and body["status"] == status
+    return body
+
+
+def test_no_credentials_is_401_with_the_scheme_to_use(world):
+    body = assert_problem(APIClient().get("/api/v1/declarations/"), 401)
+    assert body["instance"] == "/api/v1/declarations/"
+    assert APIClient().get("/api/v1/declarations/")["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Bearer nonsense",
+        "Bearer eport_000000000000_" + "A" * 43,
+        "Bearer a b",
+    ],
+)
+def test_a_bad_token_is_401(world, header):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=header)
+    assert_problem(client.get("/api/v1/declarations/"), 401)
+
+
+def test_an_expired_or_revoked_token_is_refused_with_what_to_do(world):
+    token, secret = create_token(actor=world.trader, name="ERP")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert client.get("/api/v1/declarations/").status_code == 200
+    ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert "expired" in assert_problem(client.get("/api/v1/declarations/"), 401)["detail"]
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    assert "revoked" in assert_problem(client.get("/api/v1/declarations/"), 401)["detail"]
+
+
+def test_a_token_with_the_wrong_secret_is_refused(world):
+    _, secret = create_token(actor=world.trader, name="ERP")
+    wrong = secret[:-1] + ("A" if secret[-1] != "A" else "B")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {wrong}")
+    assert_problem(client.get("/api/v1/declarations/"), 401)
+
+
+def test_unknown_paths_under_api_are_problem_404s(world):
+    client = world.client(world.trader)
+    assert_problem(client.get("/api/v1/nothing-here/"), 404)
+    assert_problem(client.get("/api/v1/declarations/not-a-uuid/"), 404)
+    missing = "/api/v1/declarations/00000000-0000-0000-0000-000000000000/"
+    assert assert_problem(client.get(missing), 404)["detail"] == "No such declaration."
+
+
+def test_a_wrong_method_is_405(world):
+    assert_problem(world.client(world.trader).delete("/api/v1/declarations/"), 405)
+
+
+def test_malformed_json_is_400_naming_the_problem(world):
+    response = world.client(world.trader).post(
+        "/api/v1/declarations/", "{not json", content_type="application/json"
+    )
+    body = assert_problem(response, 400)
+    assert body["type"] == "/api/problems/malformed-request"
+    assert "not valid JSON" in body["detail"]
+
+
+def test_json_numbers_are_read_as_exact_decimals(world):
+    body = json.dumps(draft_body())
+    for text, number in (('"1000.00"', "1000.10"), ('"500.00"', "500.05")):
+        body = body.replace(text, number)
+    response = world.client(world.trader).post(
+        "/api/v1/declarations/", body, content_type="application/json"
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["invoice_total"] == "1000.10"
+    assert [item["invoice_value"] for item in response.json()["items"]] == ["500.05", "500.05"]
+
+
+def test_an_unsupported_media_type_is_415(world):
+    response = world.client(world.trader).post(
+        "/api/v1/declarations/", "lrn=x", content_type="text/plain"
+    )
+    assert_problem(response, 415)
+
+
+def test_a_wrongly_typed_field_is_a_422_with_its_key(world):
+    body = draft_body()
+    body["items"][1]["quantity"] = True
+    body["invoice_total"] = ["1000"]
+    response = world.client(world.trader).post("/api/v1/declarations/", body, format="json")
+    errors = assert_problem(response, 422)["errors"]
+    assert set(errors) == {"items.1.quantity", "invoice_total"}
+
+
+def test_an_unexpected_error_is_a_logged_problem_500(world, monkeypatch, caplog):
+    from eport.declarations import selectors
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(selectors, "declarations_for", broken)
+    body = assert_problem(world.client(world.trader).get("/api/v1/declarations/"), 500)
+    assert "database on fire" not in body["detail"]
+    assert "database on fire" in caplog.text
+
+
+def test_too_many_requests_for_a_token_is_429_with_retry_after(world, settings):
+    settings.EPORT_API_RATE = "3/minute"
+    client = world.client(world.trader)
+    other = world.client(world.trader)
+    for _ in range(3):
+        assert client.get("/api/v1/declarations/").status_code == 200
+    limited = client.get("/api/v1/declarations/")
+    assert_problem(limited, 429)
+    assert 1 <= int(limited["Retry-After"]) <= 60
+    assert other.get("/api/v1/declarations/").status_code == 200  # another token, its own count
+
+
+def test_the_schema_and_swagger_ui_are_served_from_this_site(world, client):
+    schema = client.get("/api/schema/")
+    assert schema.status_code == 200
+    assert b"/api/v1/declarations/{uuid}/submit/" in schema.content
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200
+    html = docs.content.decode()
+    assert "swagger-ui-bundle.js" in html and "cdn" not in html.lower()
+    script = client.get("/api/docs/?script=")
+    assert script.status_code == 200 and b"SwaggerUIBundle" in script.content
