@@ -62,10 +62,10 @@ def _problem(checkpoint, head_seq, verifiers, ledger_name, witness_names, quorum
         return f"commits to {checkpoint.size} entries but the verified chain is shorter"
     try:
         opened = notes.open_note(notary.signed_note(checkpoint), verifiers)
-        header = notes.parse_checkpoint(opened.body)
+        header = notes.parse_checkpoint(opened.text)
     except (notes.NoteError, ValueError) as error:
         return f"signed note does not open: {error}"
-    signers = {signature.name for signature in opened.verified}
+    signers = set(opened.signed_by)
     if ledger_name not in signers:
         return f"not signed by the ledger key {ledger_name}"
     if header.size != checkpoint.size or header.root != bytes(checkpoint.root):
@@ -81,7 +81,7 @@ def _problem(checkpoint, head_seq, verifiers, ledger_name, witness_names, quorum
 
 def _quorum_problem(checkpoint, witness_names, verifiers, quorum) -> str | None:
     opened = notes.open_note(notary.signed_note(checkpoint), verifiers)
-    cosigned = {signature.name for signature in opened.verified} & witness_names
+    cosigned = set(opened.signed_by) & witness_names
     if len(cosigned) < quorum:
         return f"only {len(cosigned)} witness signature(s) of the quorum of {quorum}"
     return None

@@ -1,0 +1,110 @@
+"""Reconciliation: a change made in the database behind the application's back is found."""
+
+import pytest
+from django.db import connection
+
+from eport.audit.models import Mismatch, VerificationRun
+from eport.audit.reconcile import reconcile_declarations
+from eport.audit.services import execute_run
+from ledger.models import Entry
+from tests.declarations import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def findings():
+    found = []
+    report = reconcile_declarations(on_finding=found.append)
+    return report, found
+
+
+def test_declarations_changed_only_through_the_application_all_match(released, world):
+    f.submitted(world.trader, lane="yellow", lrn="LRN-2")
+    f.draft(world.trader, lrn="LRN-3")
+
+    report, found = findings()
+
+    assert report.ok, found
+    assert report.checked == 3
+    assert found == []
+
+
+def test_an_out_of_band_sql_update_of_a_value_is_flagged(released, world):
+    other = f.submitted(world.trader, lane="yellow", lrn="LRN-2")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE declarations_declaration SET invoice_total = %s WHERE id = %s",
+            ["999999.00", released.pk],
+        )
+
+    report, found = findings()
+
+    assert not report.ok
+    assert [(item.kind, item.number) for item in found] == [("state", released.number)]
+    latest = Entry.objects.filter(subject=released.ledger_subject).order_by("-seq").first()
+    assert found[0].entry_seq == latest.seq
+    assert found[0].ledger_state == latest.data["state"]
+    assert found[0].live_state != found[0].ledger_state
+    assert other.ledger_subject not in {item.subject for item in found}
+
+
+def test_an_out_of_band_change_to_a_goods_item_is_flagged(released):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE declarations_goodsitem SET hs_code = %s WHERE declaration_id = %s",
+            ["8517120000", released.pk],
+        )
+
+    _, found = findings()
+
+    assert [item.kind for item in found] == ["state"]
+
+
+def test_a_declaration_deleted_behind_the_applications_back_is_flagged(released, world):
+    draft = f.draft(world.trader, lrn="LRN-9")
+    subject = draft.ledger_subject
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM declarations_goodsitem WHERE declaration_id = %s", [draft.pk])
+        cursor.execute("DELETE FROM declarations_declaration WHERE id = %s", [draft.pk])
+
+    _, found = findings()
+
+    assert [(item.kind, item.subject) for item in found] == [("missing", subject)]
+
+
+def test_a_declaration_inserted_without_a_ledger_entry_is_flagged(released, world):
+    draft = f.draft(world.trader, lrn="LRN-9")
+    with connection.cursor() as cursor:
+        # Pretend the row was written directly: its entries belong to another subject now.
+        cursor.execute(
+            "UPDATE declarations_declaration SET uuid = %s WHERE id = %s",
+            [
+                "00000000-0000-4000-8000-000000000001".replace("-", "")
+                if connection.vendor == "sqlite"
+                else "00000000-0000-4000-8000-000000000001",
+                draft.pk,
+            ],
+        )
+
+    _, found = findings()
+
+    kinds = sorted(item.kind for item in found)
+    assert kinds == ["missing", "no_entry"]
+
+
+def test_reconcile_only_run_records_the_mismatches(released, world):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE declarations_declaration SET consignee_name = %s WHERE id = %s",
+            ["Someone Else Ltd.", released.pk],
+        )
+    run = VerificationRun.objects.create(kind="reconcile", requested_by=world.auditor)
+
+    run = execute_run(run_id=run.pk)
+
+    assert run.status == "failed"
+    assert run.mismatch_count == 1
+    assert "1 mismatch(es)" in run.summary
+    mismatch = Mismatch.objects.get(run=run)
+    assert mismatch.number == released.number
+    assert mismatch.get_kind_display() == "Live state differs from the ledger"
