@@ -4,7 +4,7 @@ A key is found, in this order, in an environment variable (``EPORT_LEDGER_SIGNER
 ledger, ``EPORT_WITNESS_<NAME>_KEY`` for a witness, where ``<NAME>`` is the key name upper-cased
 with every other character turned into ``_``) or in ``EPORT_KEYS_DIR/<name>.key``. Key strings are
 Go ``note`` signer keys. Public keys come from the signer key, or, for a process that signs nothing,
-from ``EPORT_KEYS_DIR/<name>.pub`` or the ``EPORT_VERIFIER_KEYS`` list (comma or newline separated).
+from the ``EPORT_VERIFIER_KEYS`` list (comma or newline separated) or ``EPORT_KEYS_DIR/<name>.pub``.
 
 Private keys never leave this module except inside a ``Signer`` object, whose repr hides them and
 which refuses to be pickled; error messages name where a key was looked for, never its content.
@@ -132,6 +132,17 @@ def _listed_verifiers() -> dict[str, Verifier]:
 
 def _read_verifier(name: str) -> Verifier:
     listed = _listed_verifiers().get(name)
+    try:
+        derived = _read_signer(name).verifier
+    except KeyNotFound:
+        derived = None
+    if derived is not None:
+        # A process holding the private key publishes exactly its public half.
+        if listed is not None and listed != derived:
+            raise KeyNotFound(
+                f"{VERIFIER_KEYS_ENV} lists a key for {name!r} that does not match its signer key"
+            )
+        return derived
     if listed is not None:
         return listed
     public = key_file(name, ".pub")
@@ -143,13 +154,10 @@ def _read_verifier(name: str) -> Verifier:
         if verifier.name != name:
             raise KeyNotFound(f"the verifier key in {public} is named {verifier.name!r}")
         return verifier
-    try:
-        return _read_signer(name).verifier
-    except KeyNotFound:
-        raise KeyNotFound(
-            f"no verifier key for {name!r}: list it in {VERIFIER_KEYS_ENV}, create {public}, "
-            f"or provide its signer key ({env_var(name)} or {key_file(name)})"
-        ) from None
+    raise KeyNotFound(
+        f"no verifier key for {name!r}: list it in {VERIFIER_KEYS_ENV}, create {public}, "
+        f"or provide its signer key ({env_var(name)} or {key_file(name)})"
+    )
 
 
 def verifier(name: str) -> Verifier:

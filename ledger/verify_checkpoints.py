@@ -114,8 +114,10 @@ def _first_changed_leaf(using: str, start: int, end: int) -> int | None:
         .filter(level=0, index__gte=start, index__lt=end)
         .values_list("index", "hash")
     )
+    if len(stored) != end - start:
+        return None  # the stored leaves were tampered with too: only the range can be named
     for seq, raw in _entries(using, start, end):
-        if stored.get(seq) is None or bytes(stored[seq]) != merkle.leaf_hash(bytes(raw)):
+        if bytes(stored[seq]) != merkle.leaf_hash(bytes(raw)):
             return seq
     return None
 

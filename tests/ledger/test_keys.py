@@ -1,0 +1,144 @@
+"""Signing keys: generated for development, read from files or the environment, never leaked."""
+
+import logging
+import os
+import re
+import stat
+
+import pytest
+from django.core.management import call_command
+
+from ledger import keys, notary, witness
+from ledger.notes import Signer, Verifier, generate_signer
+
+from .notary_support import WITNESSES, append, ledger_keys  # noqa: F401
+
+
+def test_keygen_writes_private_files_and_prints_only_verifier_keys(settings, tmp_path, capsys):
+    settings.EPORT_KEYS_DIR = tmp_path / "keys"
+
+    call_command("ledger_keygen")
+
+    out, err = capsys.readouterr()
+    folder = tmp_path / "keys"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    names = sorted(path.name for path in folder.iterdir())
+    assert "eport.localhost_ledger.key" in names
+    for path in folder.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    printed = out.splitlines()
+    assert [Verifier.from_string(line).name for line in printed] == [
+        "eport.localhost/ledger",
+        *settings.EPORT_WITNESSES,
+    ]
+    secret = (folder / "eport.localhost_ledger.key").read_text().strip()
+    assert secret.startswith("PRIVATE+KEY+eport.localhost/ledger+")
+    assert "PRIVATE" not in out + err
+    assert Signer.from_string(secret).verifier_key == printed[0]
+
+
+def test_keygen_keeps_existing_keys(settings, tmp_path, capsys):
+    settings.EPORT_KEYS_DIR = tmp_path / "keys"
+    call_command("ledger_keygen")
+    first = capsys.readouterr().out
+    call_command("ledger_keygen")
+    second = capsys.readouterr()
+    assert second.out == first
+    assert "created" not in second.err
+
+
+@pytest.mark.usefixtures("ledger_keys")
+def test_a_key_in_the_environment_wins_over_files(monkeypatch):
+    skey, vkey = generate_signer("customs.witness")
+    monkeypatch.setenv("EPORT_WITNESS_CUSTOMS_WITNESS_KEY", skey)
+    assert str(keys.verifier("customs.witness")) == vkey
+    assert keys.signer("customs.witness").verifier_key == vkey
+
+
+def test_a_verifier_list_serves_a_process_without_private_keys(settings, tmp_path, monkeypatch):
+    settings.EPORT_KEYS_DIR = tmp_path / "empty"
+    pairs = [generate_signer(name) for name in ["eport.localhost/ledger", *WITNESSES]]
+    monkeypatch.setenv("EPORT_VERIFIER_KEYS", ",".join(vkey for _, vkey in pairs))
+    keys.clear_cache()
+    assert keys.verifier_keys() == [vkey for _, vkey in pairs]
+    with pytest.raises(
+        keys.KeyNotFound, match=re.escape("no signer key for 'eport.localhost/ledger'")
+    ):
+        keys.ledger_signer()
+
+
+@pytest.mark.usefixtures("ledger_keys")
+def test_a_wrong_or_misnamed_key_is_refused_without_quoting_it(monkeypatch):
+    skey, _ = generate_signer("someone.else")
+    monkeypatch.setenv("EPORT_LEDGER_SIGNER_KEY", skey)
+    with pytest.raises(
+        keys.KeyNotFound, match=re.escape("named 'someone.else', expected")
+    ) as error:
+        keys.ledger_signer()
+    assert skey.rsplit("+", 1)[1] not in str(error.value)
+
+    monkeypatch.setenv("EPORT_LEDGER_SIGNER_KEY", "PRIVATE+KEY+x+00000000+garbage")
+    with pytest.raises(keys.KeyNotFound, match="EPORT_LEDGER_SIGNER_KEY is not usable") as error:
+        keys.ledger_signer()
+    assert "garbage" not in str(error.value)
+
+
+@pytest.mark.usefixtures("ledger_keys")
+def test_signers_do_not_show_their_key():
+    signer = keys.ledger_signer()
+    secret = keys.key_file("eport.localhost/ledger").read_text().strip().rsplit("+", 1)[1]
+    assert secret not in repr(signer)
+    assert secret not in str(signer)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("ledger_keys")
+def test_private_keys_never_reach_the_database_or_the_logs(settings, caplog, client):
+    secrets = [
+        path.read_text().strip().rsplit("+", 1)[1]
+        for path in settings.EPORT_KEYS_DIR.iterdir()
+        if path.suffix == ".key"
+    ]
+    assert len(secrets) == 4
+    with caplog.at_level(logging.DEBUG):
+        append(5)
+        notary.notarize()
+        append(2)
+        checkpoint = notary.notarize(cosign="none")
+        witness.cosign("customs.witness", checkpoint)
+        older = notary.notarize() or checkpoint
+        witness.cosign("bank.witness", older)
+        served = b"".join(
+            client.get(path).content
+            for path in ("/ledger/checkpoint", "/ledger/keys", "/ledger/checkpoint/6")
+        )
+
+    from django.db import connection
+
+    dump = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f'SELECT * FROM "{table}"')
+            dump.append(repr(cursor.fetchall()))
+    dump = "\n".join(dump)
+    logs = "\n".join(record.getMessage() for record in caplog.records) + caplog.text
+    assert "PRIVATE" not in dump + logs
+    for secret in secrets:
+        assert secret not in dump
+        assert secret not in logs
+        assert secret.encode() not in served
+    assert "checkpoint 6 signed" in logs  # the logs were captured
+
+
+def test_witness_names_must_be_valid_key_names(settings):
+    settings.EPORT_WITNESSES = ["bad name"]
+    with pytest.raises(Exception, match="EPORT_WITNESSES: key name 'bad name' contains whitespace"):
+        keys.witness_names()
+
+
+def test_env_var_names_follow_the_key_name():
+    assert keys.env_var("eport.localhost/ledger") == "EPORT_LEDGER_SIGNER_KEY"
+    assert keys.env_var("commerce.witness") == "EPORT_WITNESS_COMMERCE_WITNESS_KEY"
+    assert os.path.basename(keys.key_file("eport.localhost/ledger")) == (
+        "eport.localhost_ledger.key"
+    )
