@@ -1,0 +1,100 @@
+"""The auditor runs a verification and watches it finish; a stranger verifies a receipt.
+
+The verification runs in a real Celery worker (in a thread of this process, on the configured
+broker), exactly as in production: the page only queues it and polls its progress.
+"""
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from playwright.sync_api import Page, expect
+
+from eport.accounts.models import User
+from eport.audit.models import VerificationRun
+from eport.celery import app
+from ledger import notary
+from tests.audit.conftest import release
+from tests.declarations import factories as f
+from tests.ledger.notary_support import ledger_keys  # noqa: F401
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PASSWORD = "Audit-pass-2026"
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    import celery.contrib.testing.tasks  # noqa: F401  (the worker's own ping task)
+
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+        yield worker
+
+
+@pytest.fixture
+def cleared(transactional_db, ledger_keys):  # noqa: F811
+    f.load_reference_rows()
+    shanghai = f.office("2201", "Shanghai Customs District")
+    alpha = f.company("91310000MA1FL0000", "Alpha Trading Co., Ltd.")
+    trader = User.objects.create_user(
+        username="liwei", password=PASSWORD, role="trader", company=alpha
+    )
+    officer = User.objects.create_user(
+        username="zhangmin", password=PASSWORD, role="officer", office=shanghai
+    )
+    User.objects.create_user(username="auditor", password=PASSWORD, role="auditor")
+    declaration = release(f.submitted(trader, lane="green"), officer)
+    notary.notarize_pending(cosign="inline")
+    return declaration
+
+
+def sign_in(page: Page, username: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".session__name")).to_be_visible()
+
+
+def test_auditor_verifies_the_ledger_and_a_stranger_verifies_a_receipt(
+    page: Page, cleared, celery_worker, tmp_path
+):
+    sign_in(page, "auditor")
+    page.goto("/audit/verification/")
+    page.get_by_test_id("verify-now").first.click()
+
+    expect(page.get_by_role("heading", name="Verification run #")).to_be_visible()
+    bar = page.locator("progress[data-progress-bar]")
+    expect(bar).to_be_visible()
+    # The worker finishes; the page notices by itself (no manual refresh) and shows the result.
+    expect(page.get_by_test_id("run-summary")).to_contain_text("Ledger intact", timeout=30_000)
+    expect(bar).to_have_attribute("value", "100")
+    expect(page.get_by_test_id("mismatches")).to_contain_text("Every declaration matches")
+    run = VerificationRun.objects.get()
+    assert run.status == "passed"
+    assert run.entries_checked == run.head_seq + 1
+
+    page.goto("/audit/verification/")
+    expect(page.get_by_test_id("runs")).to_contain_text("Passed")
+
+    page.goto(f"/receipts/{cleared.uuid}/")
+    with page.expect_download() as download:
+        page.get_by_test_id("release-receipt").click()
+    receipt = tmp_path / "receipt.json"
+    download.value.save_as(receipt)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+
+    page.goto("/verify/")
+    page.get_by_label("Receipt file").set_input_files(str(receipt))
+    page.get_by_role("button", name="Verify").click()
+
+    verdict = page.get_by_test_id("verdict")
+    expect(verdict).to_contain_text("Valid: this entry is in the notarized ledger")
+    for check in ("ledger signature", "witnesses", "inclusion", "subject"):
+        expect(verdict.locator(f'[data-check="{check}"]')).to_have_class("is-ok")
+    expect(page.get_by_test_id("declaration-summary")).to_contain_text(cleared.number)
+
+    # A pasted receipt with one changed digit in the snapshot fails, naming the check.
+    page.get_by_label("…or paste it").fill(
+        receipt.read_text().replace('"invoice_total": "1000.00"', '"invoice_total": "1000.01"')
+    )
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_test_id("verdict")).to_contain_text("Failed: subject")
