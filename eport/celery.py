@@ -12,7 +12,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@app.on_configure.connect
+@app.on_after_configure.connect
 def _create_filesystem_broker_folders(sender, **kwargs):
     # kombu's filesystem transport expects its folders to exist before the first message.
     if str(sender.conf.broker_url).startswith("filesystem:"):
