@@ -80,7 +80,14 @@ def environment_lines() -> list[str]:
         f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
         f"PostgreSQL {version} on loopback TCP, {', '.join(settings)}",
         "(the same server and settings for every variant)",
+        load_line(),
     ]
+
+
+def load_line() -> str:
+    """The machine's load: other work on the same CPUs moves every figure."""
+    one, five, _ = os.getloadavg()
+    return f"load average: {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} CPUs"
 
 
 def table(headers: list[str], rows: list[list], align: str | None = None) -> list[str]:

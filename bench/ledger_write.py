@@ -33,7 +33,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import ROOT, Report, child_env, environment_lines, setup, table
+from bench.common import (
+    ROOT,
+    Report,
+    child_env,
+    environment_lines,
+    load_line,
+    setup,
+    table,
+)
 
 SECTIONS = ("write", "append", "verify")
 
@@ -439,6 +447,7 @@ def main(argv=None) -> None:
     for section in SECTIONS:
         if section in sections:
             globals()[f"bench_{section}"](args, out)
+            out(load_line())
     path = out.save()
     print(f"\nwritten to {path.relative_to(ROOT)}")
 
