@@ -315,7 +315,6 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "DeclarationStatusEnum": "eport.declarations.models.Declaration.Status",
-        "LaneEnum": "eport.declarations.models.Declaration.Lane",
     },
 }
 # Requests per token (per user for browser sessions) and window: "<count>/<second|minute|hour>".

@@ -273,6 +273,7 @@ def declaration_url(declaration: Declaration) -> str:
 
 
 class DeclarationSummarySerializer(serializers.ModelSerializer):
+    lane = serializers.SerializerMethodField()
     office = serializers.CharField(source="office.code", read_only=True)
     company = serializers.CharField(source="company.usci", read_only=True)
     url = serializers.SerializerMethodField()
@@ -301,6 +302,17 @@ class DeclarationSummarySerializer(serializers.ModelSerializer):
 
     def get_url(self, declaration) -> str:
         return declaration_url(declaration)
+
+    @extend_schema_field(
+        {
+            "type": "string",
+            "enum": [*Declaration.Lane.values, None],
+            "nullable": True,
+            "description": "The risk lane; null until the declaration is submitted.",
+        }
+    )
+    def get_lane(self, declaration) -> str | None:
+        return declaration.lane or None
 
 
 class DeclarationSerializer(DeclarationSummarySerializer):

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import prefetch_related_objects
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -22,7 +22,7 @@ from . import serializers as s
 from .idempotency import idempotent
 from .pagination import StableCursorPagination
 from .parsers import DecimalJSONParser
-from .problems import ApiProblem
+from .problems import PROBLEM_CONTENT_TYPE, ApiProblem, ProblemSerializer
 
 
 class RoleMayMove(permissions.BasePermission):
@@ -110,6 +110,7 @@ class DeclarationListView(ApiView):
             ),
             OpenApiParameter("company", str, description="The declarant's USCI (customs only)."),
         ],
+        responses={200: s.DeclarationSummarySerializer(many=True)},
     )
     def get(self, request):
         filters = _valid_query(ListFilters, request)
@@ -186,7 +187,11 @@ class ItemListView(ApiView):
     serializer_class = s.ItemSerializer
     moves = {"PUT": "edit"}
 
-    @extend_schema(operation_id="declarations_items_list", summary="A declaration's goods items")
+    @extend_schema(
+        operation_id="declarations_items_list",
+        summary="A declaration's goods items",
+        responses={200: s.ItemSerializer(many=True)},
+    )
     def get(self, request, uuid):
         declaration = self.declaration()
         return Response(s.ItemSerializer(declaration.items.all(), many=True).data)
@@ -215,7 +220,11 @@ class DocumentListView(ApiView):
     parser_classes = [MultiPartParser, FormParser]
     moves = {"POST": "attach"}
 
-    @extend_schema(operation_id="declarations_documents_list", summary="A declaration's documents")
+    @extend_schema(
+        operation_id="declarations_documents_list",
+        summary="A declaration's documents",
+        responses={200: s.DocumentSerializer(many=True)},
+    )
     def get(self, request, uuid):
         declaration = self.declaration()
         documents = declaration.documents.select_related("declaration")
@@ -469,7 +478,14 @@ class ReceiptView(ApiView):
                 "seq", int, description="One of the declaration's entries (default: its latest)."
             )
         ],
-        responses={200: s.ReceiptSerializer},
+        responses={
+            200: s.ReceiptSerializer,
+            (409, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+                ProblemSerializer,
+                description="No notarized checkpoint covers the entry yet; retry after "
+                "Retry-After seconds.",
+            ),
+        },
     )
     def get(self, request, uuid):
         from ledger.receipts import ReceiptUnavailable, build_receipt, subject_digest
