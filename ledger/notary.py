@@ -33,6 +33,7 @@ NOTARIZE_LOCK_KEY = int.from_bytes(
 # Entries per checkpoint at most, so one transaction stays far below the task time limit.
 BATCH_LIMIT = 1_000_000
 READ_CHUNK = 10_000
+LEAF_CHUNK = 50_000
 COSIGN_MODES = ("inline", "tasks", "none")
 
 
@@ -123,7 +124,7 @@ def _extend_and_sign(using: str, signer, limit: int) -> Checkpoint | None:
     frontier = merkle.Frontier.load(
         tree_size, proofs.fetch_nodes(merkle.frontier_nodes(tree_size), using=using)
     )
-    _extend(using, frontier, end)
+    frontier = _extend(using, frontier, end)
     root = frontier.root()
     body = checkpoint_body(origin(), end, root)
     checkpoint = Checkpoint(
@@ -134,34 +135,112 @@ def _extend_and_sign(using: str, signer, limit: int) -> Checkpoint | None:
     return checkpoint
 
 
-def _extend(using: str, frontier: merkle.Frontier, end: int) -> None:
-    """Stream entries [frontier.size, end) in seq order, append their leaves, store new subtrees."""
+def _extend(using: str, frontier: merkle.Frontier, end: int) -> merkle.Frontier:
+    """Hash entries [frontier.size, end) in seq order, store every subtree their leaves complete.
+
+    Returns the frontier of the extended tree. A missing entry raises NotaryError.
+    """
     connection = connections[using]
-    start = expected = frontier.size
+    if connection.vendor == "postgresql":
+        return _extend_on_postgresql(connection, frontier, end)
+    expected = frontier.size
     sha256 = hashlib.sha256
-    append = frontier.append
-    cursor = connection.chunked_cursor()  # a server-side cursor on PostgreSQL
-    try:
+    with connection.cursor() as cursor:
         cursor.execute(
             "SELECT seq, canonical FROM ledger_entry WHERE seq >= %s AND seq < %s ORDER BY seq",
-            [start, end],
+            [frontier.size, end],
         )
         while rows := cursor.fetchmany(READ_CHUNK):
-            completed = []
-            for seq, raw in rows:
-                if seq != expected:
-                    raise NotaryError(f"entry {expected} is missing: the next entry is {seq}")
-                completed.extend(append(sha256(b"\x00" + raw).digest()))
-                expected += 1
+            _check_contiguous([seq for seq, _ in rows], expected)
+            expected += len(rows)
+            leaves = [sha256(b"\x00" + bytes(raw)).digest() for _, raw in rows]
+            frontier, completed = extend_frontier(frontier, leaves)
             _insert_nodes(connection, completed)
-    finally:
-        cursor.close()
     if expected != end:
         raise NotaryError(f"entry {expected} is missing: the ledger ends before {end}")
+    return frontier
+
+
+# The server hashes each entry's bytes where they lie and stores the leaf (level 0) itself, so
+# only 32 bytes per entry cross the wire, once: the same SHA-256(0x00 || canonical bytes).
+_INSERT_LEAVES_SQL = (
+    'INSERT INTO ledger_node (level, "index", hash) '
+    "SELECT 0, seq, sha256('\\x00'::bytea || canonical) FROM ledger_entry "
+    "WHERE seq >= %s AND seq < %s"
+)
+_READ_LEAVES_SQL = (
+    "SELECT string_agg(hash, ''::bytea ORDER BY \"index\") FROM ledger_node "
+    'WHERE level = 0 AND "index" >= %s AND "index" < %s'
+)
+
+
+def _extend_on_postgresql(connection, frontier: merkle.Frontier, end: int) -> merkle.Frontier:
+    with connection.cursor() as cursor:
+        for start in range(frontier.size, end, LEAF_CHUNK):
+            stop = min(end, start + LEAF_CHUNK)
+            cursor.execute(_INSERT_LEAVES_SQL, [start, stop])
+            if cursor.rowcount != stop - start:
+                cursor.execute(
+                    "SELECT seq FROM ledger_entry WHERE seq >= %s AND seq < %s ORDER BY seq",
+                    [start, stop],
+                )
+                _check_contiguous([seq for (seq,) in cursor.fetchall()] + [None], start)
+            cursor.execute(_READ_LEAVES_SQL, [start, stop])
+            joined = bytes(cursor.fetchone()[0])
+            leaves = [joined[i : i + 32] for i in range(0, len(joined), 32)]
+            frontier, completed = extend_frontier(frontier, leaves, include_leaves=False)
+            _insert_nodes(connection, completed)
+    return frontier
+
+
+def _check_contiguous(seqs: list, first: int) -> None:
+    for expected, seq in enumerate(seqs, first):
+        if seq != expected:
+            raise NotaryError(f"entry {expected} is missing from the ledger")
+
+
+def extend_frontier(
+    frontier: merkle.Frontier, leaves: list[bytes], *, include_leaves: bool = True
+) -> tuple[merkle.Frontier, list[tuple[int, int, bytes]]]:
+    """Return the frontier after appending ``leaves`` and every subtree they complete.
+
+    The same result as ``Frontier.extend``, computed a level at a time over the whole batch: at
+    level L the new complete nodes start at index size >> L, and when that index is odd its left
+    sibling is the old tree's border node at that level.
+    """
+    size = frontier.size
+    border = dict(zip(merkle.frontier_nodes(size), frontier.hashes, strict=True))
+    new_size = size + len(leaves)
+    sha256 = hashlib.sha256
+    completed: list[tuple[int, int, bytes]] = []
+    levels: dict[int, tuple[int, list[bytes]]] = {}
+    level, first, hashes = 0, size, list(leaves)
+    while hashes:
+        levels[level] = (first, hashes)
+        if level or include_leaves:
+            completed.extend((level, first + offset, hash_) for offset, hash_ in enumerate(hashes))
+        if first & 1:
+            hashes = [border[(level, first - 1)], *hashes]
+            first -= 1
+        # An odd last node waits for its right sibling in a later batch.
+        hashes = [
+            sha256(b"\x01" + left + right).digest()
+            for left, right in zip(hashes[::2], hashes[1::2], strict=False)
+        ]
+        level, first = level + 1, first >> 1
+    new_border = {}
+    for level, index in merkle.frontier_nodes(new_size):
+        start, items = levels.get(level, (0, ()))
+        if start <= index < start + len(items):
+            new_border[(level, index)] = items[index - start]
+        else:
+            new_border[(level, index)] = border[(level, index)]
+    return merkle.Frontier.load(new_size, new_border), completed
 
 
 _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, header extension length
-_COPY_ROW = struct.Struct("!hihiqi")  # 3 fields: int2 level, int8 index, then the bytea's length
+# 3 fields: int2 level, int8 index, 32-byte bytea, each preceded by its length
+_COPY_ROW = struct.Struct("!hihiqi32s")
 
 
 def _insert_nodes(connection, nodes: Iterable[merkle.Subtree]) -> None:
@@ -169,9 +248,7 @@ def _insert_nodes(connection, nodes: Iterable[merkle.Subtree]) -> None:
         # Binary COPY is several times faster than INSERT for the ~2 rows each entry adds.
         pack = _COPY_ROW.pack
         parts = [_COPY_HEADER]
-        for level, index, hash_ in nodes:
-            parts.append(pack(3, 2, level, 8, index, 32))
-            parts.append(hash_)
+        parts.extend([pack(3, 2, level, 8, index, 32, hash_) for level, index, hash_ in nodes])
         parts.append(b"\xff\xff")
         with connection.cursor() as cursor:
             cursor.copy_expert(

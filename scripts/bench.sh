@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 BENCHMARKS=(
   bench/ledger_write.py
+  bench/notarize.py
 )
 
 export EPORT_NEED_BROWSER=0

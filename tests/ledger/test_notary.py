@@ -1,6 +1,8 @@
 """Notarization: checkpoints made from the database's state, once per size, never skipping."""
 
 import base64
+import hashlib
+import random
 import re
 import threading
 
@@ -246,3 +248,19 @@ def test_the_database_refuses_to_change_checkpoints(postgresql):
         ):
             cursor.execute(sql)
     assert Cosignature.objects.count() == 3
+
+
+def test_the_batched_frontier_extension_equals_appending_leaf_by_leaf():
+    rng = random.Random(2)
+    for _ in range(300):
+        size, count = rng.randrange(0, 300), rng.randrange(1, 300)
+        leaves = [hashlib.sha256(str(n).encode()).digest() for n in range(size + count)]
+        old = merkle.Frontier()
+        old.extend(leaves[:size])
+        reference = old.copy()
+        completed = reference.extend(leaves[size:])
+
+        extended, batch = notary.extend_frontier(old, leaves[size:])
+
+        assert (extended.size, extended.hashes) == (reference.size, reference.hashes)
+        assert sorted(batch) == sorted(tuple(subtree) for subtree in completed)
