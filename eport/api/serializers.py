@@ -212,6 +212,11 @@ class ItemSerializer(serializers.ModelSerializer):
 
 class DocumentSerializer(serializers.ModelSerializer):
     declaration = serializers.UUIDField(source="declaration.uuid", read_only=True)
+    declaration_version = serializers.IntegerField(
+        source="declaration.version",
+        read_only=True,
+        help_text="The declaration's version now: adding or removing a document changes it.",
+    )
     download = serializers.SerializerMethodField()
 
     class Meta:
@@ -219,6 +224,7 @@ class DocumentSerializer(serializers.ModelSerializer):
         fields = [
             "uuid",
             "declaration",
+            "declaration_version",
             "type",
             "reference",
             "issued_on",

@@ -58,6 +58,7 @@ def test_a_yellow_declaration_goes_from_draft_to_release_through_the_api(world):
     invoice = upload(trader, draft, "380")
     assert invoice.status_code == 201
     assert invoice.json()["sha256"] and invoice.json()["type"] == "380"
+    assert invoice.json()["declaration_version"] == draft["version"] + 1
     assert upload(trader, draft, "705", PDF + b"bl").status_code == 201
     draft = trader.get(url(draft)).json()
     assert len(draft["documents"]) == 2
