@@ -11,6 +11,7 @@ PY=.venv/bin/python
 BENCHMARKS=(
   bench/ledger_write.py
   bench/notarize.py
+  bench/api.py
 )
 
 export EPORT_NEED_BROWSER=0
