@@ -25,6 +25,29 @@ APPEND_LOCK_KEY = int.from_bytes(
 )
 
 HEAD_SQL = "SELECT seq, hash, time FROM ledger_entry ORDER BY seq DESC LIMIT 1"
+
+# PostgreSQL appends in one round trip: the advisory lock, then an INSERT that reads the head and
+# finishes the entry's bytes. Under READ COMMITTED each statement of the query string takes its
+# own snapshot, so the INSERT sees the head as committed once the lock was granted. Python has
+# already encoded everything but the three values that depend on the head: `prev`, `seq` and
+# `time` (keys in RFC 8785 order: action, actor, data, prev, seq, subject, time, v).
+APPEND_SQL = """
+SELECT pg_advisory_xact_lock(%s);
+INSERT INTO ledger_entry (seq, time, actor, action, subject, canonical, hash)
+SELECT nxt.seq, nxt.time, %s, %s, %s, nxt.canonical, sha256(nxt.canonical)
+FROM (
+    SELECT head.seq + 1 AS seq, moment.time,
+           %s::bytea
+           || convert_to(encode(head.hash, 'hex') || '","seq":' || (head.seq + 1)::text, 'UTF8')
+           || %s::bytea
+           || convert_to(to_char(moment.time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+                         || '","v":1}', 'UTF8') AS canonical
+    FROM (SELECT seq, hash, time FROM ledger_entry ORDER BY seq DESC LIMIT 1) AS head,
+         -- Entry times never run backwards along the chain, even if the clock does.
+         LATERAL (SELECT greatest(clock_timestamp(), head.time) AS time) AS moment
+) AS nxt
+RETURNING seq, time, canonical, hash
+"""
 INSERT_COLUMNS = ("seq", "time", "actor", "action", "subject", "canonical", "hash")
 INSERT_SQL = (
     "INSERT INTO ledger_entry (seq, time, actor, action, subject, canonical, hash) "
@@ -89,14 +112,14 @@ def _checked_action(action: Any) -> str:
     return action
 
 
-def _checked_data(data: Any) -> dict:
+def _encoded_data(data: Any) -> bytes:
+    """The canonical bytes of ``data``, or LedgerError naming what has no single encoding."""
     if not isinstance(data, dict):
         raise LedgerError(f"data must be an object (dict), not {type(data).__name__}")
     try:
-        canonical_bytes(data)
+        return canonical_bytes(data)
     except CanonicalError as error:
         raise LedgerError(str(error)) from None
-    return data
 
 
 def record(*, actor: Any, action: str, subject: Any, data: dict) -> Entry:
@@ -107,12 +130,57 @@ def record(*, actor: Any, action: str, subject: Any, data: dict) -> Entry:
     actor = actor_ref(actor)
     action = _checked_action(action)
     subject = subject_ref(subject)
-    data = _checked_data(data)
+    encoded = _encoded_data(data)
     using = router.db_for_write(Entry)
     with transaction.atomic(using=using, savepoint=False):
-        entry = _append(using, actor=actor, action=action, subject=subject, data=data)
+        if connections[using].vendor == "postgresql":
+            entry = _append_postgresql(
+                using, actor=actor, action=action, subject=subject, encoded_data=encoded
+            )
+        else:
+            entry = _append(using, actor=actor, action=action, subject=subject, data=data)
         _maybe_request_notarization(using, entry.seq)
         return entry
+
+
+def _append_postgresql(
+    using: str, *, actor: str, action: str, subject: str, encoded_data: bytes
+) -> Entry:
+    head_part = b"".join(
+        (
+            b'{"action":',
+            canonical_bytes(action),
+            b',"actor":',
+            canonical_bytes(actor),
+            b',"data":',
+            encoded_data,
+            b',"prev":"',
+        )
+    )
+    subject_part = b',"subject":' + canonical_bytes(subject) + b',"time":"'
+    params = [APPEND_LOCK_KEY, actor, action, subject, head_part, subject_part]
+    with connections[using].cursor() as cursor:
+        cursor.execute(APPEND_SQL, params)
+        row = cursor.fetchone()
+        if row is None:
+            # An empty ledger has no head to follow: write the genesis entry (the lock is
+            # already held) and append again.
+            _insert_genesis(using, datetime.now(UTC))
+            cursor.execute(APPEND_SQL, params)
+            row = cursor.fetchone()
+    seq, moment, raw, digest = row
+    entry = Entry(
+        seq=seq,
+        time=moment,
+        actor=actor,
+        action=action,
+        subject=subject,
+        canonical=bytes(raw),
+        hash=bytes(digest),
+    )
+    entry._state.adding = False
+    entry._state.db = using
+    return entry
 
 
 def _maybe_request_notarization(using: str, seq: int) -> None:
@@ -130,16 +198,9 @@ def _request_notarization() -> None:
 
 
 def _append(using: str, *, actor: str, action: str, subject: str, data: dict) -> Entry:
-    connection = connections[using]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Serialize appends for the rest of this transaction, then read the head, in one
-            # round trip. Under READ COMMITTED each statement of a multi-statement query takes
-            # its own snapshot, so the head is read after the lock is granted: the committed one.
-            cursor.execute(f"SELECT pg_advisory_xact_lock(%s); {HEAD_SQL}", [APPEND_LOCK_KEY])
-        else:
-            # On SQLite, IMMEDIATE transactions already hold the database's single write lock.
-            cursor.execute(HEAD_SQL)
+    # SQLite: IMMEDIATE transactions already hold the database's single write lock.
+    with connections[using].cursor() as cursor:
+        cursor.execute(HEAD_SQL)
         head = cursor.fetchone()
     now = datetime.now(UTC)
     if head is None:

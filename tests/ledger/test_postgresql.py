@@ -1,6 +1,7 @@
 """What only the database can guarantee: serialized appends and append-only tables."""
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import rfc8785
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, connections, transaction
@@ -160,3 +162,29 @@ def test_appends_wait_for_each_other_instead_of_forking(postgresql):
         thread.join(10)
     assert results == {"first": 2, "second": 3}
     assert verify_chain().ok
+
+
+def test_entries_finished_by_the_database_are_exactly_rfc8785(postgresql):
+    """The append query completes prev, seq and time in SQL; the bytes must still be canonical."""
+    tricky = [
+        ('thing:a"quote', {"text": 'línea\n\t"quoted" \\ back', "n": -(2**53 - 1)}),
+        ("thing:back\\slash", {"\U0001f600": "astral key", "\ufb33": 1, "nested": [None, True]}),
+        ("thing:~!#$%&'()*+,-./", {"empty": {}, "list": [], "zero": 0, "unicode": "\u2028€"}),
+    ]
+    for subject, data in tricky:
+        entry = record(actor="system:test", action="thing.touched", subject=subject, data=data)
+        stored = bytes(Entry.objects.get(seq=entry.seq).canonical)
+        assert stored == bytes(entry.canonical)
+        assert stored == rfc8785.dumps(json.loads(stored))
+        assert json.loads(stored)["data"] == data
+        assert json.loads(stored)["subject"] == subject
+        assert bytes(entry.hash) == hashlib.sha256(stored).digest()
+    report = verify_chain()
+    assert report.ok, report.failure
+
+
+def test_entry_times_never_run_backwards(postgresql):
+    entries = append(20)
+    times = [entry.content["time"] for entry in entries]
+    assert times == sorted(times)
+    assert all(moment.endswith("Z") and len(moment) == 27 for moment in times)
