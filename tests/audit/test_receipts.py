@@ -29,6 +29,7 @@ def failed(receipt, quorum=2) -> set[str]:
     return {item.name for item in report.failed}
 
 
+@pytest.mark.smoke
 def test_the_release_receipt_carries_the_declaration_and_verifies(released):
     receipt = declaration_receipt(released)
 

@@ -29,6 +29,7 @@ def test_declarations_changed_only_through_the_application_all_match(released, w
     assert found == []
 
 
+@pytest.mark.smoke
 def test_an_out_of_band_sql_update_of_a_value_is_flagged(released, world):
     other = f.submitted(world.trader, lane="yellow", lrn="LRN-2")
     with connection.cursor() as cursor:

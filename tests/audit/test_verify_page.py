@@ -14,6 +14,7 @@ pytestmark = pytest.mark.django_db
 URL = "/verify/"
 
 
+@pytest.mark.smoke
 def test_a_pasted_receipt_is_valid_with_every_check_and_the_declaration(released, client):
     receipt = declaration_receipt(released)
 
