@@ -127,6 +127,8 @@ class Declaration(models.Model):
         indexes = [
             models.Index(fields=["office", "status", "lane", "submitted_at"], name="decl_queue"),
             models.Index(fields=["company", "status", "created_at"], name="decl_company"),
+            # The trader's dashboard: what moved last first, read from the index, not sorted.
+            models.Index(fields=["company", "-updated_at", "-id"], name="decl_company_updated"),
             models.Index(fields=["transport_document"], name="decl_transport_doc"),
         ]
 

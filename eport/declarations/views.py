@@ -108,7 +108,8 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
             selectors.declarations_for(user)
             .order_by()
             .values_list("status")
-            .annotate(n=Count("pk"))
+            # COUNT(*), not COUNT(id): the (company, status, ...) index alone answers it.
+            .annotate(n=Count("*"))
             .values_list("status", "n")
         )
         context["status_counts"] = [
