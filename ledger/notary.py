@@ -314,14 +314,37 @@ def notarized_checkpoints(*, using: str | None = None):
     return queryset.alias(cosigned=_cosignature_count()).filter(cosigned__gte=needed)
 
 
+_COSIGNED_AT_LEAST = (
+    " AND (SELECT COUNT(*) FROM ledger_cosignature s WHERE s.checkpoint_size = c.size"
+    " AND s.witness IN ({names})) >= %s"
+)
+
+
+def _notarized_raw(where: str, params: list, order: str, using: str | None) -> Checkpoint | None:
+    # Raw SQL: the ORM's correlated-subquery compilation cost more than the query itself, and
+    # every proof request looks up its checkpoint.
+    needed = quorum()
+    names = keys.witness_names()
+    condition = where
+    if needed:
+        placeholders = ", ".join(["%s"] * len(names))
+        condition += _COSIGNED_AT_LEAST.replace("{names}", placeholders)
+        params = [*params, *names, needed]
+    # Only constant fragments and placeholders are joined here; values travel as parameters.
+    sql = "SELECT c.size, c.root, c.note, c.created FROM ledger_checkpoint c WHERE "
+    sql += condition + " ORDER BY c.size " + order + " LIMIT 1"
+    found = list(Checkpoint.objects.using(using or router.db_for_read(Checkpoint)).raw(sql, params))
+    return found[0] if found else None
+
+
 def latest_notarized(*, using: str | None = None) -> Checkpoint | None:
     """The notarized checkpoint of the largest size, or None."""
-    return notarized_checkpoints(using=using).order_by("-size").first()
+    return _notarized_raw("c.size > 0", [], "DESC", using)
 
 
 def notarized(size: int, *, using: str | None = None) -> Checkpoint | None:
     """The notarized checkpoint of exactly this size, or None."""
-    return notarized_checkpoints(using=using).filter(size=size).first()
+    return _notarized_raw("c.size = %s", [size], "ASC", using)
 
 
 def is_notarized(checkpoint: Checkpoint) -> bool:
