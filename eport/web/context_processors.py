@@ -17,18 +17,21 @@ def navigation(request) -> dict:
         return {"nav_links": []}
     declarations = _url("declarations:list", "/declarations/")
     links = []
+    tokens = ("API tokens", _url("api_tokens:list", "/account/tokens/"))
     if user.is_trader:
         links = [
             ("Declarations", declarations),
             ("New declaration", _url("declarations:new", "/declarations/new/")),
+            tokens,
         ]
     elif user.is_officer:
-        links = [("Work queue", declarations)]
+        links = [("Work queue", declarations), tokens]
     elif user.is_auditor:
         links = [
             ("Declarations", declarations),
-            ("Ledger", "/ledger/checkpoint"),
-            ("Verify", "/verify/"),
+            ("Audit", _url("audit:workspace", "/audit/")),
+            ("Ledger", _url("audit:ledger", "/audit/ledger/")),
+            ("Verify", _url("audit:verify", "/verify/")),
         ]
     # The link whose URL is the longest prefix of the current path is the current one.
     path = request.path

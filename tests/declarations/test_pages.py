@@ -5,6 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from eport.declarations import services
 from eport.declarations.models import Declaration
 
 from . import factories as f
@@ -506,3 +507,28 @@ def test_the_server_error_page_renders_without_a_request(db):
 
     assert "Something went wrong on our side" in html
     assert "/static/css/eport.css" in html
+
+
+def test_a_released_declaration_links_to_its_receipt_and_release_note(client, world):
+    declaration = f.submit(f.ready(world.trader), world.trader)
+    declaration = services.record_payment(
+        declaration=declaration, actor=world.officer, version=declaration.version, reference="P1"
+    )
+    client.force_login(world.trader)
+
+    page = client.get(detail_url(declaration)).content.decode()
+
+    assert f'href="/receipts/{declaration.uuid}/"' in page
+    assert "Receipt and release note" in page
+
+
+def test_each_role_sees_its_own_navigation(client, world):
+    expected = {
+        "trader": ["Declarations", "New declaration", "API tokens"],
+        "officer": ["Work queue", "API tokens"],
+        "auditor": ["Declarations", "Audit", "Ledger", "Verify"],
+    }
+    for who, labels in expected.items():
+        client.force_login(getattr(world, who))
+        response = client.get("/declarations/")
+        assert [link["label"] for link in response.context["nav_links"]] == labels
