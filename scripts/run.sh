@@ -10,6 +10,7 @@ mkdir -p var
 
 $PY manage.py migrate --noinput
 $PY manage.py ledger_keygen  # writes missing development signing keys into var/keys
+$PY manage.py load_reference  # HS 2022, offices, illustrative tariff; a re-run changes nothing
 $PY manage.py seed_demo  # reference data, demo users and declarations; a second run changes nothing
 $PY manage.py verify_ledger
 
