@@ -52,8 +52,12 @@ def ms(value: float) -> str:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    keys_dir = tempfile.mkdtemp(prefix="eport-bench-keys-")
-    os.environ["EPORT_KEYS_DIR"] = keys_dir
+    with tempfile.TemporaryDirectory(prefix="eport-bench-keys-") as keys_dir:
+        os.environ["EPORT_KEYS_DIR"] = keys_dir
+        run(args)
+
+
+def run(args: argparse.Namespace) -> None:
     setup(args.database)
 
     from django.db import connection
