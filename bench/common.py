@@ -44,10 +44,24 @@ def recreate_database(database: str) -> None:
     connection.close()
 
 
-def setup(database: str) -> None:
-    """Recreate ``database``, point this process (and its children) at it, migrate it."""
+def database_exists(database: str) -> bool:
+    import psycopg2
+
+    connection = psycopg2.connect(server_url("postgres"))
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database])
+            return cursor.fetchone() is not None
+    finally:
+        connection.close()
+
+
+def setup(database: str, *, recreate: bool = True) -> None:
+    """Recreate ``database`` (or keep it, if ``recreate`` is false and it exists), point this
+    process (and its children) at it, migrate it."""
     sys.path.insert(0, str(ROOT))
-    recreate_database(database)
+    if recreate or not database_exists(database):
+        recreate_database(database)
     os.environ["DATABASE_URL"] = server_url(database)
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
     os.environ.setdefault("EPORT_VAR_DIR", str(ROOT / "var" / "bench"))
@@ -122,3 +136,11 @@ class Report:
         path = RESULTS / f"{self.name}.txt"
         path.write_text("\n".join(self.lines) + "\n", encoding="utf-8")
         return path
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile of ``values`` (``share`` 0.95 for p95); 0 when empty."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]

@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from django.db import connections, transaction
@@ -69,8 +70,18 @@ def _fast_canonical(content: dict) -> bytes:
     return json.dumps(content, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
 
-def build_ledger(n: int, *, using: str = "default", batch: int = 50_000, seed: int = 1) -> int:
+def build_ledger(
+    n: int,
+    *,
+    using: str = "default",
+    batch: int = 50_000,
+    seed: int = 1,
+    content: Callable[[int, datetime, str, random.Random], dict] = entry_content,
+) -> int:
     """Extend the ledger on ``using`` to ``n`` entries (genesis included); return the head seq.
+
+    ``content(seq, moment, prev, rng)`` makes each entry (default: ``entry_content``); whatever
+    it returns must keep to BMP strings and safe integers, the values the fast encoder handles.
 
     Holds the append lock for the whole build, so concurrent ``record()`` calls wait instead of
     forking the chain. A ledger that already holds ``n`` entries or more is left as it is.
@@ -95,15 +106,15 @@ def build_ledger(n: int, *, using: str = "default", batch: int = 50_000, seed: i
             write = buffer.write
             for seq in range(first, min(first + batch, n)):
                 moment = start + timedelta(milliseconds=seq - head_seq)
-                content = entry_content(seq, moment, prev, rng)
-                raw = _fast_canonical(content)
-                if seq % REFERENCE_EVERY == 0 and canonical_bytes(content) != raw:
+                entry = content(seq, moment, prev, rng)
+                raw = _fast_canonical(entry)
+                if seq % REFERENCE_EVERY == 0 and canonical_bytes(entry) != raw:
                     raise RuntimeError(f"entry {seq}: fast encoding differs from RFC 8785")
                 digest = sha256(raw).digest()
                 # COPY text format: bytea as \\x<hex>, the backslash itself escaped.
                 write(
-                    f"{seq}\t{moment.isoformat()}\t{content['actor']}\t{content['action']}\t"
-                    f"{content['subject']}\t\\\\x{raw.hex()}\t\\\\x{digest.hex()}\n"
+                    f"{seq}\t{moment.isoformat()}\t{entry['actor']}\t{entry['action']}\t"
+                    f"{entry['subject']}\t\\\\x{raw.hex()}\t\\\\x{digest.hex()}\n"
                 )
                 prev = digest.hex()
             buffer.seek(0)

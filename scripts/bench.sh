@@ -12,6 +12,7 @@ BENCHMARKS=(
   bench/ledger_write.py
   bench/notarize.py
   bench/api.py
+  bench/web.py
 )
 
 export EPORT_NEED_BROWSER=0
