@@ -23,6 +23,7 @@ from .notes import NoteError, open_note, parse_checkpoint
 
 CHECKPOINT_BATCH = 1000
 ENTRY_CHUNK = 10_000
+PROGRESS_EVERY = 50_000  # entries between progress reports inside one checkpoint
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,9 @@ def verify_checkpoints(
 ) -> CheckpointReport:
     """Recompute every checkpoint's root from the entries and check all its signatures.
 
+    ``on_progress(checkpoints done, entries hashed)`` is called after each checkpoint and every
+    PROGRESS_EVERY entries.
+
     A root mismatch is reported at the first checkpoint it affects, with the entry range since the
     last checkpoint that still matched (narrowed to one entry when its stored leaf hash shows it).
     """
@@ -166,6 +170,8 @@ def verify_checkpoints(
                     if seq != frontier.size:
                         break  # a gap: caught below as a short ledger
                     frontier.append(sha256(b"\x00" + raw).digest())
+                    if on_progress is not None and not seq % PROGRESS_EVERY:
+                        on_progress(report.checkpoints - 1, frontier.size)
                     if frontier.size == size:
                         break
                 if frontier.size != size:
