@@ -6,9 +6,9 @@ import pytest
 from django.db import connection, transaction
 
 from eport.declarations import services
-from eport.declarations.errors import TransitionError
-from eport.declarations.models import Declaration
-from eport.declarations.numbering import next_number
+from eport.declarations.errors import DeclarationError, TransitionError
+from eport.declarations.models import Declaration, NumberSequence
+from eport.declarations.numbering import MAX_SEQUENCE, next_number
 from ledger.models import Entry
 from ledger.verify import verify_chain
 
@@ -105,3 +105,19 @@ def test_numbers_follow_the_office_year_flow_sequence_format(world):
         assert next_number(office_code="2201", year=2026, flow="export") == "220120260000000001"
         assert next_number(office_code="2201", year=2026, flow="export") == "220120260000000002"
         assert next_number(office_code="2201", year=2026, flow="import") == "220120261000000001"
+
+
+def test_an_office_out_of_numbers_is_refused_and_its_counter_stays_at_the_maximum(world):
+    NumberSequence.objects.create(office_code="2201", year=2026, flow_digit="1", last=MAX_SEQUENCE)
+
+    with transaction.atomic(), pytest.raises(DeclarationError, match="used all 999,999,999"):
+        next_number(office_code="2201", year=2026, flow="import")
+
+    assert NumberSequence.objects.get(office_code="2201", year=2026).last == MAX_SEQUENCE
+
+
+def test_the_first_number_of_a_year_creates_its_counter(world):
+    with transaction.atomic():
+        assert next_number(office_code="2201", year=2031, flow="import") == "220120311000000001"
+
+    assert NumberSequence.objects.get(office_code="2201", year=2031, flow_digit="1").last == 1
