@@ -58,8 +58,12 @@ class ApiView(GenericAPIView):
         return selectors.get_declaration_for(self.request.user, self.kwargs["uuid"])
 
     def detail(self, declaration: Declaration, code=status.HTTP_200_OK, headers=None) -> Response:
-        declaration = Declaration.objects.select_related("company", "office").get(pk=declaration.pk)
-        prefetch_related_objects([declaration], "items", "documents", "queries")
+        # A declaration a service returned is what it just saved, often with its items and
+        # documents already held: only the related rows it does not hold are read here.
+        held = getattr(declaration, "_prefetched_objects_cache", {})
+        missing = [name for name in ("items", "documents", "queries") if name not in held]
+        if missing:
+            prefetch_related_objects([declaration], *missing)
         data = s.DeclarationSerializer(declaration, context=self.get_serializer_context()).data
         return Response(data, status=code, headers=headers)
 

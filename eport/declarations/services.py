@@ -34,7 +34,7 @@ from .models import (
     RiskRule,
 )
 from .numbering import next_number
-from .snapshot import ITEM_FIELDS, snapshot, state_digest
+from .snapshot import ITEM_FIELDS, current_documents, current_items, snapshot, state_digest
 
 __all__ = [
     "add_document",
@@ -67,14 +67,20 @@ HEADER_MODEL_FIELDS = [name for name in validation.HEADER_FIELDS if name != "off
 
 @dataclass
 class _Entries:
-    """Ledger entries to append at the end of the transaction, each with the state of its step."""
+    """Ledger entries to append at the end of the transaction, each with the state of its step.
+
+    ``items`` and ``documents``, when given, are the declaration's rows as this call holds them,
+    kept equal to what it stores, so a step's state needs no read; otherwise it reads them.
+    """
 
     declaration: Declaration
+    items: list[GoodsItem] | None = None
+    documents: list[Document] | None = None
     pending: list[tuple[Any, str, dict]] = field(default_factory=list)
 
     def add(self, actor: Any, action: str, data: dict) -> None:
         data = {key: value for key, value in data.items() if value not in ("", None)}
-        data["state"] = state_digest(self.declaration)
+        data["state"] = state_digest(self.declaration, items=self.items, documents=self.documents)
         self.pending.append((actor, action, data))
 
     def write(self) -> None:
@@ -117,19 +123,43 @@ def _begin(
     return locked, transition
 
 
-def _apply(declaration: Declaration, transition: lifecycle.Transition, fields=()) -> None:
-    """Move to the transition's target and save the given fields with status and version."""
+def _move(declaration: Declaration, transition: lifecycle.Transition) -> set[str]:
+    """Move to the transition's target in memory; the names of the fields that changed."""
+    if declaration.status == transition.target:
+        return set()
+    declaration.status = transition.target
+    declaration.status_changed_at = timezone.now()
+    return {"status", "status_changed_at"}
+
+
+def _save(declaration: Declaration, fields=(), *, bump: bool = False) -> None:
+    """Save the given fields and ``updated_at`` in one UPDATE; ``bump`` adds the next version."""
     update = set(fields) | {"updated_at"}
-    if declaration.status != transition.target:
-        declaration.status = transition.target
-        declaration.status_changed_at = timezone.now()
-        update |= {"status", "status_changed_at"}
+    if bump:
+        declaration.version += 1
+        update.add("version")
     declaration.save(update_fields=sorted(update))
 
 
-def _bump(declaration: Declaration) -> None:
-    declaration.version += 1
-    declaration.save(update_fields=["version"])
+def _apply(
+    declaration: Declaration, transition: lifecycle.Transition, fields=(), *, bump: bool = False
+) -> None:
+    """Move to the transition's target and save the given fields with status (and version)."""
+    _save(declaration, set(fields) | _move(declaration, transition), bump=bump)
+
+
+def _keep(declaration: Declaration, **related: list) -> None:
+    """Leave related rows this call holds on the declaration it returns, as if prefetched.
+
+    Only for rows that are exactly what is stored (in their model's order), so whoever shows
+    the returned declaration does not read them again.
+    """
+    cache = declaration.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, rows in related.items():
+        queryset = getattr(declaration, name).all()
+        queryset._result_cache = list(rows)
+        queryset._prefetch_done = True
+        cache[name] = queryset
 
 
 def _required(value: Any, name: str, message: str) -> str:
@@ -167,14 +197,19 @@ def _save_lrn_safely(declaration: Declaration, **save_kwargs) -> None:
         with transaction.atomic():
             declaration.save(**save_kwargs)
     except IntegrityError:
-        # A concurrent filing took the same LRN between the check and the save.
+        # The LRN is taken: by an earlier filing (creating checks nothing first) or by a
+        # concurrent one since the check.
         _check_lrn_free(declaration.company_id, declaration.lrn, exclude_pk=declaration.pk)
         raise
 
 
-def _replace_items(declaration: Declaration, items: list[dict]) -> None:
-    GoodsItem.objects.filter(declaration=declaration).delete()
-    GoodsItem.objects.bulk_create(
+def _replace_items(
+    declaration: Declaration, items: list[dict], *, new: bool = False
+) -> list[GoodsItem]:
+    """Store ``items`` as the declaration's goods items (lines 1, 2, ...); the rows stored."""
+    if not new:
+        GoodsItem.objects.filter(declaration=declaration).delete()
+    return GoodsItem.objects.bulk_create(
         GoodsItem(declaration=declaration, line=index, **item)
         for index, item in enumerate(items, start=1)
     )
@@ -230,12 +265,13 @@ def create_draft(*, actor, header: dict, items: list[dict]) -> Declaration:
     """Create a draft of the actor's company from a valid header and items; ledgered."""
     _check_trader(actor)
     cleaned, cleaned_items = validation.clean_draft(header, items)
-    _check_lrn_free(actor.company_id, cleaned["lrn"])
     declaration = Declaration(company=actor.company, created_by=actor)
     _set_header(declaration, cleaned)
+    # No look-up first: the unique constraint refuses a used LRN, and only then is the filing
+    # that used it looked up to say so.
     _save_lrn_safely(declaration)
-    _replace_items(declaration, cleaned_items)
-    entries = _Entries(declaration)
+    stored = _replace_items(declaration, cleaned_items, new=True)
+    entries = _Entries(declaration, items=stored, documents=[])
     entries.add(
         actor,
         "declaration.created",
@@ -247,6 +283,7 @@ def create_draft(*, actor, header: dict, items: list[dict]) -> Declaration:
         },
     )
     entries.write()
+    _keep(declaration, items=stored, documents=[], queries=[])
     return declaration
 
 
@@ -258,18 +295,19 @@ def update_draft(
     declaration, transition = _begin(declaration, actor, "edit", version)
     cleaned, cleaned_items = validation.clean_draft(header, items)
     _check_lrn_free(declaration.company_id, cleaned["lrn"], exclude_pk=declaration.pk)
-    before = snapshot(declaration)
+    held = current_documents(declaration)
+    before = snapshot(declaration, items=current_items(declaration), documents=held)
     _set_header(declaration, cleaned)
     _save_lrn_safely(declaration, update_fields=[*HEADER_MODEL_FIELDS, "office", "updated_at"])
-    _replace_items(declaration, cleaned_items)
-    changes = diff_snapshots(before, snapshot(declaration))
+    stored = _replace_items(declaration, cleaned_items)
+    changes = diff_snapshots(before, snapshot(declaration, items=stored, documents=held))
     if not changes:
         return declaration
-    _apply(declaration, transition)
-    _bump(declaration)
-    entries = _Entries(declaration)
+    _apply(declaration, transition, bump=True)
+    entries = _Entries(declaration, items=stored, documents=held)
     entries.add(actor, "declaration.updated", {"changes": changes})
     entries.write()
+    _keep(declaration, items=stored, documents=held)
     return declaration
 
 
@@ -326,8 +364,7 @@ def add_document(
     # named by its digest, which a later upload of the same content reuses.
     document.file.name = documents.store(upload, checked)
     document.save(force_insert=True)
-    _apply(declaration, transition)
-    _bump(declaration)
+    _apply(declaration, transition, bump=True)
     entries = _Entries(declaration)
     entries.add(
         actor,
@@ -357,8 +394,7 @@ def remove_document(*, document: Document, actor) -> None:
     facts = {"document": str(document.uuid), "type": document.type, "sha256": document.sha256}
     # The file itself stays: identical content may back another document, and it is evidence.
     document.delete()
-    _apply(declaration, transition)
-    _bump(declaration)
+    _apply(declaration, transition, bump=True)
     entries = _Entries(declaration)
     entries.add(actor, "declaration.document_removed", facts)
     entries.write()
@@ -367,12 +403,10 @@ def remove_document(*, document: Document, actor) -> None:
 # --- submission: number, risk, automatic assessment -------------------------------------------
 
 
-def _item_values(declaration: Declaration) -> list[assessment.ItemValue]:
+def _item_values(items: list[GoodsItem]) -> list[assessment.ItemValue]:
     return [
-        assessment.ItemValue(line=line, hs_code=hs_code, invoice_value=value)
-        for line, hs_code, value in GoodsItem.objects.filter(declaration=declaration)
-        .order_by("line")
-        .values_list("line", "hs_code", "invoice_value")
+        assessment.ItemValue(line=item.line, hs_code=item.hs_code, invoice_value=item.invoice_value)
+        for item in sorted(items, key=lambda item: item.line)
     ]
 
 
@@ -387,9 +421,9 @@ def _tariff(hs_codes: list[str]) -> dict[str, assessment.Rate]:
     }
 
 
-def _assess(declaration: Declaration) -> assessment.Assessment:
-    """Assess from the stored items; raises MissingTariffError."""
-    items = _item_values(declaration)
+def _assess(declaration: Declaration, stored: list[GoodsItem]) -> assessment.Assessment:
+    """Assess from the stored items (as held by the caller); raises MissingTariffError."""
+    items = _item_values(stored)
     return assessment.assess(
         items=items,
         incoterm=declaration.incoterm,
@@ -400,8 +434,11 @@ def _assess(declaration: Declaration) -> assessment.Assessment:
     )
 
 
-def _store_assessment(declaration: Declaration, result: assessment.Assessment) -> dict:
-    items = {item.line: item for item in GoodsItem.objects.filter(declaration=declaration)}
+def _store_assessment(
+    declaration: Declaration, result: assessment.Assessment, stored: list[GoodsItem]
+) -> dict:
+    """Write the assessment to the held items (and the declaration, unsaved); ledger totals."""
+    items = {item.line: item for item in stored}
     for line in result.items:
         item = items[line.line]
         item.customs_value, item.duty_rate, item.duty = (
@@ -410,9 +447,7 @@ def _store_assessment(declaration: Declaration, result: assessment.Assessment) -
             line.duty,
         )
         item.vat_rate, item.vat = line.vat_rate, line.vat
-    GoodsItem.objects.bulk_update(
-        list(items.values()), ["customs_value", "duty_rate", "duty", "vat_rate", "vat"]
-    )
+    _save_assessed_items(list(items.values()))
     declaration.customs_value = result.customs_value
     declaration.duty_total = result.duty_total
     declaration.vat_total = result.vat_total
@@ -423,22 +458,75 @@ def _store_assessment(declaration: Declaration, result: assessment.Assessment) -
     }
 
 
-def _risk_facts(declaration: Declaration) -> risk.RiskFacts:
-    items = list(
-        GoodsItem.objects.filter(declaration=declaration).values_list("hs_code", "origin_country")
+def _previous_needed(rules: list[risk.Rule]) -> int:
+    """How far the company's earlier submissions must be counted for these rules to decide.
+
+    Only "first N declarations" rules look at the count, and only at whether it is below N, so
+    counting up to the largest N decides them all (and the count is skipped when there are none).
+    A rule whose N cannot be read is refused by the risk engine whatever the count.
+    """
+    needed = 0
+    for rule in rules:
+        if rule.kind != risk.FIRST_DECLARATIONS:
+            continue
+        try:
+            number = risk.parse_parameter(rule.kind, rule.parameter).number
+        except risk.RiskRuleError:
+            continue
+        needed = max(needed, int(number))
+    return needed
+
+
+ASSESSED_ITEM_FIELDS = ("customs_value", "duty_rate", "duty", "vat_rate", "vat")
+
+
+def _save_assessed_items(items: list[GoodsItem]) -> None:
+    """Write the items' assessed amounts in one UPDATE."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql" or not items:
+        GoodsItem.objects.bulk_update(items, ASSESSED_ITEM_FIELDS)
+        return
+    # bulk_update's CASE WHEN per field and item took longer to compile than to run.
+    rows = ", ".join(
+        ["(%s::bigint, %s::numeric, %s::numeric, %s::numeric, %s::numeric, %s::numeric)"]
+        * len(items)
     )
-    previous = (
-        Declaration.objects.filter(company_id=declaration.company_id, submitted_at__isnull=False)
-        .exclude(pk=declaration.pk)
-        .count()
+    sql = (  # Only placeholders are put into this text; every value is a parameter.
+        "UPDATE declarations_goodsitem AS item SET customs_value = v.customs_value, "  # noqa: S608
+        "duty_rate = v.duty_rate, duty = v.duty, vat_rate = v.vat_rate, vat = v.vat "
+        f"FROM (VALUES {rows}) AS v(id, customs_value, duty_rate, duty, vat_rate, vat) "
+        "WHERE item.id = v.id"
     )
+    params = [
+        value
+        for item in items
+        for value in (item.pk, *(getattr(item, name) for name in ASSESSED_ITEM_FIELDS))
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _risk_facts(
+    declaration: Declaration, stored: list[GoodsItem], rules: list[risk.Rule]
+) -> risk.RiskFacts:
+    items = [(item.hs_code, item.origin_country) for item in sorted(stored, key=lambda i: i.line)]
+    previous = 0
+    needed = _previous_needed(rules)
+    if needed:
+        previous = (
+            Declaration.objects.filter(
+                company_id=declaration.company_id, submitted_at__isnull=False
+            )
+            .exclude(pk=declaration.pk)[:needed]
+            .count()
+        )
     return risk.RiskFacts(
         declaration_uuid=str(declaration.uuid),
         dispatch_country=declaration.dispatch_country,
         origin_countries=frozenset(origin for _, origin in items),
         hs_codes=tuple(hs_code for hs_code, _ in items),
         customs_value=assessment.total_customs_value(
-            items=_item_values(declaration),
+            items=_item_values(stored),
             incoterm=declaration.incoterm,
             exchange_rate=declaration.exchange_rate,
             freight=declaration.freight,
@@ -472,8 +560,10 @@ def submit_declaration(*, declaration: Declaration, actor, version: int) -> Decl
     because a tariff line is missing, it goes to the yellow lane for an officer instead.
     """
     declaration, transition = _begin(declaration, actor, "submit", version)
-    validation.check_ready_to_submit(declaration)
-    entries = _Entries(declaration)
+    # Read once: every step below works on these rows and keeps them equal to what it stores.
+    items, held = current_items(declaration), current_documents(declaration)
+    validation.check_ready_to_submit(declaration, items=items, documents=held)
+    entries = _Entries(declaration, items=items, documents=held)
     now = timezone.now()
     first = not declaration.number
     if first:
@@ -483,12 +573,14 @@ def submit_declaration(*, declaration: Declaration, actor, version: int) -> Decl
             flow=declaration.flow,
         )
     declaration.submitted_at = now
-    _apply(declaration, transition, ["number", "submitted_at"])
+    # The declaration row is written once, at the end: nothing below reads it back.
+    changed = {"number", "submitted_at"} | _move(declaration, transition)
     entries.add(actor, "declaration.submitted", {"number": declaration.number})
 
+    rules = _risk_rules()
     try:
         lane, matches = risk.assess_risk(
-            _risk_facts(declaration), _risk_rules(), seed=settings.EPORT_RISK_SEED
+            _risk_facts(declaration, items, rules), rules, seed=settings.EPORT_RISK_SEED
         )
     except risk.RiskRuleError as error:
         raise DeclarationError(
@@ -497,7 +589,7 @@ def submit_declaration(*, declaration: Declaration, actor, version: int) -> Decl
     result = None
     if lane == risk.GREEN:
         try:
-            result = _assess(declaration)
+            result = _assess(declaration, items)
         except assessment.MissingTariffError as error:
             lane = risk.YELLOW
             matches.append(
@@ -511,7 +603,7 @@ def submit_declaration(*, declaration: Declaration, actor, version: int) -> Decl
             )
     declaration.lane = lane
     declaration.risk_reasons = [match.as_dict() for match in matches]
-    declaration.save(update_fields=["lane", "risk_reasons"])
+    changed |= {"lane", "risk_reasons"}
     entries.add(
         SYSTEM_RISK,
         "declaration.risk_assessed",
@@ -520,11 +612,13 @@ def submit_declaration(*, declaration: Declaration, actor, version: int) -> Decl
 
     if result is not None:
         system_transition = lifecycle.check_move(declaration, SYSTEM_ASSESSMENT, "system_assess")
-        totals = _store_assessment(declaration, result)
-        _apply(declaration, system_transition, ["customs_value", "duty_total", "vat_total"])
+        totals = _store_assessment(declaration, result, items)
+        changed |= {"customs_value", "duty_total", "vat_total"}
+        changed |= _move(declaration, system_transition)
         entries.add(SYSTEM_ASSESSMENT, "declaration.assessed", totals)
-    _bump(declaration)
+    _save(declaration, changed, bump=True)
     entries.write()
+    _keep(declaration, items=items, documents=held)
     return declaration
 
 
@@ -535,8 +629,7 @@ def cancel_declaration(
     """Withdraw a draft, a declaration waiting for customs, or one under query; final."""
     declaration, transition = _begin(declaration, actor, "cancel", version)
     declaration.decision_reason = str(reason or "").strip()
-    _apply(declaration, transition, ["decision_reason"])
-    _bump(declaration)
+    _apply(declaration, transition, ["decision_reason"], bump=True)
     entries = _Entries(declaration)
     entries.add(actor, "declaration.cancelled", {"reason": declaration.decision_reason})
     entries.write()
@@ -559,21 +652,17 @@ def amend_declaration(
     cleaned, cleaned_items = validation.clean_draft(header, items)
     _check_lrn_free(declaration.company_id, cleaned["lrn"], exclude_pk=declaration.pk)
     query = declaration.queries.filter(answered_at__isnull=True).order_by("-asked_at").first()
-    before = snapshot(declaration)
+    held = current_documents(declaration)
+    before = snapshot(declaration, items=current_items(declaration), documents=held)
     if query is not None:
         # Documents attached while the query was open count as part of the amendment.
-        added_since = {
-            str(uuid)
-            for uuid in declaration.documents.filter(uploaded_at__gte=query.asked_at).values_list(
-                "uuid", flat=True
-            )
-        }
+        added_since = {str(doc.uuid) for doc in held if doc.uploaded_at >= query.asked_at}
         before["documents"] = [doc for doc in before["documents"] if doc["uuid"] not in added_since]
     _set_header(declaration, cleaned)
     _save_lrn_safely(declaration, update_fields=[*HEADER_MODEL_FIELDS, "office", "updated_at"])
-    _replace_items(declaration, cleaned_items)
-    validation.check_ready_to_submit(declaration)
-    after = snapshot(declaration)
+    stored = _replace_items(declaration, cleaned_items)
+    validation.check_ready_to_submit(declaration, items=stored, documents=held)
+    after = snapshot(declaration, items=stored, documents=held)
     changes = diff_snapshots(before, after)
     if query is not None:
         query.answer, query.answered_by, query.answered_at = answer, actor, timezone.now()
@@ -586,9 +675,8 @@ def amend_declaration(
         after=after,
         changes=changes,
     )
-    _apply(declaration, transition)
-    _bump(declaration)
-    entries = _Entries(declaration)
+    _apply(declaration, transition, bump=True)
+    entries = _Entries(declaration, items=stored, documents=held)
     entries.add(
         actor,
         "declaration.amended",
@@ -611,8 +699,7 @@ def take_declaration(*, declaration: Declaration, actor, version: int) -> Declar
     """Take a yellow or red declaration of one's office for review; one officer wins."""
     declaration, transition = _begin(declaration, actor, "take", version)
     declaration.assigned_officer = actor
-    _apply(declaration, transition, ["assigned_officer"])
-    _bump(declaration)
+    _apply(declaration, transition, ["assigned_officer"], bump=True)
     entries = _Entries(declaration)
     entries.add(actor, "declaration.taken", {"officer": f"user:{actor.pk}"})
     entries.write()
@@ -625,8 +712,7 @@ def raise_query(*, declaration: Declaration, actor, version: int, question: str)
     declaration, transition = _begin(declaration, actor, "query", version)
     question = _required(question, "question", "Write the question the trader must answer.")
     query = Query.objects.create(declaration=declaration, asked_by=actor, question=question)
-    _apply(declaration, transition)
-    _bump(declaration)
+    _apply(declaration, transition, bump=True)
     entries = _Entries(declaration)
     entries.add(actor, "declaration.queried", {"query": query.pk, "question": question})
     entries.write()
@@ -643,8 +729,7 @@ def order_inspection(
     inspection = Inspection.objects.create(
         declaration=declaration, ordered_by=actor, instructions=instructions
     )
-    _apply(declaration, transition)
-    _bump(declaration)
+    _apply(declaration, transition, bump=True)
     entries = _Entries(declaration)
     entries.add(
         actor,
@@ -670,8 +755,7 @@ def record_inspection_findings(
     inspection.findings, inspection.recorded_by = findings, actor
     inspection.recorded_at = timezone.now()
     inspection.save(update_fields=["findings", "recorded_by", "recorded_at"])
-    _apply(declaration, transition)
-    _bump(declaration)
+    _apply(declaration, transition, bump=True)
     entries = _Entries(declaration)
     entries.add(
         actor,
@@ -683,9 +767,9 @@ def record_inspection_findings(
 
 
 def _clean_corrections(
-    declaration: Declaration, corrections: list[dict], reason: str
+    stored: list[GoodsItem], corrections: list[dict], reason: str
 ) -> list[tuple[GoodsItem, dict, str]]:
-    items = {item.line: item for item in GoodsItem.objects.filter(declaration=declaration)}
+    items = {item.line: item for item in stored}
     errors: dict[str, list[str]] = {}
     cleaned = []
     for index, correction in enumerate(corrections):
@@ -744,8 +828,9 @@ def assess_declaration(
     """
     declaration, transition = _begin(declaration, actor, "assess", version)
     reason = str(reason or "").strip()
-    entries = _Entries(declaration)
-    for item, values, why in _clean_corrections(declaration, corrections or [], reason):
+    items = current_items(declaration)
+    entries = _Entries(declaration, items=items, documents=current_documents(declaration))
+    for item, values, why in _clean_corrections(items, corrections or [], reason):
         changes = []
         for name, new in values.items():
             old = getattr(item, name)
@@ -760,12 +845,11 @@ def assess_declaration(
             actor, "declaration.corrected", {"line": item.line, "changes": changes, "reason": why}
         )
     try:
-        result = _assess(declaration)
+        result = _assess(declaration, items)
     except assessment.MissingTariffError as error:
         raise DeclarationError(str(error)) from None
-    totals = _store_assessment(declaration, result)
-    _apply(declaration, transition, ["customs_value", "duty_total", "vat_total"])
-    _bump(declaration)
+    totals = _store_assessment(declaration, result, items)
+    _apply(declaration, transition, ["customs_value", "duty_total", "vat_total"], bump=True)
     entries.add(actor, "declaration.assessed", {**totals, "reason": reason})
     entries.write()
     return declaration
@@ -779,15 +863,18 @@ def record_payment(*, declaration: Declaration, actor, version: int, reference: 
     if len(reference) > 64:
         raise ValidationError({"reference": ["The payment reference has at most 64 characters."]})
     declaration.payment_reference = reference
-    _apply(declaration, transition, ["payment_reference"])
-    entries = _Entries(declaration)
+    changed = {"payment_reference"} | _move(declaration, transition)
+    # Read once for both entries: paying and releasing change neither items nor documents.
+    entries = _Entries(
+        declaration, items=current_items(declaration), documents=current_documents(declaration)
+    )
     entries.add(actor, "declaration.paid", {"payment_reference": reference})
     if declaration.lane == Declaration.Lane.GREEN:
         release = lifecycle.check_move(declaration, SYSTEM_CLEARANCE, "system_release")
         declaration.released_at = timezone.now()
-        _apply(declaration, release, ["released_at"])
+        changed |= {"released_at"} | _move(declaration, release)
         entries.add(SYSTEM_CLEARANCE, "declaration.released", {})
-    _bump(declaration)
+    _save(declaration, changed, bump=True)
     entries.write()
     return declaration
 
@@ -801,8 +888,7 @@ def release_declaration(
     note = str(note or "").strip()
     declaration.released_at = timezone.now()
     declaration.decision_reason = note
-    _apply(declaration, transition, ["released_at", "decision_reason"])
-    _bump(declaration)
+    _apply(declaration, transition, ["released_at", "decision_reason"], bump=True)
     entries = _Entries(declaration)
     entries.add(actor, "declaration.released", {"note": note})
     entries.write()
@@ -817,8 +903,7 @@ def reject_declaration(
     declaration, transition = _begin(declaration, actor, "reject", version)
     reason = _required(reason, "reason", "Give the reason for rejecting the declaration.")
     declaration.decision_reason = reason
-    _apply(declaration, transition, ["decision_reason"])
-    _bump(declaration)
+    _apply(declaration, transition, ["decision_reason"], bump=True)
     entries = _Entries(declaration)
     entries.add(actor, "declaration.rejected", {"reason": reason})
     entries.write()

@@ -9,7 +9,9 @@ office code, ``user:<id>``), never by database ids that differ between copies.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -65,14 +67,20 @@ def decimal_text(value: Decimal | None, places: int) -> str | None:
     return f"{Decimal(value).quantize(Decimal(1).scaleb(-places)):f}"
 
 
+@functools.cache
+def _decimal_places(model: type, name: str) -> int | None:
+    field = model._meta.get_field(name)
+    return field.decimal_places if field.get_internal_type() == "DecimalField" else None
+
+
 def field_value(instance: Any, name: str) -> Any:
     """One model field's value as canonical JSON (Decimals fixed-place strings, dates ISO)."""
     value = getattr(instance, name)
-    field = instance._meta.get_field(name)
     if value is None:
         return None
-    if field.get_internal_type() == "DecimalField":
-        return decimal_text(value, field.decimal_places)
+    places = _decimal_places(type(instance), name)
+    if places is not None:
+        return decimal_text(value, places)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, bool | int):
@@ -100,10 +108,38 @@ def header_snapshot(declaration: Declaration) -> dict:
     return {name: field_value(declaration, name) for name in HEADER_FIELDS}
 
 
-def snapshot(declaration: Declaration) -> dict:
-    """The declaration's full state as canonical-JSON-safe values, read fresh from the database."""
-    items = GoodsItem.objects.filter(declaration_id=declaration.pk).order_by("line")
-    documents = Document.objects.filter(declaration_id=declaration.pk).order_by("uploaded_at", "id")
+def current_items(declaration: Declaration) -> list[GoodsItem]:
+    """The declaration's goods items as stored, in line order (the snapshot's order)."""
+    return list(GoodsItem.objects.filter(declaration_id=declaration.pk).order_by("line"))
+
+
+def current_documents(declaration: Declaration) -> list[Document]:
+    """The declaration's documents as stored, oldest first (the snapshot's order)."""
+    return list(
+        Document.objects.filter(declaration_id=declaration.pk).order_by("uploaded_at", "id")
+    )
+
+
+def snapshot(
+    declaration: Declaration,
+    *,
+    items: Iterable[GoodsItem] | None = None,
+    documents: Iterable[Document] | None = None,
+) -> dict:
+    """The declaration's full state as canonical-JSON-safe values.
+
+    Items and documents are read fresh from the database unless the caller passes the ones it
+    holds, which must then be exactly what is stored (the services keep them so, to spare a
+    read per ledger entry); they are put in the stored order either way.
+    """
+    if items is None:
+        items = current_items(declaration)
+    else:
+        items = sorted(items, key=lambda item: item.line)
+    if documents is None:
+        documents = current_documents(declaration)
+    else:
+        documents = sorted(documents, key=lambda document: (document.uploaded_at, document.pk))
     data = {
         "uuid": str(declaration.uuid),
         "number": declaration.number,
@@ -127,6 +163,11 @@ def digest_of(snapshot_data: dict) -> str:
     return hashlib.sha256(canonical_bytes(snapshot_data)).hexdigest()
 
 
-def state_digest(declaration: Declaration) -> str:
+def state_digest(
+    declaration: Declaration,
+    *,
+    items: Iterable[GoodsItem] | None = None,
+    documents: Iterable[Document] | None = None,
+) -> str:
     """Lowercase hex SHA-256 of the RFC 8785 bytes of ``snapshot(declaration)``."""
-    return digest_of(snapshot(declaration))
+    return digest_of(snapshot(declaration, items=items, documents=documents))

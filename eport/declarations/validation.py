@@ -8,6 +8,7 @@ maps a field to its messages: header fields by model field name, goods items as
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -17,7 +18,7 @@ from eport.accounts.models import CustomsOffice
 from eport.accounts.usci import validate_usci
 from eport.reference import codes
 
-from .models import Declaration, Document
+from .models import Declaration, Document, GoodsItem
 
 HEADER_FIELDS = (
     "office",
@@ -423,9 +424,21 @@ def _money(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
-def check_ready_to_submit(declaration: Declaration) -> None:
-    """Raise ValidationError with every reason this declaration cannot be submitted yet."""
-    items = list(declaration.items.order_by("line"))
+def check_ready_to_submit(
+    declaration: Declaration,
+    *,
+    items: Iterable[GoodsItem] | None = None,
+    documents: Iterable[Document] | None = None,
+) -> None:
+    """Raise ValidationError with every reason this declaration cannot be submitted yet.
+
+    ``items`` and ``documents`` are the stored rows when the caller already holds them;
+    otherwise they are read.
+    """
+    if items is None:
+        items = list(declaration.items.order_by("line"))
+    else:
+        items = sorted(items, key=lambda item: item.line)
     header = {name: getattr(declaration, name) for name in HEADER_FIELDS}
     header["office"] = declaration.office
     errors: dict[str, list[str]] = {}
@@ -449,7 +462,10 @@ def check_ready_to_submit(declaration: Declaration) -> None:
                 f"total is {_money(declaration.invoice_total)} {declaration.invoice_currency} "
                 f"(difference {_money(difference)}); correct an item's value or the invoice total.",
             )
-    types = set(declaration.documents.values_list("type", flat=True))
+    if documents is None:
+        types = set(declaration.documents.values_list("type", flat=True))
+    else:
+        types = {document.type for document in documents}
     if Document.Type.COMMERCIAL_INVOICE not in types:
         add("documents", "Attach the commercial invoice (document type 380).")
     required = TRANSPORT_DOCUMENTS.get(declaration.transport_mode)

@@ -9,7 +9,13 @@ from django.core.management import call_command
 from eport.declarations import services
 from eport.declarations.errors import StaleError, TransitionError
 from eport.declarations.models import Declaration
-from eport.declarations.snapshot import state_digest
+from eport.declarations.snapshot import (
+    ASSESSED_ITEM_FIELDS,
+    ASSESSED_TOTAL_FIELDS,
+    digest_of,
+    snapshot,
+    state_digest,
+)
 from ledger.models import Entry
 
 from . import factories as f
@@ -153,6 +159,31 @@ def test_every_entry_of_a_declaration_carries_the_state_of_its_moment(world):
     f.attach(declaration, world.trader, "705", content=f.PDF + b"bl")
     digests.append(state_digest(f.fresh(declaration)))
     assert [e.data["state"] for e in entries(declaration)] == digests
+
+
+def test_a_green_submission_records_the_state_after_each_of_its_three_steps(world):
+    items = [f.item(invoice_value="500.00"), f.item(hs_code="6109100000", invoice_value="500.00")]
+    declaration = f.submitted(world.trader, "green", items=items)
+    assessed = snapshot(f.fresh(declaration))
+    routed = {
+        **assessed,
+        "status": Status.SUBMITTED,
+        **dict.fromkeys(ASSESSED_TOTAL_FIELDS),
+        "items": [{**item, **dict.fromkeys(ASSESSED_ITEM_FIELDS)} for item in assessed["items"]],
+    }
+    numbered = {**routed, "lane": None}
+
+    submitted, risk_assessed, auto_assessed = entries(declaration)[-3:]
+
+    assert [entry.action for entry in (submitted, risk_assessed, auto_assessed)] == [
+        "declaration.submitted",
+        "declaration.risk_assessed",
+        "declaration.assessed",
+    ]
+    assert submitted.data["state"] == digest_of(numbered)
+    assert risk_assessed.data["state"] == digest_of(routed)
+    assert auto_assessed.data["state"] == digest_of(assessed)
+    assert assessed["status"] == Status.ASSESSED and assessed["duty_total"] is not None
 
 
 def test_a_refused_move_changes_nothing(world):
