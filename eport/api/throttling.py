@@ -5,10 +5,34 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from rest_framework.throttling import BaseThrottle
 
 PERIODS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600}
+
+
+def count_request(key: str, timeout: int) -> int:
+    """Count one more request under ``key`` (created with ``timeout`` seconds to live); the count.
+
+    On Redis this is one round trip (SET NX and INCR in one MULTI); the cache API's add-then-incr
+    took three (incr checks that the key exists first).
+    """
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        name = cache.make_and_validate_key(key)
+        client = cache._cache.get_client(name, write=True)
+        pipeline = client.pipeline()
+        pipeline.set(name, 0, ex=timeout, nx=True)
+        pipeline.incr(name)
+        return pipeline.execute()[1]
+    if cache.add(key, 1, timeout=timeout):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=timeout)
+        return 1
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
@@ -42,14 +66,7 @@ class TokenRateThrottle(BaseThrottle):
         now = time.time()
         window = int(now // period)
         key = f"eport:api:throttle:{ident}:{period}:{window}"
-        if cache.add(key, 1, timeout=period + 1):
-            count = 1
-        else:
-            try:
-                count = cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.add(key, 1, timeout=period + 1)
-                count = 1
+        count = count_request(key, period + 1)
         if count > limit:
             self.retry_after = max(1, int((window + 1) * period - now + 0.999))
             return False
