@@ -253,6 +253,7 @@ def main(argv=None) -> None:
     # The server runs the production settings (the benchmark settings serve no URLs).
     env = child_env() | {
         "DJANGO_SETTINGS_MODULE": "eport.settings",
+        "DJANGO_DEBUG": "0",  # whatever the caller's shell says: DEBUG records every query
         "DJANGO_SECRET_KEY": "eport-benchmark-server-not-for-production",
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
