@@ -565,18 +565,10 @@ def submit_declaration(*, declaration: Declaration, actor, version: int) -> Decl
     validation.check_ready_to_submit(declaration, items=items, documents=held)
     entries = _Entries(declaration, items=items, documents=held)
     now = timezone.now()
-    first = not declaration.number
-    if first:
-        declaration.number = next_number(
-            office_code=declaration.office.code,
-            year=timezone.localdate(now).year,
-            flow=declaration.flow,
-        )
-    declaration.submitted_at = now
-    # The declaration row is written once, at the end: nothing below reads it back.
-    changed = {"number", "submitted_at"} | _move(declaration, transition)
-    entries.add(actor, "declaration.submitted", {"number": declaration.number})
 
+    # Routing and assessing need no number, so they are worked out before the office's number
+    # counter is taken: it stays locked until the commit, and every submission of the office
+    # waits for it. Each step's state is still recorded in order below.
     rules = _risk_rules()
     try:
         lane, matches = risk.assess_risk(
@@ -601,6 +593,18 @@ def submit_declaration(*, declaration: Declaration, actor, version: int) -> Decl
                     trader_instruction="Documentary check",
                 )
             )
+
+    if not declaration.number:
+        declaration.number = next_number(
+            office_code=declaration.office.code,
+            year=timezone.localdate(now).year,
+            flow=declaration.flow,
+        )
+    declaration.submitted_at = now
+    # The declaration row is written once, at the end: nothing below reads it back.
+    changed = {"number", "submitted_at"} | _move(declaration, transition)
+    entries.add(actor, "declaration.submitted", {"number": declaration.number})
+
     declaration.lane = lane
     declaration.risk_reasons = [match.as_dict() for match in matches]
     changed |= {"lane", "risk_reasons"}
