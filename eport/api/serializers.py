@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from eport.declarations import lifecycle, selectors
+from eport.declarations.fields import ASSESSED_ITEM_FIELDS, ITEM_FIELDS
 from eport.declarations.models import Declaration, Document, GoodsItem, Query
 from eport.declarations.validation import MAX_ITEMS
 
@@ -208,23 +209,7 @@ class ReadOnlyModelSerializer(serializers.ModelSerializer):
 class ItemSerializer(ReadOnlyModelSerializer):
     class Meta:
         model = GoodsItem
-        fields = [
-            "line",
-            "hs_code",
-            "description",
-            "origin_country",
-            "quantity",
-            "unit",
-            "net_mass",
-            "gross_mass",
-            "invoice_value",
-            "valuation_method",
-            "customs_value",
-            "duty_rate",
-            "duty",
-            "vat_rate",
-            "vat",
-        ]
+        fields = ["line", *ITEM_FIELDS, *ASSESSED_ITEM_FIELDS]
         read_only_fields = fields
 
 

@@ -15,8 +15,8 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from eport.declarations import lifecycle, selectors, services
+from eport.declarations.fields import HEADER_VALUE_FIELDS
 from eport.declarations.models import Declaration
-from eport.declarations.validation import HEADER_FIELDS
 
 from . import serializers as s
 from .idempotency import idempotent
@@ -75,7 +75,7 @@ def _valid(serializer_class, request) -> serializers.Serializer:
 
 
 def _current_header(declaration: Declaration) -> dict:
-    header = {name: getattr(declaration, name) for name in HEADER_FIELDS if name != "office"}
+    header = {name: getattr(declaration, name) for name in HEADER_VALUE_FIELDS}
     header["office"] = declaration.office
     return header
 

@@ -13,47 +13,11 @@ from django.urls import reverse
 
 from eport.reference import codes
 
+from .fields import HEADER_FIELDS, HEADER_VALUE_FIELDS, ITEM_FIELDS
 from .models import Declaration
 
 ITEMS_PREFIX = "items"
 
-HEADER_FIELDS = (
-    "office",
-    "flow",
-    "procedure_code",
-    "lrn",
-    "consignor_name",
-    "consignor_country",
-    "consignor_id",
-    "consignee_name",
-    "consignee_country",
-    "consignee_id",
-    "dispatch_country",
-    "destination_country",
-    "transport_mode",
-    "transport_document",
-    "transport_means_id",
-    "port_of_loading",
-    "port_of_discharge",
-    "incoterm",
-    "incoterm_place",
-    "invoice_currency",
-    "invoice_total",
-    "exchange_rate",
-    "freight",
-    "insurance",
-)
-ITEM_FIELDS = (
-    "hs_code",
-    "description",
-    "origin_country",
-    "quantity",
-    "unit",
-    "net_mass",
-    "gross_mass",
-    "invoice_value",
-    "valuation_method",
-)
 
 # Header fieldsets, in the order a broker fills in a paper SAD.
 FIELDSETS = (
@@ -279,7 +243,7 @@ GoodsItemFormSet = forms.formset_factory(
 
 
 def header_initial(declaration: Declaration) -> dict:
-    initial = {name: getattr(declaration, name) for name in HEADER_FIELDS if name != "office"}
+    initial = {name: getattr(declaration, name) for name in HEADER_VALUE_FIELDS}
     initial["exchange_rate"] = _plain(initial["exchange_rate"])
     initial["office"] = declaration.office.code
     return initial

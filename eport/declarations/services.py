@@ -23,6 +23,7 @@ from ledger.services import record
 
 from . import assessment, documents, lifecycle, risk, validation
 from .errors import DeclarationError, StaleError, TransitionError
+from .fields import ASSESSED_ITEM_FIELDS, HEADER_VALUE_FIELDS
 from .lifecycle import allowed_moves  # re-exported: callers find every move here
 from .models import (
     Amendment,
@@ -59,7 +60,7 @@ SYSTEM_RISK = "system:risk"
 SYSTEM_ASSESSMENT = "system:assessment"
 SYSTEM_CLEARANCE = "system:clearance"
 MISSING_TARIFF_RULE = "No tariff line for an item"
-HEADER_MODEL_FIELDS = [name for name in validation.HEADER_FIELDS if name != "office"]
+HEADER_MODEL_FIELDS = list(HEADER_VALUE_FIELDS)
 
 
 # --- the shape shared by every move ---------------------------------------------------------
@@ -475,9 +476,6 @@ def _previous_needed(rules: list[risk.Rule]) -> int:
             continue
         needed = max(needed, int(number))
     return needed
-
-
-ASSESSED_ITEM_FIELDS = ("customs_value", "duty_rate", "duty", "vat_rate", "vat")
 
 
 def _save_assessed_items(items: list[GoodsItem]) -> None:

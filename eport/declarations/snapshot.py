@@ -17,47 +17,12 @@ from typing import Any
 
 from ledger.canonical import canonical_bytes
 
+from .fields import ASSESSED_ITEM_FIELDS, ASSESSED_TOTAL_FIELDS, HEADER_VALUE_FIELDS
+from .fields import ITEM_FIELDS as DECLARED_ITEM_FIELDS
 from .models import Declaration, Document, GoodsItem
 
-HEADER_FIELDS = (
-    "flow",
-    "procedure_code",
-    "lrn",
-    "consignor_name",
-    "consignor_country",
-    "consignor_id",
-    "consignee_name",
-    "consignee_country",
-    "consignee_id",
-    "dispatch_country",
-    "destination_country",
-    "transport_mode",
-    "transport_document",
-    "transport_means_id",
-    "port_of_loading",
-    "port_of_discharge",
-    "incoterm",
-    "incoterm_place",
-    "invoice_currency",
-    "invoice_total",
-    "exchange_rate",
-    "freight",
-    "insurance",
-)
-ITEM_FIELDS = (
-    "line",
-    "hs_code",
-    "description",
-    "origin_country",
-    "quantity",
-    "unit",
-    "net_mass",
-    "gross_mass",
-    "invoice_value",
-    "valuation_method",
-)
-ASSESSED_ITEM_FIELDS = ("customs_value", "duty_rate", "duty", "vat_rate", "vat")
-ASSESSED_TOTAL_FIELDS = ("customs_value", "duty_total", "vat_total")
+HEADER_FIELDS = HEADER_VALUE_FIELDS
+ITEM_FIELDS = ("line", *DECLARED_ITEM_FIELDS)
 
 
 def decimal_text(value: Decimal | None, places: int) -> str | None:

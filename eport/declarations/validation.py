@@ -18,45 +18,9 @@ from eport.accounts.models import CustomsOffice
 from eport.accounts.usci import validate_usci
 from eport.reference import codes
 
+from .fields import HEADER_FIELDS, ITEM_FIELDS
 from .models import Declaration, Document, GoodsItem
 
-HEADER_FIELDS = (
-    "office",
-    "flow",
-    "procedure_code",
-    "lrn",
-    "consignor_name",
-    "consignor_country",
-    "consignor_id",
-    "consignee_name",
-    "consignee_country",
-    "consignee_id",
-    "dispatch_country",
-    "destination_country",
-    "transport_mode",
-    "transport_document",
-    "transport_means_id",
-    "port_of_loading",
-    "port_of_discharge",
-    "incoterm",
-    "incoterm_place",
-    "invoice_currency",
-    "invoice_total",
-    "exchange_rate",
-    "freight",
-    "insurance",
-)
-ITEM_FIELDS = (
-    "hs_code",
-    "description",
-    "origin_country",
-    "quantity",
-    "unit",
-    "net_mass",
-    "gross_mass",
-    "invoice_value",
-    "valuation_method",
-)
 MAX_ITEMS = 999
 TOTAL_TOLERANCE = Decimal("0.01")
 # Sea and air need their transport document attached (UN/CEFACT 1001 codes).
