@@ -162,6 +162,7 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 # from one IP address, that pair is locked out for the cool-off period.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "eport.accounts.backends.AccountBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("EPORT_LOGIN_FAILURE_LIMIT", "5"))
