@@ -60,3 +60,46 @@ def run_on_postgresql(sql: str):
                 cursor.execute(sql)
 
     return operation
+
+
+# Appending on PostgreSQL (spec section 7). The function takes the transaction-scoped append lock,
+# then inserts the entry after the head in one statement that finishes its bytes: Python has
+# encoded everything but the three values that depend on the head, `prev`, `seq` and `time`
+# (keys in RFC 8785 order: action, actor, data, prev, seq, subject, time, v). A VOLATILE function
+# takes a fresh snapshot for each statement it runs, so under READ COMMITTED the INSERT reads the
+# head as committed once the lock was granted; and PL/pgSQL keeps the INSERT's plan for the
+# session, so no planning happens while the lock is held. It returns no row on an empty ledger.
+APPEND_FUNCTION_SQL = """
+CREATE OR REPLACE FUNCTION ledger_append(
+    lock_key bigint, new_actor text, new_action text, new_subject text,
+    head_part bytea, subject_part bytea
+) RETURNS TABLE (entry_seq bigint, entry_time timestamptz, entry_canonical bytea,
+                 entry_hash bytea)
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(lock_key);
+    RETURN QUERY
+    INSERT INTO ledger_entry AS entry (seq, time, actor, action, subject, canonical, hash)
+    SELECT nxt.seq, nxt.moment, new_actor, new_action, new_subject, nxt.bytes, sha256(nxt.bytes)
+    FROM (
+        SELECT head.seq + 1 AS seq, clock.moment,
+               head_part
+               || convert_to(encode(head.hash, 'hex') || '","seq":' || (head.seq + 1)::text,
+                             'UTF8')
+               || subject_part
+               || convert_to(to_char(clock.moment AT TIME ZONE 'UTC',
+                                     'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '","v":1}', 'UTF8')
+               AS bytes
+        FROM (SELECT last.seq, last.hash, last.time
+              FROM ledger_entry AS last ORDER BY last.seq DESC LIMIT 1) AS head,
+             -- Entry times never run backwards along the chain, even if the clock does.
+             LATERAL (SELECT greatest(clock_timestamp(), head.time) AS moment) AS clock
+    ) AS nxt
+    RETURNING entry.seq, entry.time, entry.canonical, entry.hash;
+END;
+$$;
+"""
+
+DROP_APPEND_FUNCTION_SQL = (
+    "DROP FUNCTION IF EXISTS ledger_append(bigint, text, text, text, bytea, bytea);"
+)

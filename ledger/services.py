@@ -26,28 +26,8 @@ APPEND_LOCK_KEY = int.from_bytes(
 
 HEAD_SQL = "SELECT seq, hash, time FROM ledger_entry ORDER BY seq DESC LIMIT 1"
 
-# PostgreSQL appends in one round trip: the advisory lock, then an INSERT that reads the head and
-# finishes the entry's bytes. Under READ COMMITTED each statement of the query string takes its
-# own snapshot, so the INSERT sees the head as committed once the lock was granted. Python has
-# already encoded everything but the three values that depend on the head: `prev`, `seq` and
-# `time` (keys in RFC 8785 order: action, actor, data, prev, seq, subject, time, v).
-APPEND_SQL = """
-SELECT pg_advisory_xact_lock(%s);
-INSERT INTO ledger_entry (seq, time, actor, action, subject, canonical, hash)
-SELECT nxt.seq, nxt.time, %s, %s, %s, nxt.canonical, sha256(nxt.canonical)
-FROM (
-    SELECT head.seq + 1 AS seq, moment.time,
-           %s::bytea
-           || convert_to(encode(head.hash, 'hex') || '","seq":' || (head.seq + 1)::text, 'UTF8')
-           || %s::bytea
-           || convert_to(to_char(moment.time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-                         || '","v":1}', 'UTF8') AS canonical
-    FROM (SELECT seq, hash, time FROM ledger_entry ORDER BY seq DESC LIMIT 1) AS head,
-         -- Entry times never run backwards along the chain, even if the clock does.
-         LATERAL (SELECT greatest(clock_timestamp(), head.time) AS time) AS moment
-) AS nxt
-RETURNING seq, time, canonical, hash
-"""
+# PostgreSQL appends in one round trip through ledger_append() (ledger/db.py, migration 0004).
+APPEND_SQL = "SELECT * FROM ledger_append(%s, %s, %s, %s, %s, %s)"
 INSERT_COLUMNS = ("seq", "time", "actor", "action", "subject", "canonical", "hash")
 INSERT_SQL = (
     "INSERT INTO ledger_entry (seq, time, actor, action, subject, canonical, hash) "
