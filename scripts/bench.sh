@@ -13,6 +13,7 @@ BENCHMARKS=(
   bench/notarize.py
   bench/api.py
   bench/web.py
+  bench/audit.py
 )
 
 export EPORT_NEED_BROWSER=0
