@@ -9,6 +9,7 @@ bind=${EPORT_BIND:-127.0.0.1:8000}
 mkdir -p var
 
 $PY manage.py migrate --noinput
+$PY manage.py collectstatic --noinput -v0  # into var/static, where WhiteNoise serves from
 $PY manage.py ledger_keygen  # writes missing development signing keys into var/keys
 $PY manage.py load_reference  # HS 2022, offices, illustrative tariff; a re-run changes nothing
 $PY manage.py seed_demo  # reference data, demo users and declarations; a second run changes nothing

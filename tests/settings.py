@@ -5,7 +5,7 @@ import os
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
 from eport.settings import *  # noqa: F403
-from eport.settings import DATABASES, VAR_DIR
+from eport.settings import DATABASES, STATIC_ROOT, VAR_DIR
 
 # pytest-django flushes tables with TRUNCATE; the ledger's append-only trigger lets TRUNCATE through
 # only where this session setting is on, and only these settings turn it on.
@@ -17,3 +17,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = VAR_DIR / "test-media"
 SECURE_SSL_REDIRECT = False
+# WhiteNoise expects STATIC_ROOT to exist; tests serve assets through the finders instead.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
