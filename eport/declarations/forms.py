@@ -359,7 +359,8 @@ class ListFilterForm(forms.Form):
         choices=[("", "Any age"), ("1", "over 1 day"), ("3", "over 3 days"), ("7", "over 7 days")],
     )
     company = forms.CharField(required=False, max_length=200, label="Trader")
-    page = forms.IntegerField(required=False, min_value=1)
+    # Bounded so the OFFSET it becomes always fits the database's integer type.
+    page = forms.IntegerField(required=False, min_value=1, max_value=1_000_000)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

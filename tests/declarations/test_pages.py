@@ -154,6 +154,16 @@ def test_bad_filter_values_are_ignored_not_an_error(client, world):
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize("who", ["trader", "officer", "auditor"])
+@pytest.mark.parametrize("param", ["page", "age", "company", "q", "lane", "status"])
+def test_huge_numbers_in_filters_are_not_an_error(client, world, who, param):
+    client.force_login(getattr(world, who))
+
+    response = client.get(reverse("declarations:list"), {param: "9" * 30})
+
+    assert response.status_code == 200
+
+
 # Who may see what: another company's or office's declaration does not exist ------------------
 
 
