@@ -1,7 +1,7 @@
 """The ledger browser: filters, keyset pages, the entry page with its proof, the checkpoints."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.urls import reverse
@@ -127,3 +127,14 @@ def test_checkpoints_show_signatures_witnesses_and_refusals(released, auditor_cl
     assert "consistency proof does not lead to the new root" in page
     detail = auditor_client.get(reverse("audit:checkpoint", args=[checkpoint.size]))
     assert notary.signed_note(checkpoint) in detail.content.decode()
+
+
+def test_checkpoint_times_are_shown_in_utc_like_the_ledger(released, auditor_client):
+    checkpoint = Checkpoint.objects.get()
+    signed = checkpoint.created.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+    page = auditor_client.get(reverse("audit:checkpoints")).content.decode()
+    detail = auditor_client.get(reverse("audit:checkpoint", args=[checkpoint.size]))
+
+    assert signed in page
+    assert signed in detail.content.decode()
