@@ -4,6 +4,7 @@ With nothing configured the app runs on embedded defaults: SQLite under ``var/``
 a broker on the local filesystem. ``DATABASE_URL`` and ``REDIS_URL`` switch to PostgreSQL and Redis.
 """
 
+import math
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -24,6 +25,24 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_number(name: str, default: int | float, minimum: int | float = 0) -> int | float:
+    """A number from the environment, of the default's type; a clear error if it is not one."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    kind = type(default)
+    try:
+        number = kind(value)
+    except ValueError:
+        number = None
+    if number is None or not math.isfinite(number) or number < minimum:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not {'an integer' if kind is int else 'a number'} "
+            f"of at least {minimum}."
+        )
+    return number
 
 
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
@@ -166,8 +185,8 @@ AUTHENTICATION_BACKENDS = [
     "eport.accounts.backends.AccountBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = int(os.environ.get("EPORT_LOGIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("EPORT_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_FAILURE_LIMIT = env_number("EPORT_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_number("EPORT_LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "eport.accounts.views.lockout"
@@ -181,7 +200,7 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_HSTS_SECONDS = 0 if DEBUG else int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))
+SECURE_HSTS_SECONDS = 0 if DEBUG else env_number("DJANGO_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 
@@ -243,7 +262,7 @@ LOGGING = {
 }
 
 # Declarations -----------------------------------------------------------------------------------
-EPORT_MAX_UPLOAD_BYTES = int(os.environ.get("EPORT_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
+EPORT_MAX_UPLOAD_BYTES = env_number("EPORT_MAX_UPLOAD_BYTES", 10 * 1024 * 1024, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = EPORT_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Seed for the random-sample risk rule, so lanes are reproducible.
@@ -253,10 +272,10 @@ EPORT_RISK_SEED = os.environ.get("EPORT_RISK_SEED", "eport")
 EPORT_LEDGER_ORIGIN = os.environ.get("EPORT_LEDGER_ORIGIN", "eport.localhost/ledger")
 # Notarization (spec section 4): a checkpoint every EPORT_CHECKPOINT_INTERVAL seconds, or sooner
 # once EPORT_CHECKPOINT_MAX_ENTRIES entries wait. Witnesses are key names (no spaces or '+').
-EPORT_CHECKPOINT_INTERVAL = float(os.environ.get("EPORT_CHECKPOINT_INTERVAL", "10"))
-EPORT_CHECKPOINT_MAX_ENTRIES = int(os.environ.get("EPORT_CHECKPOINT_MAX_ENTRIES", "10000"))
+EPORT_CHECKPOINT_INTERVAL = env_number("EPORT_CHECKPOINT_INTERVAL", 10.0, minimum=0.1)
+EPORT_CHECKPOINT_MAX_ENTRIES = env_number("EPORT_CHECKPOINT_MAX_ENTRIES", 10000)
 EPORT_WITNESSES = env_list("EPORT_WITNESSES", "customs.witness,commerce.witness,bank.witness")
-EPORT_WITNESS_QUORUM = int(os.environ.get("EPORT_WITNESS_QUORUM", "2"))
+EPORT_WITNESS_QUORUM = env_number("EPORT_WITNESS_QUORUM", 2)
 # Signer keys live here (or in EPORT_LEDGER_SIGNER_KEY / EPORT_WITNESS_<NAME>_KEY), never in the
 # repository or the database; `manage.py ledger_keygen` writes missing development keys.
 EPORT_KEYS_DIR = Path(os.environ.get("EPORT_KEYS_DIR", VAR_DIR / "keys"))
@@ -323,3 +342,9 @@ SPECTACULAR_SETTINGS = {
 EPORT_API_RATE = os.environ.get("EPORT_API_RATE", "1200/minute")
 EPORT_API_TOKEN_DEFAULT_DAYS = 90
 EPORT_API_TOKEN_MAX_DAYS = 365
+# How long an Idempotency-Key is remembered; the hourly task below deletes older ones.
+EPORT_IDEMPOTENCY_KEY_HOURS = env_number("EPORT_IDEMPOTENCY_KEY_HOURS", 24, minimum=1)
+CELERY_BEAT_SCHEDULE["api.purge_idempotency_keys"] = {
+    "task": "api.purge_idempotency_keys",
+    "schedule": 3600.0,
+}

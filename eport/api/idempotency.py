@@ -15,6 +15,10 @@ leaves no half state and the key free. Only successful (2xx) responses are store
 changes nothing, so its transaction is rolled back and the key may be used again with a corrected
 request. On SQLite, IMMEDIATE transactions already run writers one at a time, so step 1 is
 skipped and the second request simply sees the first one's committed row.
+
+A key is remembered for ``EPORT_IDEMPOTENCY_KEY_HOURS`` (24 by default). After that it is
+forgotten, whether or not ``purge_expired()`` (the hourly ``api.purge_idempotency_keys`` task)
+has deleted its row yet: the key may then name a new operation.
 """
 
 from __future__ import annotations
@@ -22,9 +26,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -35,6 +42,28 @@ HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
 STORED_HEADERS = ("Location",)
+PURGE_BATCH = 5000
+
+
+def expiry_cutoff() -> datetime:
+    """Keys created before this moment are forgotten."""
+    return timezone.now() - timedelta(hours=settings.EPORT_IDEMPOTENCY_KEY_HOURS)
+
+
+def purge_expired(batch: int = PURGE_BATCH) -> int:
+    """Delete the records of forgotten keys, ``batch`` rows per transaction; how many went."""
+    cutoff = expiry_cutoff()
+    purged = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                IdempotencyRecord.objects.filter(created_at__lt=cutoff)
+                .order_by("created_at")
+                .values_list("pk", flat=True)[:batch]
+            )
+            if not ids:
+                return purged
+            purged += IdempotencyRecord.objects.filter(pk__in=ids).delete()[0]
 
 
 def _lock_id(caller_id: int, key: str) -> int:
@@ -109,6 +138,10 @@ def _claim(*, caller, key: str, fingerprint: str) -> IdempotencyRecord | Respons
         if not locked:
             raise _in_use()
     existing = IdempotencyRecord.objects.filter(caller=caller, key=key).first()
+    if existing is not None and existing.created_at < expiry_cutoff():
+        # Forgotten, though not purged yet: the key is free for a new operation.
+        existing.delete()
+        existing = None
     if existing is not None:
         if existing.fingerprint != fingerprint:
             raise ApiProblem(

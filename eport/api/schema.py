@@ -36,7 +36,8 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     description=(
         "A unique key per operation (e.g. a UUID). A retry with the same key and body returns "
         "the original response (with `Idempotent-Replayed: true`); the same key with a different "
-        "body answers 422; a retry while the first request is still running answers 409."
+        "body answers 422; a retry while the first request is still running answers 409. "
+        "Keys are remembered for 24 hours by default; after that a key may name a new operation."
     ),
 )
 

@@ -3,11 +3,15 @@
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
+from eport.api import idempotency
 from eport.api.models import IdempotencyRecord
+from eport.api.tasks import purge_idempotency_keys
 from eport.declarations import services
 from eport.declarations.models import Declaration
 from ledger.models import Entry
@@ -210,3 +214,47 @@ def test_concurrent_duplicate_submits_with_one_key_submit_once(world, postgresql
     assert set(statuses) <= {200, 409} and 200 in statuses, statuses
     assert Entry.objects.filter(action="declaration.submitted").count() == 1
     assert len({r.json()["number"] for r in responses if r.status_code == 200}) == 1
+
+
+def test_a_key_is_forgotten_after_its_retention_even_before_the_purge(world, settings):
+    settings.EPORT_IDEMPOTENCY_KEY_HOURS = 24
+    trader = world.client(world.trader)
+    first = trader.post(
+        "/api/v1/declarations/", draft_body(), format="json", HTTP_IDEMPOTENCY_KEY="old"
+    )
+    assert first.status_code == 201
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    other = trader.post(
+        "/api/v1/declarations/", draft_body(lrn="NEW"), format="json", HTTP_IDEMPOTENCY_KEY="old"
+    )
+    assert other.status_code == 201
+    assert "Idempotent-Replayed" not in other
+    assert other.json()["uuid"] != first.json()["uuid"]
+    (record,) = IdempotencyRecord.objects.all()
+    assert record.response_body["uuid"] == other.json()["uuid"]
+
+
+def test_the_purge_task_deletes_only_expired_keys(world, settings):
+    settings.EPORT_IDEMPOTENCY_KEY_HOURS = 24
+    trader = world.client(world.trader)
+    for n in range(5):
+        response = trader.post(
+            "/api/v1/declarations/",
+            draft_body(lrn=f"LRN-{n}"),
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=f"key-{n}",
+        )
+        assert response.status_code == 201
+    old = IdempotencyRecord.objects.filter(key__in=["key-0", "key-1", "key-2"])
+    old.update(created_at=timezone.now() - timedelta(hours=24, seconds=1))
+
+    assert idempotency.purge_expired(batch=2) == 3
+    assert sorted(IdempotencyRecord.objects.values_list("key", flat=True)) == ["key-3", "key-4"]
+    assert purge_idempotency_keys.apply().get() == 0
+    assert Declaration.objects.count() == 5  # the changes the keys made stay
+
+
+def test_the_purge_runs_on_the_schedule(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["api.purge_idempotency_keys"]
+    assert entry["task"] == purge_idempotency_keys.name
+    assert entry["schedule"] <= 3600
