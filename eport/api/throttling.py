@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import time
 
+import redis
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
@@ -20,9 +22,8 @@ def count_request(key: str, timeout: int) -> int:
     """
     cache = caches["default"]
     if isinstance(cache, RedisCache):
-        name = cache.make_and_validate_key(key)
-        client = cache._cache.get_client(name, write=True)
-        pipeline = client.pipeline()
+        name = cache.make_and_validate_key(key)  # the name the cache API would use
+        pipeline = _redis(_first_server(settings.CACHES["default"]["LOCATION"])).pipeline()
         pipeline.set(name, 0, ex=timeout, nx=True)
         pipeline.incr(name)
         return pipeline.execute()[1]
@@ -33,6 +34,19 @@ def count_request(key: str, timeout: int) -> int:
     except ValueError:  # expired between add and incr
         cache.add(key, 1, timeout=timeout)
         return 1
+
+
+def _first_server(location) -> str:
+    """The server the cache writes to: the first of its LOCATION (a list, or ``;``/``,``)."""
+    if isinstance(location, str):
+        location = location.replace(";", ",").split(",")
+    return location[0].strip()
+
+
+@functools.cache
+def _redis(url: str) -> redis.Redis:
+    """One client (and connection pool) per process for the cache's Redis."""
+    return redis.Redis.from_url(url)
 
 
 def parse_rate(rate: str) -> tuple[int, int]:

@@ -35,3 +35,12 @@ def test_concurrent_requests_are_each_counted_once():
         thread.join()
 
     assert sorted(seen) == list(range(1, 201))
+
+
+def test_the_counter_uses_the_server_the_cache_writes_to():
+    from eport.api.throttling import _first_server
+
+    assert _first_server("redis://a:6379/0") == "redis://a:6379/0"
+    assert _first_server("redis://a:6379/0; redis://b:6379/0") == "redis://a:6379/0"
+    assert _first_server("redis://a:6379/0,redis://b:6379/0") == "redis://a:6379/0"
+    assert _first_server(["redis://a:6379/1", "redis://b:6379/1"]) == "redis://a:6379/1"
