@@ -32,8 +32,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import ROOT, Report, child_env, environment_lines, setup, table
+from bench.common import (
+    ROOT,
+    CpuMeter,
+    Report,
+    child_env,
+    environment_lines,
+    load_line,
+    percentile,
+    setup,
+    table,
+)
 
+CPU_PARTS = ("server", "database", "clients")
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -211,14 +222,6 @@ class Client(threading.Thread):
                 time.sleep(0.05)
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    index = min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))
-    return ordered[index]
-
-
 def wait_ready(port: int, server: subprocess.Popen, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -284,9 +287,12 @@ def main(argv=None) -> None:
         for client in clients:
             client.start()
         time.sleep(args.warmup)
+        meter = CpuMeter(server.pid, args.database)
+        before = meter.snapshot()
         begin = time.perf_counter()
         time.sleep(args.seconds)
         end = time.perf_counter()
+        cpu = CpuMeter.spent(before, meter.snapshot())
         stop.set()
         for client in clients:
             client.join(timeout=120)
@@ -309,6 +315,9 @@ def main(argv=None) -> None:
                 f"{percentile(values, 0.99):.1f}",
             ]
         )
+    filed = max(len(samples), 1)
+    ours = cpu["server"] + cpu["database"] + cpu["clients"]
+    cpus = os.cpu_count() or 1
     report(
         f"declarations filed in {elapsed:.1f} s: {len(samples)}",
         f"throughput: {len(samples) / elapsed:.1f} declarations/s, "
@@ -316,6 +325,22 @@ def main(argv=None) -> None:
         f"errors: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""),
         "",
         *table(["latency (ms)", "mean", "p50", "p95", "p99"], rows),
+        "",
+        "CPU per filing, ms (gunicorn, its PostgreSQL backends, the client threads); filings/s "
+        "if these CPUs were ours alone; how busy the machine was, and our share of it:",
+        *table(
+            ["server", "database", "clients", "all", "filings/s", "busy", "ours"],
+            [
+                [
+                    *(f"{cpu[key] / filed * 1000:.1f}" for key in CPU_PARTS),
+                    f"{ours / filed * 1000:.1f}",
+                    f"{cpus * filed / ours:.0f}" if ours else "-",
+                    f"{cpu['machine'] / (cpus * elapsed):.0%}",
+                    f"{ours / cpu['machine']:.0%}" if cpu["machine"] else "-",
+                ]
+            ],
+        ),
+        load_line(),
         "",
         "Target: ≥ 100 declarations/s with p95 ≤ 250 ms for the filing.",
     )

@@ -144,3 +144,83 @@ def percentile(values: list[float], share: float) -> float:
         return 0.0
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+# --- CPU accounting -------------------------------------------------------------------------
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text.rsplit(")", 1)[1].split()  # fields from the 3rd (state) on
+
+
+class CpuMeter:
+    """CPU time spent by the server's processes, this database's PostgreSQL backends, the
+    clients (this process) and the whole machine, read from /proc: on a shared machine these
+    say what a page costs, whatever else was running."""
+
+    def __init__(self, server_pid: int, database: str):
+        self.server_pid = server_pid
+        self.database = database
+
+    def _server_pids(self) -> list[int]:
+        pids = [self.server_pid]
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                fields = _proc_stat(int(entry.name))
+                if fields and int(fields[1]) == self.server_pid:
+                    pids.append(int(entry.name))
+        return pids
+
+    def _backend_pids(self) -> list[int]:
+        import psycopg2
+
+        connection = psycopg2.connect(server_url(self.database))
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> "
+                    "pg_backend_pid()",
+                    [self.database],
+                )
+                return [row[0] for row in cursor.fetchall()]
+        finally:
+            connection.close()
+
+    @staticmethod
+    def _cpu(pids) -> dict[int, float]:
+        seconds = {}
+        for pid in pids:
+            fields = _proc_stat(pid)
+            if fields:
+                seconds[pid] = (int(fields[11]) + int(fields[12])) / TICKS
+        return seconds
+
+    def snapshot(self) -> dict:
+        with open("/proc/stat") as stat:
+            ticks = [int(value) for value in stat.readline().split()[1:]]
+        idle = ticks[3] + ticks[4]
+        return {
+            "server": self._cpu(self._server_pids()),
+            "database": self._cpu(self._backend_pids()),
+            "clients": time.process_time(),
+            "busy": (sum(ticks[:8]) - idle) / TICKS,
+        }
+
+    @staticmethod
+    def spent(before: dict, after: dict) -> dict:
+        def by_pid(key):
+            # A process that ended inside the window is lost; one that began counts from zero.
+            return sum(after[key][pid] - before[key].get(pid, 0.0) for pid in after[key])
+
+        return {
+            "server": by_pid("server"),
+            "database": by_pid("database"),
+            "clients": after["clients"] - before["clients"],
+            "machine": after["busy"] - before["busy"],
+        }
