@@ -2,7 +2,7 @@
 # Throwaway PostgreSQL and Redis on free loopback ports, for `make test`.
 #
 #   source scripts/services.sh && start_services   # exports DATABASE_URL and REDIS_URL
-#   stop_services                                    # also run by the EXIT trap
+#   stop_services                                    # callers run it from an EXIT trap
 #
 # Missing servers are installed with apt-get when running as root; otherwise the exact install
 # command is printed and the script stops.
