@@ -121,7 +121,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def server_env(secret_key: str) -> dict:
+def server_env(secret_key: str, database: str = DATABASE) -> dict:
     """The site's own settings, configured as in production but over plain http on loopback."""
     env = {
         key: value
@@ -133,7 +133,7 @@ def server_env(secret_key: str) -> dict:
         "DJANGO_SECRET_KEY": secret_key,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "DATABASE_URL": server_url(DATABASE),
+        "DATABASE_URL": server_url(database),
         "EPORT_LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
     }

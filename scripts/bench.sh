@@ -23,6 +23,8 @@ cleanup() { stop_services; rm -rf "$bench_var"; }
 trap cleanup EXIT INT TERM
 start_services
 export EPORT_VAR_DIR="$bench_var"
+# WhiteNoise warns on every request when STATIC_ROOT is missing; bench/web.py fills it.
+mkdir -p "$bench_var/static"
 
 if [ $# -gt 0 ]; then
   $PY "$@"
