@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from django.db import connections, transaction
 
 from ledger.canonical import canonical_bytes
-from ledger.services import APPEND_LOCK_KEY, FORMAT_VERSION, ensure_genesis, format_time
+from ledger.services import APPEND_LOCK_KEY, ensure_genesis, entry_fields
 
 ACTIONS = (
     "declaration.created",
@@ -53,16 +53,15 @@ def entry_content(seq: int, moment: datetime, prev: str, rng: random.Random) -> 
     if action == "declaration.lane_assigned":
         data["lane"] = ("green", "yellow", "red")[rng.randrange(3)]
         data["reason"] = "risk rule R-0042 matched"
-    return {
-        "v": FORMAT_VERSION,
-        "seq": seq,
-        "time": format_time(moment),
-        "actor": f"user:{rng.randrange(1, 5000)}" if rng.random() < 0.8 else "system:risk",
-        "action": action,
-        "subject": f"declaration:2201{declaration:014d}",
-        "data": data,
-        "prev": prev,
-    }
+    return entry_fields(
+        seq=seq,
+        moment=moment,
+        actor=f"user:{rng.randrange(1, 5000)}" if rng.random() < 0.8 else "system:risk",
+        action=action,
+        subject=f"declaration:2201{declaration:014d}",
+        data=data,
+        prev=prev,
+    )
 
 
 def _fast_canonical(content: dict) -> bytes:

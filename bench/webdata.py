@@ -515,7 +515,7 @@ def build_declarations(n: int, *, seed: int = SEED) -> Built:
         Query,
     )
     from ledger.models import Entry
-    from ledger.services import FORMAT_VERSION, format_time
+    from ledger.services import entry_fields
 
     clock = [time.perf_counter()]
     seconds = {}
@@ -651,16 +651,15 @@ def build_declarations(n: int, *, seed: int = SEED) -> Built:
 
     def content(seq, moment, prev, rng):
         actor, action, subject, data = next(pending)
-        return {
-            "v": FORMAT_VERSION,
-            "seq": seq,
-            "time": format_time(moment),
-            "actor": actor,
-            "action": action,
-            "subject": subject,
-            "data": data,
-            "prev": prev,
-        }
+        return entry_fields(
+            seq=seq,
+            moment=moment,
+            actor=actor,
+            action=action,
+            subject=subject,
+            data=data,
+            prev=prev,
+        )
 
     head = Entry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
     build_ledger(head + 1 + total, content=content)

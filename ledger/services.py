@@ -149,18 +149,12 @@ def _append_postgresql(
             cursor.execute(APPEND_SQL, params)
             row = cursor.fetchone()
     seq, moment, raw, digest = row
-    entry = Entry(
-        seq=seq,
-        time=moment,
-        actor=actor,
-        action=action,
-        subject=subject,
-        canonical=bytes(raw),
-        hash=bytes(digest),
-    )
-    entry._state.adding = False
-    entry._state.db = using
-    return entry
+    return _stored(using, seq, moment, actor, action, subject, bytes(raw), bytes(digest))
+
+
+def _stored(using: str, *values) -> Entry:
+    """The entry with these INSERT_COLUMNS values, marked as a row of ``using``, as loaded."""
+    return Entry.from_db(using, INSERT_COLUMNS, values)
 
 
 def _maybe_request_notarization(using: str, seq: int) -> None:
@@ -206,8 +200,9 @@ def _append(using: str, *, actor: str, action: str, subject: str, data: dict) ->
     )
 
 
-def _insert(using, *, seq, moment, actor, action, subject, data, prev) -> Entry:
-    content = {
+def entry_fields(*, seq, moment, actor, action, subject, data, prev) -> dict:
+    """The object whose canonical bytes are the entry (spec section 1)."""
+    return {
         "v": FORMAT_VERSION,
         "seq": seq,
         "time": format_time(moment),
@@ -217,25 +212,28 @@ def _insert(using, *, seq, moment, actor, action, subject, data, prev) -> Entry:
         "data": data,
         "prev": prev,
     }
-    raw = canonical_bytes(content)
-    entry = Entry(
-        seq=seq,
-        time=moment,
-        actor=actor,
-        action=action,
-        subject=subject,
-        canonical=raw,
-        hash=hashlib.sha256(raw).digest(),
+
+
+def _insert(using, *, seq, moment, actor, action, subject, data, prev) -> Entry:
+    raw = canonical_bytes(
+        entry_fields(
+            seq=seq,
+            moment=moment,
+            actor=actor,
+            action=action,
+            subject=subject,
+            data=data,
+            prev=prev,
+        )
     )
+    entry = _stored(using, seq, moment, actor, action, subject, raw, hashlib.sha256(raw).digest())
     # What entry.save(force_insert=True) does, minus the ORM's per-call machinery: values
-    # prepared by the model's own fields, one INSERT, and the instance marked as saved.
+    # prepared by the model's own fields and one INSERT.
     connection = connections[using]
     fields = _insert_fields()
     params = [field.get_db_prep_save(getattr(entry, field.attname), connection) for field in fields]
     with connection.cursor() as cursor:
         cursor.execute(INSERT_SQL, params)
-    entry._state.adding = False
-    entry._state.db = using
     return entry
 
 
