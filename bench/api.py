@@ -21,7 +21,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,21 +37,16 @@ from bench.common import (
     Report,
     child_env,
     environment_lines,
+    free_port,
     load_line,
     percentile,
+    positive,
     setup,
     table,
 )
 
 CPU_PARTS = ("server", "database", "clients")
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return value
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -73,12 +67,6 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--database", default="eport_bench_api", help="scratch database, recreated (%(default)s)"
     )
     return parser.parse_args(argv)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def prepare(clients: int) -> list[str]:

@@ -7,8 +7,10 @@ Call ``setup(database)`` before importing anything that needs Django. The databa
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
+import socket
 import sys
 import time
 from pathlib import Path
@@ -29,6 +31,21 @@ def server_url(database: str) -> str:
             "(make bench starts a throwaway server)"
         )
     return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def positive(text: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def recreate_database(database: str) -> None:

@@ -39,6 +39,7 @@ from bench.common import (
     child_env,
     environment_lines,
     load_line,
+    positive,
     setup,
     table,
 )
@@ -56,13 +57,6 @@ def int_list(text: str) -> list[int]:
     if not values or min(values) < 1:
         raise argparse.ArgumentTypeError(f"{text!r}: give one or more positive integers")
     return values
-
-
-def positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return value
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -24,7 +24,6 @@ import argparse
 import os
 import random
 import secrets
-import socket
 import subprocess
 import sys
 import threading
@@ -39,6 +38,7 @@ from bench.common import (
     CpuMeter,
     Report,
     environment_lines,
+    free_port,
     load_line,
     percentile,
     server_url,
@@ -113,12 +113,6 @@ class ServerSpec:
         if self.worker_class == "sync":
             return f"{self.workers} sync workers"
         return f"{self.workers} gthread workers x {self.threads} threads"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def server_env(secret_key: str, database: str = DATABASE) -> dict:
