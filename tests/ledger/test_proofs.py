@@ -8,36 +8,13 @@ from django.db import connection
 from ledger import merkle, notary, proofs
 
 from .notary_support import append, leaf_hashes, ledger_keys  # noqa: F401
+from .rfc6962 import LEAVES, PUBLISHED_ROOTS
 
 pytestmark = [pytest.mark.usefixtures("ledger_keys"), pytest.mark.django_db]
 
-# RFC 6962's published test leaves (hex) and the root of all eight.
-VECTOR_LEAVES = [
-    "",
-    "00",
-    "10",
-    "2021",
-    "3031",
-    "40414243",
-    "5051525354555657",
-    "606162636465666768696a6b6c6d6e6f",
-]
-VECTOR_ROOT_8 = "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"
-# Published roots of the first n vector leaves (transparency-dev merkle testdata).
-VECTOR_ROOTS = {
-    1: "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-    2: "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
-    3: "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
-    4: "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-    5: "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
-    6: "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
-    7: "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
-    8: VECTOR_ROOT_8,
-}
-
 
 def store_vector_tree() -> list[bytes]:
-    leaves = [merkle.leaf_hash(bytes.fromhex(data)) for data in VECTOR_LEAVES]
+    leaves = [merkle.leaf_hash(data) for data in LEAVES]
     frontier = merkle.Frontier()
     notary._insert_nodes(connection, frontier.extend(leaves))
     return leaves
@@ -52,15 +29,15 @@ def reference_node_getter(leaves):
 
 def test_stored_vector_tree_gives_the_published_roots():
     store_vector_tree()
-    for size, root in VECTOR_ROOTS.items():
-        assert proofs.root(size).hex() == root
+    for size in range(1, len(LEAVES) + 1):
+        assert proofs.root(size).hex() == PUBLISHED_ROOTS[size]
 
 
 def test_stored_vector_tree_proofs_equal_the_reference_proofs():
     leaves = store_vector_tree()
     get_node = reference_node_getter(leaves)
     for size in range(1, 9):
-        root = bytes.fromhex(VECTOR_ROOTS[size])
+        root = bytes.fromhex(PUBLISHED_ROOTS[size])
         for index in range(size):
             proof = proofs.inclusion_proof(index, size)
             assert proof == merkle.inclusion_proof(index, size, get_node)
@@ -68,7 +45,7 @@ def test_stored_vector_tree_proofs_equal_the_reference_proofs():
         for old in range(1, size + 1):
             proof = proofs.consistency_proof(old, size)
             assert proof == merkle.consistency_proof(old, size, get_node)
-            merkle.check_consistency(old, size, bytes.fromhex(VECTOR_ROOTS[old]), root, proof)
+            merkle.check_consistency(old, size, bytes.fromhex(PUBLISHED_ROOTS[old]), root, proof)
 
 
 def test_proofs_on_real_ledgers_of_many_sizes_match_the_reference():
