@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from eport.reference.choices import DocumentType, Incoterm, TransportMode
+
 
 class Declaration(models.Model):
     class Flow(models.TextChoices):
@@ -29,28 +31,10 @@ class Declaration(models.Model):
         YELLOW = "yellow", "Yellow"
         RED = "red", "Red"
 
-    class TransportMode(models.TextChoices):  # UN Recommendation 19
-        SEA = "1", "Sea"
-        RAIL = "2", "Rail"
-        ROAD = "3", "Road"
-        AIR = "4", "Air"
-        POST = "5", "Post"
-        FIXED = "7", "Fixed installation"
-        INLAND_WATERWAY = "8", "Inland waterway"
-        OWN_PROPULSION = "9", "Own propulsion"
-
-    class Incoterm(models.TextChoices):  # Incoterms 2020
-        EXW = "EXW", "EXW Ex Works"
-        FCA = "FCA", "FCA Free Carrier"
-        CPT = "CPT", "CPT Carriage Paid To"
-        CIP = "CIP", "CIP Carriage and Insurance Paid To"
-        DAP = "DAP", "DAP Delivered at Place"
-        DPU = "DPU", "DPU Delivered at Place Unloaded"
-        DDP = "DDP", "DDP Delivered Duty Paid"
-        FAS = "FAS", "FAS Free Alongside Ship"
-        FOB = "FOB", "FOB Free on Board"
-        CFR = "CFR", "CFR Cost and Freight"
-        CIF = "CIF", "CIF Cost, Insurance and Freight"
+    # The code lists are reference data (eport.reference.choices); these names keep
+    # Declaration.Incoterm.FOB and friends working where they are used.
+    TransportMode = TransportMode
+    Incoterm = Incoterm
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     company = models.ForeignKey(
@@ -179,13 +163,7 @@ def document_path(document: "Document", filename: str) -> str:
 
 
 class Document(models.Model):
-    class Type(models.TextChoices):  # UN/CEFACT 1001
-        COMMERCIAL_INVOICE = "380", "380 Commercial invoice"
-        PACKING_LIST = "271", "271 Packing list"
-        BILL_OF_LADING = "705", "705 Bill of lading"
-        AIR_WAYBILL = "740", "740 Air waybill"
-        CERTIFICATE_OF_ORIGIN = "861", "861 Certificate of origin"
-        IMPORT_LICENCE = "911", "911 Import licence"
+    Type = DocumentType
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="documents")

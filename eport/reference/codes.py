@@ -1,7 +1,8 @@
 """Code lists a declaration is checked against, and choice lists for forms.
 
 Countries and currencies come from ISO 3166-1 and ISO 4217 (pycountry); Incoterms, transport
-modes and document types are the declaration model's own choices, so there is one list of each;
+modes and document types are the choices of ``eport.reference.choices``, which the declaration
+model's fields use too, so there is one list of each;
 units are a curated part of UN/ECE Recommendation 20; HS subheadings and tariff lines come from the
 database (``manage.py load_reference``).
 """
@@ -14,8 +15,8 @@ from functools import lru_cache
 import pycountry
 
 from eport.accounts.models import CustomsOffice
-from eport.declarations.models import Declaration, Document
 
+from .choices import DocumentType, Incoterm, TransportMode
 from .models import HsCode, TariffLine
 
 Choices = list[tuple[str, str]]
@@ -37,9 +38,9 @@ CURRENCIES: dict[str, str] = {
     if c.alpha_3 not in {"XTS", "XXX"}
 }
 
-INCOTERMS = Declaration.Incoterm
-TRANSPORT_MODES = Declaration.TransportMode
-DOCUMENT_TYPES = Document.Type
+INCOTERMS = Incoterm
+TRANSPORT_MODES = TransportMode
+DOCUMENT_TYPES = DocumentType
 
 # The UN/ECE Recommendation 20 units that customs declarations commonly use.
 UNITS: dict[str, str] = {
