@@ -1,14 +1,15 @@
 import re
 
-from django.conf import settings
 from django.core.checks import Error, register
+
+from . import conf
 
 ORIGIN_PATTERN = re.compile(r"^[^\s+]+$")
 
 
 @register()
 def check_origin(app_configs, **kwargs):
-    origin = getattr(settings, "EPORT_LEDGER_ORIGIN", "")
+    origin = conf.origin()
     if not ORIGIN_PATTERN.match(origin):
         return [
             Error(

@@ -17,14 +17,14 @@ import re
 import threading
 from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 
+from . import conf
 from .notes import Signer, Verifier, check_key_name, generate_signer
 
-LEDGER_ENV = "EPORT_LEDGER_SIGNER_KEY"
-VERIFIER_KEYS_ENV = "EPORT_VERIFIER_KEYS"
+LEDGER_ENV = conf.LEDGER_SIGNER_KEY_ENV
+VERIFIER_KEYS_ENV = conf.VERIFIER_KEYS_ENV
 
 _cache: dict[tuple, Signer | Verifier] = {}
 _lock = threading.Lock()
@@ -36,12 +36,12 @@ class KeyNotFound(ImproperlyConfigured):
 
 def ledger_key_name() -> str:
     """The ledger's key name: its origin."""
-    return settings.EPORT_LEDGER_ORIGIN
+    return conf.origin()
 
 
 def witness_names() -> list[str]:
     """The configured witnesses' key names, in configured order."""
-    names = list(settings.EPORT_WITNESSES)
+    names = conf.witnesses()
     for name in names:
         try:
             check_key_name(name)
@@ -67,7 +67,8 @@ def env_var(name: str) -> str:
 
 
 def keys_dir() -> Path:
-    return Path(settings.EPORT_KEYS_DIR)
+    """The folder of key files (EPORT_KEYS_DIR)."""
+    return conf.keys_dir()
 
 
 def key_file(name: str, suffix: str = ".key") -> Path:
@@ -77,7 +78,7 @@ def key_file(name: str, suffix: str = ".key") -> Path:
 
 def _read_signer(name: str) -> Signer:
     variable = env_var(name)
-    text = os.environ.get(variable, "").strip()
+    text = conf.environment(variable).strip()
     where = f"environment variable {variable}"
     if not text:
         path = key_file(name)
@@ -105,7 +106,7 @@ def _read_signer(name: str) -> Signer:
 def signer(name: str) -> Signer:
     """Return the signer for a configured key name; KeyNotFound says where it was looked for."""
     check_key_name(name)
-    cache_key = ("signer", name, str(keys_dir()), os.environ.get(env_var(name), ""))
+    cache_key = ("signer", name, str(keys_dir()), conf.environment(env_var(name)))
     with _lock:
         found = _cache.get(cache_key)
         if found is None:
@@ -120,7 +121,7 @@ def ledger_signer() -> Signer:
 
 def _listed_verifiers() -> dict[str, Verifier]:
     listed = {}
-    for item in re.split(r"[,\n]", os.environ.get(VERIFIER_KEYS_ENV, "")):
+    for item in re.split(r"[,\n]", conf.environment(VERIFIER_KEYS_ENV)):
         if item.strip():
             try:
                 verifier = Verifier.from_string(item.strip())
@@ -167,8 +168,8 @@ def verifier(name: str) -> Verifier:
         "verifier",
         name,
         str(keys_dir()),
-        os.environ.get(VERIFIER_KEYS_ENV, ""),
-        os.environ.get(env_var(name), ""),
+        conf.environment(VERIFIER_KEYS_ENV),
+        conf.environment(env_var(name)),
     )
     with _lock:
         found = _cache.get(cache_key)
@@ -204,7 +205,7 @@ def ensure_keys(names: list[str] | None = None) -> list[tuple[str, bool]]:
     results = []
     for name in names:
         check_key_name(name)
-        if os.environ.get(env_var(name), "").strip() or key_file(name).exists():
+        if conf.environment(env_var(name)).strip() or key_file(name).exists():
             results.append((name, False))
             continue
         skey, vkey = generate_signer(name)
@@ -230,7 +231,7 @@ def clear_cache() -> None:
 
 
 def _on_setting_changed(setting, **kwargs):
-    if setting in {"EPORT_KEYS_DIR", "EPORT_WITNESSES", "EPORT_LEDGER_ORIGIN"}:
+    if setting in conf.KEY_SETTINGS:
         clear_cache()
 
 

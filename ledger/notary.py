@@ -14,14 +14,24 @@ import logging
 import struct
 from collections.abc import Iterable
 
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from celery import shared_task
 from django.db import connections, router, transaction
-from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 
-from . import keys, merkle, proofs
-from .models import Checkpoint, Cosignature, WitnessState
+from . import keys, merkle, proofs, witness
+from .conf import origin
+from .models import Checkpoint, WitnessState
+
+# Which checkpoints are notarized is decided in ledger.notarized; these names stay importable
+# from here for the notary's callers.
+from .notarized import (  # noqa: F401
+    is_notarized,
+    latest_notarized,
+    notarized,
+    notarized_checkpoints,
+    quorum,
+    signed_note,
+)
 from .notes import checkpoint_body, sign_note
 
 log = logging.getLogger("ledger.notary")
@@ -39,22 +49,6 @@ COSIGN_MODES = ("inline", "tasks", "none")
 
 class NotaryError(RuntimeError):
     """The stored tree and the ledger disagree; nothing was written."""
-
-
-def origin() -> str:
-    return settings.EPORT_LEDGER_ORIGIN
-
-
-def quorum() -> int:
-    """The number of configured witnesses whose cosignatures make a checkpoint notarized."""
-    value = settings.EPORT_WITNESS_QUORUM
-    witnesses = keys.witness_names()
-    if not isinstance(value, int) or not 0 <= value <= len(witnesses):
-        raise ImproperlyConfigured(
-            f"EPORT_WITNESS_QUORUM is {value!r}; it must be between 0 and the "
-            f"{len(witnesses)} configured witnesses"
-        )
-    return value
 
 
 # --- Making checkpoints ---------------------------------------------------------------------------
@@ -263,7 +257,7 @@ def _insert_nodes(connection, nodes: Iterable[merkle.Subtree]) -> None:
         )
 
 
-# --- Witnesses and quorum -------------------------------------------------------------------------
+# --- Witnesses -------------------------------------------------------------------------------
 
 
 def pending_witnesses(*, using: str | None = None) -> list[str]:
@@ -281,78 +275,18 @@ def request_cosignatures(cosign: str = "inline", *, using: str | None = None) ->
     """Ask every witness that is behind to cosign what it has not signed yet."""
     if cosign == "none":
         return
-    from . import witness
-
     for name in pending_witnesses(using=using):
         if cosign == "inline":
             witness.catch_up(name, using=using)
         else:
-            from . import tasks
-
             # robust: the entries are committed; a broker hiccup only delays the cosignature.
             transaction.on_commit(
-                lambda name=name: tasks.cosign.delay(name), using=using, robust=True
+                lambda name=name: witness.cosign_task.delay(name), using=using, robust=True
             )
 
 
-def _cosignature_count():
-    return Subquery(
-        Cosignature.objects.filter(checkpoint=OuterRef("pk"), witness__in=keys.witness_names())
-        .order_by()
-        .values("checkpoint")
-        .annotate(count=Count("id"))
-        .values("count")
-    )
-
-
-def notarized_checkpoints(*, using: str | None = None):
-    """Checkpoints signed by the ledger and by at least the quorum of configured witnesses."""
-    queryset = Checkpoint.objects.using(using or router.db_for_read(Checkpoint))
-    needed = quorum()
-    if needed == 0:
-        return queryset
-    return queryset.alias(cosigned=_cosignature_count()).filter(cosigned__gte=needed)
-
-
-_COSIGNED_AT_LEAST = (
-    " AND (SELECT COUNT(*) FROM ledger_cosignature s WHERE s.checkpoint_size = c.size"
-    " AND s.witness IN ({names})) >= %s"
-)
-
-
-def _notarized_raw(where: str, params: list, order: str, using: str | None) -> Checkpoint | None:
-    # Raw SQL: the ORM's correlated-subquery compilation cost more than the query itself, and
-    # every proof request looks up its checkpoint.
-    needed = quorum()
-    names = keys.witness_names()
-    condition = where
-    if needed:
-        placeholders = ", ".join(["%s"] * len(names))
-        condition += _COSIGNED_AT_LEAST.replace("{names}", placeholders)
-        params = [*params, *names, needed]
-    # Only constant fragments and placeholders are joined here; values travel as parameters.
-    sql = "SELECT c.size, c.root, c.note, c.created FROM ledger_checkpoint c WHERE "
-    sql += condition + " ORDER BY c.size " + order + " LIMIT 1"
-    found = list(Checkpoint.objects.using(using or router.db_for_read(Checkpoint)).raw(sql, params))
-    return found[0] if found else None
-
-
-def latest_notarized(*, using: str | None = None) -> Checkpoint | None:
-    """The notarized checkpoint of the largest size, or None."""
-    return _notarized_raw("c.size > 0", [], "DESC", using)
-
-
-def notarized(size: int, *, using: str | None = None) -> Checkpoint | None:
-    """The notarized checkpoint of exactly this size, or None."""
-    return _notarized_raw("c.size = %s", [size], "ASC", using)
-
-
-def is_notarized(checkpoint: Checkpoint) -> bool:
-    """True once the checkpoint carries the quorum of configured witnesses' cosignatures."""
-    return notarized_checkpoints().filter(size=checkpoint.size).exists()
-
-
-def signed_note(checkpoint: Checkpoint) -> str:
-    """The checkpoint's signed note: the ledger's signature, then each cosignature as it came."""
-    lines = checkpoint.cosignatures.order_by("id").values_list("line", flat=True)
-    return checkpoint.note + "".join(lines)
+# The task sits beside the service it runs; ledger.tasks re-exports it for Celery's autodiscovery.
+@shared_task(name="ledger.notarize")
+def notarize_task() -> int:
+    """Notarize every entry appended since the last checkpoint, then ask witnesses to cosign."""
+    return len(notarize_pending(cosign="tasks"))

@@ -12,7 +12,7 @@ import hashlib
 import json
 from typing import Any
 
-from . import notary, proofs
+from . import notarized, proofs
 from .canonical import CanonicalError, canonical_bytes
 from .models import Checkpoint, Entry
 from .verify_receipt import RECEIPT_FORMAT
@@ -25,7 +25,7 @@ class ReceiptUnavailable(ValueError):
 def checkpoint_for(tree_size: int | None = None) -> Checkpoint:
     """The notarized checkpoint of ``tree_size``, or the latest one; ReceiptUnavailable if none."""
     if tree_size is None:
-        checkpoint = notary.latest_notarized()
+        checkpoint = notarized.latest_notarized()
         if checkpoint is None:
             raise ReceiptUnavailable(
                 "the ledger has no notarized checkpoint yet; receipts exist once the first "
@@ -34,7 +34,7 @@ def checkpoint_for(tree_size: int | None = None) -> Checkpoint:
         return checkpoint
     if not isinstance(tree_size, int) or isinstance(tree_size, bool) or tree_size < 1:
         raise ReceiptUnavailable(f"tree size must be a positive integer, not {tree_size!r}")
-    checkpoint = notary.notarized(tree_size)
+    checkpoint = notarized.notarized(tree_size)
     if checkpoint is None:
         raise ReceiptUnavailable(f"there is no notarized checkpoint of size {tree_size}")
     return checkpoint
@@ -80,7 +80,7 @@ def build_receipt(
             base64.b64encode(item).decode("ascii")
             for item in proofs.inclusion_proof(entry_seq, checkpoint.size)
         ],
-        "checkpoint": notary.signed_note(checkpoint),
+        "checkpoint": notarized.signed_note(checkpoint),
     }
     if subject is not None:
         state = json.loads(raw).get("data", {}).get("state")

@@ -8,11 +8,13 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import connections, router, transaction
 
+from . import conf
 from .canonical import CanonicalError, canonical_bytes
+from .conf import origin
 from .models import Entry
+from .notary import notarize_task
 
 FORMAT_VERSION = 1
 GENESIS_PREV = "0" * 64
@@ -41,10 +43,6 @@ SUBJECT_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,39}:[!-~]{1,150}$")
 
 class LedgerError(ValueError):
     """An entry that cannot be recorded; the message says which argument and why."""
-
-
-def origin() -> str:
-    return settings.EPORT_LEDGER_ORIGIN
 
 
 def format_time(moment: datetime) -> str:
@@ -160,15 +158,9 @@ def _stored(using: str, *values) -> Entry:
 def _maybe_request_notarization(using: str, seq: int) -> None:
     # Every EPORT_CHECKPOINT_MAX_ENTRIES-th entry asks for a checkpoint without waiting for the
     # next scheduled one: no query, and exactly one append per block of entries asks.
-    every = getattr(settings, "EPORT_CHECKPOINT_MAX_ENTRIES", 0)
+    every = conf.checkpoint_max_entries()
     if every > 0 and seq % every == 0:
-        transaction.on_commit(_request_notarization, using=using, robust=True)
-
-
-def _request_notarization() -> None:
-    from .tasks import notarize  # the task module imports the notary, which imports this one
-
-    notarize.delay()
+        transaction.on_commit(notarize_task.delay, using=using, robust=True)
 
 
 def _append(using: str, *, actor: str, action: str, subject: str, data: dict) -> Entry:

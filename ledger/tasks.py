@@ -1,17 +1,10 @@
-"""Celery tasks: thin wrappers; every range comes from the database, never from arguments."""
+"""Celery tasks: thin wrappers; every range comes from the database, never from arguments.
 
-from celery import shared_task
+Each task is defined beside the service it runs (``ledger.notary``, ``ledger.witness``), so the
+service that enqueues it imports it without a circle; this module is where Celery finds them.
+"""
 
-from . import notary, witness
+from .notary import notarize_task as notarize
+from .witness import cosign_task as cosign
 
-
-@shared_task(name="ledger.notarize")
-def notarize() -> int:
-    """Notarize every entry appended since the last checkpoint, then ask witnesses to cosign."""
-    return len(notary.notarize_pending(cosign="tasks"))
-
-
-@shared_task(name="ledger.cosign")
-def cosign(witness_name: str) -> int:
-    """Let one witness cosign every checkpoint it has not signed yet."""
-    return len(witness.catch_up(witness_name))
+__all__ = ["cosign", "notarize"]

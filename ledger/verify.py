@@ -14,9 +14,9 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.conf import settings
 from django.db import connections, router, transaction
 
+from . import conf
 from .canonical import CanonicalError, parse_canonical
 from .models import Entry
 from .services import (
@@ -147,7 +147,7 @@ def verify_chain(
 
     A range that starts after 0 is anchored on the stored bytes of entry ``from_seq - 1``.
     """
-    origin = settings.EPORT_LEDGER_ORIGIN
+    origin = conf.origin()
     started = time.perf_counter()
     report = ChainReport(first_seq=from_seq)
     head = Entry.objects.order_by("-seq").values_list("seq", flat=True).first()

@@ -19,6 +19,7 @@ from django.db import connections, router
 
 from . import keys, merkle
 from .models import Checkpoint, Cosignature, Node
+from .notarized import quorum
 from .notes import NoteError, open_note, parse_checkpoint
 
 CHECKPOINT_BATCH = 1000
@@ -134,8 +135,6 @@ def verify_checkpoints(
     A root mismatch is reported at the first checkpoint it affects, with the entry range since the
     last checkpoint that still matched (narrowed to one entry when its stored leaf hash shows it).
     """
-    from .notary import quorum
-
     using = using or router.db_for_read(Checkpoint)
     started = time.perf_counter()
     report = CheckpointReport()

@@ -10,13 +10,12 @@ import base64
 import functools
 import logging
 
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponse, JsonResponse
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_safe
 
-from . import keys, notary, proofs
+from . import conf, keys, notarized, proofs
 from .models import Entry
 
 MAX_SIZE = 2**63 - 1
@@ -61,7 +60,7 @@ def _integer(name: str, text: str | None, *, minimum: int = 0) -> int:
 
 
 def _notarized(size: int, name: str):
-    checkpoint = notary.notarized(size)
+    checkpoint = notarized.notarized(size)
     if checkpoint is None:
         raise BadParameter(f"{name} {size} is not the size of a notarized checkpoint", 404)
     return checkpoint
@@ -69,7 +68,7 @@ def _notarized(size: int, name: str):
 
 def _note_response(checkpoint) -> HttpResponse:
     response = HttpResponse(
-        notary.signed_note(checkpoint).encode("utf-8"), content_type="text/plain; charset=utf-8"
+        notarized.signed_note(checkpoint).encode("utf-8"), content_type="text/plain; charset=utf-8"
     )
     response["Cache-Control"] = "no-cache"
     return response
@@ -82,7 +81,7 @@ def _hashes(items: list[bytes]) -> list[str]:
 @require_safe
 @answers_errors_as_json
 def latest_checkpoint(request):
-    checkpoint = notary.latest_notarized()
+    checkpoint = notarized.latest_notarized()
     if checkpoint is None:
         raise BadParameter("no checkpoint has been notarized yet", 404)
     return _note_response(checkpoint)
@@ -142,9 +141,7 @@ def _access_rule(path: str):
 
 def may_see(user, entry: Entry) -> bool:
     """Whether ``user`` may read ``entry``, as decided by EPORT_LEDGER_ENTRY_ACCESS."""
-    path = getattr(settings, "EPORT_LEDGER_ENTRY_ACCESS", "") or (
-        "ledger.views.no_one_but_superusers"
-    )
+    path = conf.entry_access()
     return bool(_access_rule(path)(user, entry))
 
 

@@ -14,11 +14,13 @@ import hashlib
 import logging
 from base64 import b64encode
 
+from celery import shared_task
 from django.db import connections, router, transaction
 from django.utils import timezone
 
 from . import keys, merkle, proofs
 from .models import Checkpoint, Cosignature, WitnessRefusal, WitnessState
+from .notarized import latest_notarized
 from .notes import NoteError, open_note, parse_checkpoint
 
 log = logging.getLogger("ledger.witness")
@@ -140,8 +142,6 @@ def catch_up(witness_name: str, *, using: str | None = None) -> list[Cosignature
     if state is not None:
         checkpoints = checkpoints.filter(size__gt=state.size)
     else:
-        from .notary import latest_notarized
-
         newest = latest_notarized(using=using)
         if newest is not None:
             # Older checkpoints are already notarized; a newcomer vouches from the newest one on.
@@ -161,3 +161,10 @@ def refusals(*, witness: str | None = None):
     """Recorded refusals, newest first, for auditors."""
     queryset = WitnessRefusal.objects.all()
     return queryset if witness is None else queryset.filter(witness=witness)
+
+
+# The task sits beside the service it runs; ledger.tasks re-exports it for Celery's autodiscovery.
+@shared_task(name="ledger.cosign")
+def cosign_task(witness_name: str) -> int:
+    """Let one witness cosign every checkpoint it has not signed yet."""
+    return len(catch_up(witness_name))

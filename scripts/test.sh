@@ -8,6 +8,9 @@ echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 
+echo "== import contracts (pyproject.toml [tool.importlinter])"
+.venv/bin/lint-imports --no-cache
+
 source scripts/services.sh
 trap stop_services EXIT INT TERM
 start_services
