@@ -2,15 +2,21 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import router, transaction
+from django.utils.translation import gettext_lazy as _
 
-from eport.core.admin import LedgeredModelAdmin
+from eport.core.admin import ServiceModelAdmin
 
+from . import services
 from .models import Company, CustomsOffice, User
-from .services import record_password_change
+
+# Offices, companies and users are never deleted here. Each is named in the ledger
+# (``office:2201``, ``company:<USCI>``, ``user:<id>``) and in declarations, whose numbers carry the
+# office code; a customs administration keeps the party a past decision refers to. An office that
+# closes is deactivated, a person who leaves is deactivated; a company simply stays on record.
 
 
 @admin.register(CustomsOffice)
-class CustomsOfficeAdmin(LedgeredModelAdmin):
+class CustomsOfficeAdmin(ServiceModelAdmin):
     list_display = ["code", "name", "active"]
     list_filter = ["active"]
     search_fields = ["code", "name"]
@@ -19,9 +25,24 @@ class CustomsOfficeAdmin(LedgeredModelAdmin):
         # The code is the office's identity in declaration numbers and the ledger.
         return ["code"] if obj is not None else []
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def create_object(self, request, form):
+        data = form.cleaned_data
+        return services.create_office(
+            actor=request.user, code=data["code"], name=data["name"], active=data["active"]
+        )
+
+    def update_object(self, request, obj, form):
+        data = form.cleaned_data
+        return services.update_office(
+            office=obj, actor=request.user, name=data["name"], active=data["active"]
+        )
+
 
 @admin.register(Company)
-class CompanyAdmin(LedgeredModelAdmin):
+class CompanyAdmin(ServiceModelAdmin):
     list_display = ["name", "usci", "created_at"]
     search_fields = ["name", "usci"]
     readonly_fields = ["created_at"]
@@ -30,26 +51,74 @@ class CompanyAdmin(LedgeredModelAdmin):
         # The USCI is the company's identity in the ledger; a new identifier is a new company.
         return ["usci", "created_at"] if obj is not None else ["created_at"]
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def create_object(self, request, form):
+        data = form.cleaned_data
+        return services.create_company(
+            actor=request.user, usci=data["usci"], name=data["name"], address=data["address"]
+        )
+
+    def update_object(self, request, obj, form):
+        data = form.cleaned_data
+        return services.update_company(
+            company=obj, actor=request.user, name=data["name"], address=data["address"]
+        )
+
 
 @admin.register(User)
-class UserAdmin(LedgeredModelAdmin, DjangoUserAdmin):
+class UserAdmin(ServiceModelAdmin, DjangoUserAdmin):
     """Users, with role and organisation; changes to access are ledgered, personal data is not."""
 
     list_display = ["username", "role", "company", "office", "is_active", "is_staff"]
     list_filter = ["role", "is_active", "is_staff", "office"]
     fieldsets = [
         *DjangoUserAdmin.fieldsets,
-        ("Role and organisation", {"fields": ["role", "company", "office"]}),
+        (_("Role and organisation"), {"fields": ["role", "company", "office"]}),
     ]
     add_fieldsets = [
         *DjangoUserAdmin.add_fieldsets,
-        ("Role and organisation", {"fields": ["role", "company", "office"]}),
+        (_("Role and organisation"), {"fields": ["role", "company", "office"]}),
     ]
 
-    def ledger_action(self, request, obj, form, change, changed):
-        if change and {"role", "company", "office"} & set(changed):
-            return "role_changed"
-        return super().ledger_action(request, obj, form, change, changed)
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def create_object(self, request, form):
+        data = form.cleaned_data
+        return services.create_user(
+            actor=request.user,
+            username=data["username"],
+            role=data["role"],
+            company=data.get("company"),
+            office=data.get("office"),
+            # "Password-based authentication: disabled" creates an account with no password.
+            password=data.get("password1") if data.get("set_usable_password", True) else None,
+            email=data.get("email", ""),
+            first_name=data.get("first_name", ""),
+            last_name=data.get("last_name", ""),
+        )
+
+    def update_object(self, request, obj, form):
+        data = form.cleaned_data
+        organisation = {}
+        # Only a role or organisation being set is judged against the rule, so an account's
+        # email can be corrected before its organisation is.
+        if set(services.ORGANISATION_FIELDS) & set(form.changed_data):
+            organisation = {name: data.get(name) for name in services.ORGANISATION_FIELDS}
+        access = {
+            name: data[name]
+            for name in ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")
+            if name in data
+        }
+        return services.update_user(
+            user=obj,
+            actor=request.user,
+            **organisation,
+            **access,
+            personal={name: data[name] for name in services.PERSONAL_FIELDS if name in data},
+        )
 
     def user_change_password(self, request, id, form_url=""):
         # Django's view saves the password itself; record the fact (never the hash) in the same
@@ -61,5 +130,5 @@ class UserAdmin(LedgeredModelAdmin, DjangoUserAdmin):
             if user is not None and request.method == "POST":
                 user.refresh_from_db(fields=["password"])
                 if user.password != before:
-                    record_password_change(user=user, actor=request.user)
+                    services.record_password_change(user=user, actor=request.user)
         return response

@@ -6,6 +6,7 @@ access flags (``User.LEDGER_FIELDS``), never its name, email or password.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.apps import apps
@@ -15,8 +16,16 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from eport.core.ledgering import changed_values, model_snapshot, record_model_change
+from eport.core.actors import Actor
+from eport.core.ledgering import (
+    apply_changes,
+    model_snapshot,
+    record_model_change,
+    record_update,
+    update_and_record,
+)
 
 from .models import Company, CustomsOffice, User
 from .usci import validate_usci
@@ -30,7 +39,10 @@ EDITOR_MODELS = (
 )
 EDITOR_VIEW_ONLY = (("reference", "hscode"),)
 
-Actor = Any  # a User, or a "system:<component>" string
+# A user's own details: never in the ledger's snapshot, so a change to them is recorded by field
+# name only. The password is not among them: it changes only through change_password.
+PERSONAL_FIELDS = ("username", "first_name", "last_name", "email", "last_login", "date_joined")
+ORGANISATION_FIELDS = ("role", "company", "office")
 
 
 def _required(value: str, field: str, label: str) -> str:
@@ -133,17 +145,7 @@ def update_office(
 
 
 def _apply_changes(instance, changes: dict, *, actor: Actor, reason: str, action="updated"):
-    names = [name for name, value in changes.items() if getattr(instance, name) != value]
-    if not names:
-        return instance
-    for name in names:
-        setattr(instance, name, changes[name])
-    _full_clean(instance)
-    instance.save(update_fields=names)
-    changed, _ = changed_values(instance, names)
-    record_model_change(
-        actor=actor, instance=instance, action=action, changed=changed, reason=reason
-    )
+    update_and_record(actor=actor, instance=instance, changes=changes, action=action, reason=reason)
     return instance
 
 
@@ -197,10 +199,8 @@ def create_user(
 
     Without a password the account cannot log in until one is set.
     """
-    username = _required(username, "username", "username")
+    username = _unused_username(username)
     check_role_organisation(role, company, office)
-    if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError({"username": f"The username {username!r} is already taken."})
     user = User(
         username=username,
         role=role,
@@ -250,12 +250,96 @@ def change_user_role(
 @transaction.atomic
 def deactivate_user(*, user: User, actor: Actor, reason: str = "") -> User:
     """Stop a user from logging in, keeping the account and its history; ``user.deactivated``."""
-    if getattr(actor, "pk", None) == user.pk:
-        raise ValidationError({"is_active": "You cannot deactivate your own account."})
+    _refuse_own_deactivation(user, actor)
     user = User.objects.select_for_update().get(pk=user.pk)
     return _apply_changes(
         user, {"is_active": False}, actor=actor, reason=reason, action="deactivated"
     )
+
+
+@transaction.atomic
+def update_user(
+    *,
+    user: User,
+    actor: Actor,
+    role: str | None = None,
+    company: Company | None = None,
+    office: CustomsOffice | None = None,
+    is_active: bool | None = None,
+    is_staff: bool | None = None,
+    is_superuser: bool | None = None,
+    groups: Iterable[Group] | None = None,
+    user_permissions: Iterable[Permission] | None = None,
+    personal: Mapping[str, Any] | None = None,
+    reason: str = "",
+) -> User:
+    """Change a user's role, organisation, access or personal details with one ledger entry.
+
+    With ``role``, the user gets exactly that role with ``company`` and ``office`` (as
+    check_role_organisation allows); without it the organisation is left alone. ``personal`` maps
+    PERSONAL_FIELDS to new values, which the ledger names but never holds. The entry is
+    ``user.role_changed`` if the role or organisation changed, else ``user.updated``; a call that
+    changes nothing records nothing.
+    """
+    personal = dict(personal or {})
+    unknown = sorted(set(personal) - set(PERSONAL_FIELDS))
+    if unknown:
+        # A caller's mistake, not a person's: a password, for one, goes through change_password.
+        raise ValueError(f"update_user cannot change {', '.join(unknown)}")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    changes: dict[str, Any] = {}
+    if role is not None:
+        check_role_organisation(role, company, office)
+        changes.update(role=role, company=company, office=office)
+    if is_active is False and user.is_active:
+        _refuse_own_deactivation(user, actor)
+    if is_active and not user.is_active and role is None:
+        _refuse_officer_of_inactive_office(user)
+    flags = {"is_active": is_active, "is_staff": is_staff, "is_superuser": is_superuser}
+    changes.update({name: bool(value) for name, value in flags.items() if value is not None})
+    if "username" in personal:
+        personal["username"] = _unused_username(personal["username"], user=user)
+    changes.update(personal)
+    if groups is not None:
+        changes["groups"] = list(groups)
+    if user_permissions is not None:
+        changes["user_permissions"] = list(user_permissions)
+    names = apply_changes(user, changes)
+    action = "role_changed" if set(ORGANISATION_FIELDS) & set(names) else "updated"
+    record_update(actor=actor, instance=user, names=names, action=action, reason=reason)
+    return user
+
+
+def _refuse_own_deactivation(user: User, actor: Actor) -> None:
+    if getattr(actor, "pk", None) == user.pk:
+        raise ValidationError({"is_active": _("You cannot deactivate your own account.")})
+
+
+def _refuse_officer_of_inactive_office(user: User) -> None:
+    # An office is deactivated only once it has no active officers (update_office); an account
+    # coming back must not undo that.
+    if user.role == User.Role.OFFICER and user.office is not None and not user.office.active:
+        raise ValidationError(
+            {
+                "is_active": _(
+                    "Customs office %(code)s is inactive; move this officer to an active office "
+                    "before reactivating the account."
+                )
+                % {"code": user.office.code}
+            }
+        )
+
+
+def _unused_username(username: str, *, user: User | None = None) -> str:
+    username = _required(username, "username", "username")
+    taken = User.objects.filter(username__iexact=username)
+    if user is not None:
+        taken = taken.exclude(pk=user.pk)
+    if taken.exists():
+        raise ValidationError(
+            {"username": _("The username %(username)r is already taken.") % {"username": username}}
+        )
+    return username
 
 
 @transaction.atomic
@@ -284,10 +368,10 @@ def ensure_editor_group() -> Group:
 
     Give an officer ``is_staff`` and this group to let them edit those tables in /admin/.
     """
-    for app_label in {label for label, _ in EDITOR_MODELS + EDITOR_VIEW_ONLY}:
+    for app_label in {label for label, _model in EDITOR_MODELS + EDITOR_VIEW_ONLY}:
         # Permissions are normally created after migrate; make sure they exist either way.
         create_permissions(apps.get_app_config(app_label), verbosity=0)
-    group, _ = Group.objects.get_or_create(name=EDITOR_GROUP)
+    group, _created = Group.objects.get_or_create(name=EDITOR_GROUP)
     wanted = []
     for models_list, actions in (
         (EDITOR_MODELS, ("add", "change", "delete", "view")),

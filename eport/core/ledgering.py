@@ -17,12 +17,13 @@ from __future__ import annotations
 import datetime
 import hashlib
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from django.db import models, transaction
 
+from eport.core.actors import Actor
 from ledger.canonical import MAX_SAFE_INTEGER, canonical_bytes
 from ledger.models import Entry
 from ledger.services import record
@@ -139,7 +140,7 @@ def _action_for(subject: str, action: str) -> str:
 
 def record_model_change(
     *,
-    actor: Any,
+    actor: Actor,
     instance: models.Model,
     action: str,
     changed: dict,
@@ -192,10 +193,85 @@ def changed_values(
     return values, sorted(others)
 
 
+def apply_changes(instance: models.Model, changes: Mapping[str, Any]) -> list[str]:
+    """Give a saved, locked ``instance`` the ``changes`` that differ; return the names that did.
+
+    Each changed field is validated (ValidationError keyed by field) and saved with
+    ``update_fields``; many-to-many fields take an iterable of objects. Values are compared as the
+    snapshot holds them, so ``"6.5"`` for a stored ``6.50`` is no change.
+    """
+    opts = instance._meta
+    many = {name for name in changes if opts.get_field(name).many_to_many}
+    before = {name: field_value(instance, name) for name in changes}
+    plain = [name for name in changes if name not in many]
+    for name in plain:
+        setattr(instance, name, changes[name])
+    # Only the fields being changed are validated: a change to one field must not be refused
+    # for an old value of another.
+    instance.full_clean(
+        exclude=[field.name for field in opts.fields if field.name not in plain],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    changed = [name for name in plain if field_value(instance, name) != before[name]]
+    if changed:
+        # auto_now timestamps are written only when named in update_fields.
+        stamps = [field.name for field in opts.concrete_fields if getattr(field, "auto_now", False)]
+        instance.save(update_fields=[*changed, *stamps])
+    for name in sorted(many):
+        wanted = list(changes[name])
+        if sorted((stable_ref(obj) for obj in wanted), key=str) != before[name]:
+            getattr(instance, name).set(wanted)
+            changed.append(name)
+    return [name for name in changes if name in changed]
+
+
+def record_update(
+    *,
+    actor: Actor,
+    instance: models.Model,
+    names: Iterable[str],
+    action: str = "updated",
+    reason: str = "",
+    fields: Iterable[str] | None = None,
+) -> Entry | None:
+    """Record the fields ``names`` just changed on ``instance``; None, and no entry, if none did.
+
+    Snapshot fields are recorded with their new values in ``changed``; other fields only by name
+    in ``other_fields_changed``.
+    """
+    changed, others = changed_values(instance, names, fields)
+    if not changed and not others:
+        return None
+    return record_model_change(
+        actor=actor,
+        instance=instance,
+        action=action,
+        changed=changed,
+        reason=reason,
+        fields=fields,
+        extra={"other_fields_changed": others} if others else None,
+    )
+
+
+def update_and_record(
+    *,
+    actor: Actor,
+    instance: models.Model,
+    changes: Mapping[str, Any],
+    action: str = "updated",
+    reason: str = "",
+) -> list[str]:
+    """Apply ``changes`` to a locked ``instance`` and record what changed; return those names."""
+    names = apply_changes(instance, changes)
+    record_update(actor=actor, instance=instance, names=names, action=action, reason=reason)
+    return names
+
+
 @transaction.atomic
 def delete_and_record(
     *,
-    actor: Any,
+    actor: Actor,
     instance: models.Model,
     reason: str = "",
     action: str = "deleted",

@@ -1,13 +1,12 @@
 """Admin: declarations are read-only here (they change only through the services); risk rules
-are edited by officers with the right permission, and every edit is ledgered."""
+are edited by officers with the right permission, through eport.declarations.rules."""
 
-from django import forms
 from django.contrib import admin
 
-from eport.core.admin import LedgeredModelAdmin
+from eport.core.admin import ServiceModelAdmin
 
+from . import rules
 from .models import Amendment, Declaration, Document, GoodsItem, Inspection, Query, RiskRule
-from .risk import RiskRuleError, parse_parameter
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -90,36 +89,33 @@ class DeclarationAdmin(admin.ModelAdmin):
         return False
 
 
-class RiskRuleForm(forms.ModelForm):
-    class Meta:
-        model = RiskRule
-        fields = [
-            "name",
-            "kind",
-            "parameter",
-            "lane",
-            "officer_note",
-            "trader_instruction",
-            "active",
-        ]
-
-    def clean(self):
-        cleaned = super().clean()
-        kind, parameter = cleaned.get("kind"), cleaned.get("parameter")
-        if kind and parameter is not None:
-            try:
-                parse_parameter(kind, parameter)
-            except RiskRuleError as error:
-                self.add_error("parameter", str(error))
-        return cleaned
-
-
 @admin.register(RiskRule)
-class RiskRuleAdmin(LedgeredModelAdmin):
-    """Risk rules; each create, change and delete is a ledger entry (risk_rule.*)."""
+class RiskRuleAdmin(ServiceModelAdmin):
+    """Risk rules; the service checks each one can be read by the engine and ledgers it."""
 
-    form = RiskRuleForm
+    fields = [
+        "name",
+        "kind",
+        "parameter",
+        "lane",
+        "officer_note",
+        "trader_instruction",
+        "active",
+        "updated_at",
+    ]
     list_display = ["name", "kind", "parameter", "lane", "active", "updated_at"]
     list_filter = ["kind", "lane", "active"]
     search_fields = ["name", "parameter", "officer_note"]
     readonly_fields = ["updated_at"]
+
+    def create_object(self, request, form):
+        return rules.create_risk_rule(actor=request.user, **self._rule_values(form))
+
+    def update_object(self, request, obj, form):
+        return rules.update_risk_rule(rule=obj, actor=request.user, **self._rule_values(form))
+
+    def delete_object(self, request, obj):
+        rules.delete_risk_rule(rule=obj, actor=request.user)
+
+    def _rule_values(self, form) -> dict:
+        return {name: form.cleaned_data[name] for name in self.fields if name != "updated_at"}

@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from eport.core.admin import LedgeredModelAdmin
+from eport.core.admin import ServiceModelAdmin
 
+from . import services
 from .models import HsCode, TariffLine
 
 
@@ -24,8 +26,8 @@ class HsCodeAdmin(admin.ModelAdmin):
 
 
 @admin.register(TariffLine)
-class TariffLineAdmin(LedgeredModelAdmin):
-    """Duty and VAT by HS prefix; every change is recorded in the ledger."""
+class TariffLineAdmin(ServiceModelAdmin):
+    """Duty and VAT by HS prefix; every change goes through eport.reference.services."""
 
     list_display = [
         "hs_prefix",
@@ -37,22 +39,51 @@ class TariffLineAdmin(LedgeredModelAdmin):
     ]
     list_filter = ["illustrative", "vat_rate"]
     search_fields = ["hs_prefix", "description"]
-    readonly_fields = ["updated_at"]
     fieldsets = [
         (
             None,
             {
                 "fields": ["hs_prefix", "description", "duty_rate", "vat_rate", "illustrative"],
-                "description": (
+                "description": _(
                     "The longest HS prefix matching a goods item's code applies. Rates shipped "
                     "with eport are ILLUSTRATIVE, not the legal tariff; clear 'illustrative' only "
                     "once a rate has been checked against the published tariff."
                 ),
             },
         ),
-        ("Record", {"fields": ["updated_at"]}),
+        (_("Record"), {"fields": ["updated_at"]}),
     ]
 
-    @admin.display(description="rate status", ordering="illustrative")
+    def get_readonly_fields(self, request, obj=None):
+        # The prefix is the line's identity in the ledger (tariff:<prefix>); another prefix is
+        # another line, added on its own.
+        return ["hs_prefix", "updated_at"] if obj is not None else ["updated_at"]
+
+    @admin.display(description=_("rate status"), ordering="illustrative")
     def rate_status(self, obj):
-        return "Illustrative" if obj.illustrative else "Checked"
+        return _("Illustrative") if obj.illustrative else _("Checked")
+
+    def create_object(self, request, form):
+        data = form.cleaned_data
+        return services.create_tariff_line(
+            actor=request.user,
+            hs_prefix=data["hs_prefix"],
+            description=data["description"],
+            duty_rate=data["duty_rate"],
+            vat_rate=data["vat_rate"],
+            illustrative=data["illustrative"],
+        )
+
+    def update_object(self, request, obj, form):
+        data = form.cleaned_data
+        return services.update_tariff_line(
+            line=obj,
+            actor=request.user,
+            description=data["description"],
+            duty_rate=data["duty_rate"],
+            vat_rate=data["vat_rate"],
+            illustrative=data["illustrative"],
+        )
+
+    def delete_object(self, request, obj):
+        services.delete_tariff_line(line=obj, actor=request.user)
