@@ -12,6 +12,7 @@ with a different request, 429 too many requests (with Retry-After), 500 unexpect
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
@@ -21,7 +22,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from eport.declarations.errors import DeclarationError, StaleError
+from eport.declarations.errors import DeclarationError, NotPermitted, StaleError
 
 logger = logging.getLogger("eport.api")
 
@@ -113,8 +114,6 @@ def problem_data(
 
 
 def _phrase(status_code: int) -> str:
-    from http import HTTPStatus
-
     try:
         return HTTPStatus(status_code).phrase
     except ValueError:
@@ -177,6 +176,8 @@ def exception_handler(exc: Exception, context: dict) -> Response:
             errors=errors,
             instance=instance,
         )
+    if isinstance(exc, NotPermitted):
+        return problem(status_code=403, detail=str(exc), instance=instance)
     if isinstance(exc, StaleError):
         return problem(status_code=409, kind="stale", detail=str(exc), instance=instance)
     if isinstance(exc, DeclarationError):

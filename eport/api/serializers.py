@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 from decimal import Decimal
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -121,28 +122,6 @@ class ItemsUpdateSerializer(VersionSerializer):
     items = serializers.ListField(child=ItemInSerializer(), max_length=MAX_ITEMS)
 
 
-class CancelSerializer(VersionSerializer):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-
-
-class AmendSerializer(DraftInSerializer, VersionSerializer):
-    answer = serializers.CharField(
-        allow_blank=True, max_length=5000, help_text="Your answer to the officer's question."
-    )
-
-
-class QuestionSerializer(VersionSerializer):
-    question = serializers.CharField(allow_blank=True, max_length=5000)
-
-
-class InstructionsSerializer(VersionSerializer):
-    instructions = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-
-
-class FindingsSerializer(VersionSerializer):
-    findings = serializers.CharField(allow_blank=True, max_length=5000)
-
-
 class CorrectionSerializer(serializers.Serializer):
     line = serializers.IntegerField(min_value=1, max_value=999)
     hs_code = _text(20)
@@ -150,28 +129,54 @@ class CorrectionSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class AssessSerializer(VersionSerializer):
-    corrections = serializers.ListField(
-        child=CorrectionSerializer(), required=False, default=list, max_length=MAX_ITEMS
-    )
-    reason = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=2000,
-        help_text="Why the corrections were made (for corrections without their own reason).",
-    )
+def _input_fields(move: lifecycle.Move) -> dict[str, serializers.Field]:
+    """The request fields of a move's inputs, as the registry declares them."""
+    fields: dict[str, serializers.Field] = {}
+    for move_input in move.inputs:
+        help_text = str(move_input.help) if move_input.help else None
+        if move_input.kind in (lifecycle.TEXT, lifecycle.LINE):
+            # Required inputs must be present; whether they say enough is the service's call,
+            # so a blank one is refused with the domain's own sentence (422).
+            fields[move_input.name] = serializers.CharField(
+                required=move_input.required,
+                allow_blank=True,
+                max_length=move_input.max_length,
+                help_text=help_text,
+            )
+        elif move_input.kind == lifecycle.CORRECTIONS:
+            fields[move_input.name] = serializers.ListField(
+                child=CorrectionSerializer(),
+                required=False,
+                default=list,
+                max_length=MAX_ITEMS,
+                help_text=help_text,
+            )
+    return fields
 
 
-class PaymentSerializer(VersionSerializer):
-    reference = serializers.CharField(allow_blank=True, max_length=200)
+def move_request_serializer(move: lifecycle.Move) -> type[serializers.Serializer]:
+    """The request body of a move's endpoint: ``version`` plus the move's inputs."""
+    drafted = any(move_input.kind == lifecycle.DRAFT for move_input in move.inputs)
+    bases = (DraftInSerializer, VersionSerializer) if drafted else (VersionSerializer,)
+    name = "".join(part.title() for part in move.name.split("_")) + "MoveSerializer"
+    return type(name, bases, {"__module__": __name__, **_input_fields(move)})
 
 
-class ReleaseSerializer(VersionSerializer):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-
-
-class RejectSerializer(VersionSerializer):
-    reason = serializers.CharField(allow_blank=True, max_length=2000)
+def move_arguments(move: lifecycle.Move, data: dict) -> dict:
+    """The service's keyword arguments (besides declaration, actor, version) from a request."""
+    data = dict(data)
+    data.pop("version", None)
+    arguments = {}
+    for move_input in move.inputs:
+        if move_input.kind == lifecycle.CORRECTIONS:
+            arguments[move_input.name] = [dict(value) for value in data.pop(move_input.name, [])]
+        elif move_input.kind in (lifecycle.TEXT, lifecycle.LINE) and move_input.name in data:
+            arguments[move_input.name] = data.pop(move_input.name)
+    if any(move_input.kind == lifecycle.DRAFT for move_input in move.inputs):
+        # What is left is the draft: its header fields and goods items.
+        arguments["items"] = [dict(item) for item in data.pop("items", [])]
+        arguments["header"] = data
+    return arguments
 
 
 class DocumentInSerializer(serializers.Serializer):
@@ -240,7 +245,7 @@ class DocumentSerializer(ReadOnlyModelSerializer):
         read_only_fields = fields
 
     def get_download(self, document) -> str:
-        return f"/api/v1/documents/{document.uuid}/file/"
+        return reverse("api:document_file", kwargs={"uuid": document.uuid})
 
 
 class QuerySerializer(ReadOnlyModelSerializer):
@@ -259,26 +264,8 @@ class ActionSerializer(serializers.Serializer):
     href = serializers.CharField()
 
 
-# Moves and the endpoint that makes each one.
-MOVE_ENDPOINTS = {
-    "edit": ("PUT", ""),
-    "attach": ("POST", "documents/"),
-    "submit": ("POST", "submit/"),
-    "cancel": ("POST", "cancel/"),
-    "amend": ("POST", "amend/"),
-    "take": ("POST", "take/"),
-    "query": ("POST", "query/"),
-    "inspect": ("POST", "inspect/"),
-    "record_findings": ("POST", "findings/"),
-    "assess": ("POST", "assess/"),
-    "pay": ("POST", "pay/"),
-    "release": ("POST", "release/"),
-    "reject": ("POST", "reject/"),
-}
-
-
 def declaration_url(declaration: Declaration) -> str:
-    return f"/api/v1/declarations/{declaration.uuid}/"
+    return reverse("api:declaration", kwargs={"uuid": declaration.uuid})
 
 
 class DeclarationSummarySerializer(ReadOnlyModelSerializer):
@@ -328,9 +315,10 @@ class DeclarationSerializer(DeclarationSummarySerializer):
     """A declaration as the caller may see it: the risk reasons are officers' and auditors';
     a trader sees only what to expect (e.g. "Documentary check")."""
 
-    items = ItemSerializer(many=True, read_only=True)
-    documents = DocumentSerializer(many=True, read_only=True)
-    queries = QuerySerializer(many=True, read_only=True)
+    # Held by selectors.with_related (or by the service that returned the declaration).
+    items = ItemSerializer(many=True, read_only=True, source="held_items")
+    documents = DocumentSerializer(many=True, read_only=True, source="held_documents")
+    queries = QuerySerializer(many=True, read_only=True, source="held_queries")
     risk = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
 
@@ -381,15 +369,14 @@ class DeclarationSerializer(DeclarationSummarySerializer):
         base = declaration_url(declaration)
         actions = []
         for move in lifecycle.allowed_moves(declaration, self._user()):
-            method, suffix = MOVE_ENDPOINTS[move.name]
             actions.append(
                 {
                     "name": move.name,
                     "label": move.label,
                     "needs": move.needs,
                     "required": move.required,
-                    "method": method,
-                    "href": base + suffix,
+                    "method": move.method,
+                    "href": base + move.endpoint,
                 }
             )
         return actions

@@ -5,8 +5,8 @@ No rule about declarations lives here: the role check below reads the lifecycle'
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import prefetch_related_objects
 from django.http import FileResponse, Http404
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
@@ -15,8 +15,10 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from eport.declarations import lifecycle, selectors, services
+from eport.declarations.errors import NotPermitted
 from eport.declarations.fields import HEADER_VALUE_FIELDS
 from eport.declarations.models import Declaration
+from ledger.receipts import ReceiptUnavailable, build_receipt, subject_digest
 
 from . import serializers as s
 from .idempotency import idempotent
@@ -26,25 +28,16 @@ from .problems import PROBLEM_CONTENT_TYPE, ApiProblem, ProblemSerializer
 
 
 class RoleMayMove(permissions.BasePermission):
-    """403 unless the caller's role is the one the lifecycle table names for the view's move."""
+    """403 unless the caller may ever make the view's move (``lifecycle.check_role``)."""
 
     def has_permission(self, request, view):
         move_name = getattr(view, "moves", {}).get(request.method)
         if move_name is None:
             return True
-        user = request.user
-        move = lifecycle.MOVES[move_name]
-        kind = lifecycle.MOVE_WHO[move_name]
-        if user.is_auditor:
-            self.message = "Auditors have read-only access and cannot change declarations."
-            return False
-        if kind == lifecycle.TRADER and not (user.is_trader and user.company_id):
-            self.message = (
-                f"Only the declaring company's traders can have a declaration {move.past}."
-            )
-            return False
-        if kind == lifecycle.OFFICER and not (user.is_officer and user.office_id):
-            self.message = f"Only customs officers can have a declaration {move.past}."
+        try:
+            lifecycle.check_role(request.user, move_name)
+        except NotPermitted as refusal:
+            self.message = str(refusal)
             return False
         return True
 
@@ -58,12 +51,9 @@ class ApiView(GenericAPIView):
         return selectors.get_declaration_for(self.request.user, self.kwargs["uuid"])
 
     def detail(self, declaration: Declaration, code=status.HTTP_200_OK, headers=None) -> Response:
-        # A declaration a service returned is what it just saved, often with its items and
-        # documents already held: only the related rows it does not hold are read here.
-        held = getattr(declaration, "_prefetched_objects_cache", {})
-        missing = [name for name in ("items", "documents", "queries") if name not in held]
-        if missing:
-            prefetch_related_objects([declaration], *missing)
+        # A declaration a service returned often holds its items and documents already: only
+        # the related rows it does not hold are read here.
+        selectors.with_related(declaration)
         data = s.DeclarationSerializer(declaration, context=self.get_serializer_context()).data
         return Response(data, status=code, headers=headers)
 
@@ -90,7 +80,7 @@ class ListFilters(serializers.Serializer):
     lane = serializers.ChoiceField(Declaration.Lane.values, required=False)
     flow = serializers.ChoiceField(Declaration.Flow.values, required=False)
     q = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    company = serializers.CharField(required=False, allow_blank=True, max_length=18)
+    company = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
 class DeclarationListView(ApiView):
@@ -112,27 +102,17 @@ class DeclarationListView(ApiView):
             OpenApiParameter(
                 "q", str, description="Declaration number, LRN or transport document."
             ),
-            OpenApiParameter("company", str, description="The declarant's USCI (customs only)."),
+            OpenApiParameter(
+                "company",
+                str,
+                description="The declarant's USCI, or part of its name (customs and auditors).",
+            ),
         ],
         responses={200: s.DeclarationSummarySerializer(many=True)},
     )
     def get(self, request):
-        filters = _valid_query(ListFilters, request)
-        wanted = {key: value for key, value in filters.validated_data.items() if value}
-        if "q" in wanted:
-            queryset = selectors.search_declarations(
-                request.user, wanted["q"], wanted.get("status")
-            )
-        else:
-            queryset = selectors.declarations_for(request.user)
-            if "status" in wanted:
-                queryset = queryset.filter(status=wanted["status"])
-        if "lane" in wanted:
-            queryset = queryset.filter(lane=wanted["lane"])
-        if "flow" in wanted:
-            queryset = queryset.filter(flow=wanted["flow"])
-        if "company" in wanted:
-            queryset = queryset.filter(company__usci=wanted["company"].strip().upper())
+        wanted = _valid_query(ListFilters, request).validated_data
+        queryset = selectors.declaration_list(request.user, selectors.ListFilters(**wanted))
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -255,7 +235,7 @@ class DocumentListView(ApiView):
         return Response(
             s.DocumentSerializer(document).data,
             status=status.HTTP_201_CREATED,
-            headers={"Location": f"/api/v1/documents/{document.uuid}/"},
+            headers={"Location": reverse("api:document", kwargs={"uuid": document.uuid})},
         )
 
 
@@ -332,114 +312,19 @@ class TimelineView(ApiView):
         return Response(rows)
 
 
-# Moves: one endpoint each, calling the service the pages call -------------------------------
-
-ACTIONS = {
-    # url segment: (move, serializer, service, {serializer field: service argument}, summary)
-    "submit": (
-        "submit",
-        s.VersionSerializer,
-        services.submit_declaration,
-        {},
-        "Submit a draft (traders): numbered, routed to a lane; green is assessed at once",
-    ),
-    "cancel": (
-        "cancel",
-        s.CancelSerializer,
-        services.cancel_declaration,
-        {"reason": "reason"},
-        "Cancel a draft, a submitted or a queried declaration (traders)",
-    ),
-    "amend": (
-        "amend",
-        s.AmendSerializer,
-        services.amend_declaration,
-        None,
-        "Answer a query with an amended header and items, and resubmit (traders)",
-    ),
-    "take": (
-        "take",
-        s.VersionSerializer,
-        services.take_declaration,
-        {},
-        "Take a yellow or red declaration for review (officers)",
-    ),
-    "query": (
-        "query",
-        s.QuestionSerializer,
-        services.raise_query,
-        {"question": "question"},
-        "Ask the trader a question (the reviewing officer)",
-    ),
-    "inspect": (
-        "inspect",
-        s.InstructionsSerializer,
-        services.order_inspection,
-        {"instructions": "instructions"},
-        "Order a physical inspection of a red-lane declaration (the reviewing officer)",
-    ),
-    "findings": (
-        "record_findings",
-        s.FindingsSerializer,
-        services.record_inspection_findings,
-        {"findings": "findings"},
-        "Record the inspection findings (the reviewing officer)",
-    ),
-    "assess": (
-        "assess",
-        s.AssessSerializer,
-        services.assess_declaration,
-        {"corrections": "corrections", "reason": "reason"},
-        "Assess duty and VAT, with corrections if any (the reviewing officer)",
-    ),
-    "pay": (
-        "pay",
-        s.PaymentSerializer,
-        services.record_payment,
-        {"reference": "reference"},
-        "Record the payment of duty and VAT, with its reference (officers)",
-    ),
-    "release": (
-        "release",
-        s.ReleaseSerializer,
-        services.release_declaration,
-        {"note": "note"},
-        "Release the goods of a paid declaration (officers)",
-    ),
-    "reject": (
-        "reject",
-        s.RejectSerializer,
-        services.reject_declaration,
-        {"reason": "reason"},
-        "Reject a declaration under review, query or inspection (the reviewing officer)",
-    ),
-}
+# Moves: one endpoint each, made from the registry, calling the service the pages call ---------
 
 
-def _arguments(arguments: dict | None, data: dict) -> dict:
-    if arguments is None:  # amend: header and items as a draft, plus the answer
-        data = dict(data)
-        answer = data.pop("answer")
-        data.pop("version")
-        items = [dict(item) for item in data.pop("items", [])]
-        return {"header": data, "items": items, "answer": answer}
-    kwargs = {}
-    for field, argument in arguments.items():
-        if field in data:
-            value = data[field]
-            kwargs[argument] = [dict(v) for v in value] if field == "corrections" else value
-    return kwargs
+def _move_view(move: lifecycle.Move) -> type[ApiView]:
+    serializer_class = s.move_request_serializer(move)
+    segment = move.endpoint.rstrip("/")
 
-
-def _action_view(segment: str) -> type[ApiView]:
-    move, serializer_class, service, arguments, summary = ACTIONS[segment]
-
-    class ActionView(ApiView):
-        moves = {"POST": move}
+    class MoveView(ApiView):
+        moves = {"POST": move.name}
 
         @extend_schema(
             operation_id=f"declarations_{segment}",
-            summary=summary,
+            summary=str(move.summary),
             description=(
                 "Allowed only in the states the lifecycle permits; otherwise 409 with the "
                 "reason. `version` must be the declaration's current version."
@@ -451,19 +336,31 @@ def _action_view(segment: str) -> type[ApiView]:
         def post(self, request, uuid):
             declaration = self.declaration()
             data = _valid(serializer_class, request).validated_data
-            declaration = service(
+            declaration = services.make_move(
+                move.name,
                 declaration=declaration,
                 actor=request.user,
                 version=data["version"],
-                **_arguments(arguments, data),
+                **s.move_arguments(move, data),
             )
             return self.detail(declaration)
 
-    ActionView.__name__ = ActionView.__qualname__ = f"{segment.title()}ActionView"
-    return ActionView
+    MoveView.__name__ = MoveView.__qualname__ = f"{segment.title()}MoveView"
+    return MoveView
 
 
-ACTION_VIEWS = {segment: _action_view(segment) for segment in ACTIONS}
+# Moves made on a resource of their own (editing the draft, its documents) have views above.
+_RESOURCE_MOVES = {
+    name
+    for view in (DeclarationDetailView, DocumentListView, DocumentDetailView)
+    for name in view.moves.values()
+}
+# url segment -> view, for every other move the registry gives an endpoint.
+ACTION_VIEWS = {
+    move.endpoint.rstrip("/"): _move_view(move)
+    for move in lifecycle.MOVES.values()
+    if move.endpoint and move.name not in _RESOURCE_MOVES
+}
 
 
 class ReceiptView(ApiView):
@@ -492,8 +389,6 @@ class ReceiptView(ApiView):
         },
     )
     def get(self, request, uuid):
-        from ledger.receipts import ReceiptUnavailable, build_receipt, subject_digest
-
         declaration = self.declaration()
         entries = selectors.timeline(declaration)
         if not entries:

@@ -11,3 +11,7 @@ class TransitionError(DeclarationError):
 
 class StaleError(TransitionError):
     """The caller acted on an older version of the declaration than the stored one."""
+
+
+class NotPermitted(TransitionError):
+    """This person may not make the move at all: wrong role, company or office."""

@@ -9,10 +9,14 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+from django.forms.formsets import DELETION_FIELD_NAME
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from eport.reference import codes
 
+from . import lifecycle
 from .fields import HEADER_FIELDS, HEADER_VALUE_FIELDS, ITEM_FIELDS
 from .models import Declaration
 
@@ -214,11 +218,17 @@ class GoodsItemForm(forms.Form):
 
 
 class BaseItemFormSet(forms.BaseFormSet):
+    def removes(self, form: GoodsItemForm) -> bool:
+        """Whether the person ticked "remove" on this item (read from its cleaned data)."""
+        return self.can_delete and bool(
+            getattr(form, "cleaned_data", {}).get(DELETION_FIELD_NAME, False)
+        )
+
     def kept_forms(self) -> list[GoodsItemForm]:
         """The item forms that become goods items, in order: not removed, not left blank."""
         kept = []
         for form in self.forms:
-            if self.can_delete and self._should_delete_form(form):
+            if self.removes(form):
                 continue
             if not form.has_changed() and form.empty_permitted:
                 continue
@@ -268,12 +278,17 @@ def _plain(value) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+_ANSWER = next(i for i in lifecycle.MOVES["amend"].inputs if i.name == "answer")
+
+
 class AmendForm(forms.Form):
+    """The answer that goes with an amendment (the draft itself is the declaration form)."""
+
     answer = forms.CharField(
-        label="Your answer to the query",
+        label=_ANSWER.label,
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=4000,
-        help_text="Say what you changed and why; the officer sees it next to the changes.",
+        max_length=_ANSWER.max_length,
+        help_text=_("Say what you changed and why; the officer sees it next to the changes."),
     )
 
 
@@ -296,44 +311,65 @@ class DocumentForm(forms.Form):
 
 
 class ActionForm(forms.Form):
-    """A move on the declaration page: the version it was shown at, plus the move's input."""
+    """A move on the declaration page: the version it was shown at, plus the move's input.
+
+    The input is the registry's: the move's free text arrives as ``text`` and goes to the
+    service argument the move names; assessment may carry one correction of a goods item.
+    """
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    text = forms.CharField(required=False, max_length=4000, strip=True)
-    # Assessment may carry one correction of classification or value on a goods item.
+    text = forms.CharField(required=False, strip=True)
     correction_line = forms.IntegerField(required=False, min_value=1, max_value=999)
     correction_hs_code = forms.RegexField(
         regex=r"^[0-9]{6,10}$",
         required=False,
-        error_messages={"invalid": "An HS code is 6 to 10 digits."},
+        error_messages={"invalid": _("An HS code is 6 to 10 digits.")},
     )
     correction_invoice_value = forms.DecimalField(
         required=False, max_digits=16, decimal_places=2, min_value=0
     )
 
-    def __init__(self, *args, move=None, **kwargs):
+    def __init__(self, *args, move: lifecycle.Move, **kwargs):
         super().__init__(*args, **kwargs)
         self.move = move
+        text_input = move.text_input
+        if text_input is not None:
+            self.fields["text"].max_length = text_input.max_length
+            self.fields["text"].validators.append(MaxLengthValidator(text_input.max_length))
 
     def clean(self):
         cleaned = super().clean()
-        move = self.move
-        if move is not None and move.required and not cleaned.get("text"):
-            self.add_error("text", f"Please give the {move.needs} before you continue.")
+        text_input = self.move.text_input
+        if text_input is not None and text_input.required and not cleaned.get("text"):
+            self.add_error(
+                "text",
+                _("Please give the %(input)s before you continue.") % {"input": text_input.name},
+            )
         line = cleaned.get("correction_line")
         hs_code = cleaned.get("correction_hs_code")
         value = cleaned.get("correction_invoice_value")
         if (hs_code or value is not None) and not line:
-            self.add_error("correction_line", "Say which goods item line you are correcting.")
+            self.add_error("correction_line", _("Say which goods item line you are correcting."))
         if line and not hs_code and value is None:
             self.add_error(
-                "correction_line", "Give the corrected HS code or invoice value for that line."
+                "correction_line",
+                _("Give the corrected HS code or invoice value for that line."),
             )
         if line and not cleaned.get("text"):
-            self.add_error("text", "A correction needs a reason; it is recorded in the ledger.")
+            self.add_error("text", _("A correction needs a reason; it is recorded in the ledger."))
         return cleaned
 
-    def corrections(self) -> list[dict] | None:
+    def inputs(self) -> dict:
+        """The service's keyword arguments for the move's inputs, from what was posted."""
+        values: dict = {}
+        for move_input in self.move.inputs:
+            if move_input.kind == lifecycle.CORRECTIONS:
+                values[move_input.name] = self._corrections()
+            elif move_input is self.move.text_input:
+                values[move_input.name] = self.cleaned_data["text"]
+        return values
+
+    def _corrections(self) -> list[dict] | None:
         line = self.cleaned_data.get("correction_line")
         if not line:
             return None

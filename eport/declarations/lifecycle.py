@@ -1,17 +1,47 @@
-"""The lifecycle of a declaration: the one transition table, and who may make each move.
+"""The moves of a declaration: the one registry, and the one permission check.
 
-Services call ``check_move`` before changing anything; pages and the API call ``allowed_moves``
-to know which actions to offer. Both read ``TRANSITIONS`` below, so the lifecycle is written down
-exactly once (workflow spec, "The lifecycle").
+Each move is declared once below, in ``MOVES``: its name and label, who may make it, from which
+statuses (and lanes) to which, the input it takes and the service function that makes it. The
+transition table, the pages' action panel and POST handling, the API's move endpoints, their
+request serializers and the OpenAPI schema are all derived from it (workflow spec, "The
+lifecycle"). ``check_move`` is the permission check every caller goes through: services before
+they change anything, pages and the API to know what to offer and to refuse early.
+
+Adding a move is one ``Move(...)`` here plus one function in ``services.py`` named by its
+``service``; see the README ("Adding a move").
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import TransitionError
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from eport.core.actors import is_system
+
+from .errors import NotPermitted, TransitionError
 from .models import Declaration
+
+__all__ = [
+    "ASSIGNED",
+    "MOVES",
+    "MOVE_WHO",
+    "OFFICER",
+    "SYSTEM",
+    "TRADER",
+    "TRANSITIONS",
+    "Input",
+    "Move",
+    "Transition",
+    "allowed_moves",
+    "can",
+    "check_move",
+    "check_role",
+    "is_system",
+]
 
 Status = Declaration.Status
 Lane = Declaration.Lane
@@ -20,18 +50,73 @@ Lane = Declaration.Lane
 TRADER = "trader"  # a trader of the declaration's company
 OFFICER = "officer"  # any officer of the declaration's office of lodgement
 ASSIGNED = "assigned officer"  # the officer of that office who took the declaration
-SYSTEM = "system"  # eport itself (actor "system:<component>")
+SYSTEM = "system"  # eport itself (a SystemActor, "system:<component>")
+
+# What kind of input a move takes.
+TEXT = "text"  # free text, several lines
+LINE = "line"  # free text, one line (a reference)
+CORRECTIONS = "corrections"  # officers' corrections of goods items
+DRAFT = "draft"  # a whole header and its goods items
+DOCUMENT = "document"  # an uploaded file with its type and reference
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input of a move: the service's keyword argument, the API field, the page's field."""
+
+    name: str
+    label: Promise | str = ""
+    kind: str = TEXT
+    required: bool = False
+    max_length: int = 2000
+    help: Promise | str = ""
 
 
 @dataclass(frozen=True)
 class Move:
-    """An action a person can take; ``needs`` names the input the form must collect."""
+    """An action on a declaration, declared once.
+
+    ``steps`` maps each status the move may be made from to the status it leads to; ``lanes``
+    limits it to declarations in those lanes (None: any lane). ``service`` names the function of
+    ``services.py`` that makes it. ``endpoint`` is its path under the declaration in the API
+    (with ``method``); ``own_page`` moves have a page of their own rather than a button.
+    """
 
     name: str
-    label: str
-    past: str  # completes "cannot be ..."
-    needs: str | None = None
-    required: bool = False  # whether ``needs`` must be non-empty
+    label: Promise | str
+    past: Promise | str  # completes "cannot be ..."
+    who: str
+    steps: dict[str, str]
+    service: str
+    summary: Promise | str = ""
+    lanes: frozenset[str] | None = None
+    inputs: tuple[Input, ...] = ()
+    endpoint: str | None = None
+    method: str = "POST"
+    own_page: bool = False
+    final: bool = False
+    text_input: Input | None = field(init=False, default=None, compare=False)
+
+    def __post_init__(self):
+        # The one free-text input a move's button form asks for, if any.
+        texts = [i for i in self.inputs if i.kind in (TEXT, LINE)]
+        object.__setattr__(self, "text_input", texts[0] if texts else None)
+
+    @property
+    def needs(self) -> str | None:
+        """The input a person is asked for (a whole draft is not "asked for")."""
+        first = next((i for i in self.inputs if i.kind != DRAFT), None)
+        return first.name if first else None
+
+    @property
+    def required(self) -> bool:
+        first = next((i for i in self.inputs if i.kind != DRAFT), None)
+        return bool(first and first.required)
+
+    @property
+    def offered(self) -> bool:
+        """Whether a person is ever offered this move (eport makes the system's own)."""
+        return self.who != SYSTEM
 
 
 @dataclass(frozen=True)
@@ -43,140 +128,321 @@ class Transition:
     lanes: frozenset[str] | None = None  # None: any lane
 
 
+_ACTIVE_LANES = frozenset({Lane.YELLOW, Lane.RED})
+_GREEN = frozenset({Lane.GREEN})
+
+# THE registry: every move, in the order the pages and the API list them.
 MOVES: dict[str, Move] = {
     move.name: move
     for move in (
-        Move("edit", "Edit draft", "edited"),
-        Move("attach", "Add or remove documents", "given new documents", needs="document"),
-        Move("submit", "Submit", "submitted"),
-        Move("take", "Take for review", "taken for review"),
-        Move("query", "Raise a query", "queried", needs="question", required=True),
-        Move("amend", "Amend and resubmit", "amended", needs="answer", required=True),
-        Move("inspect", "Order inspection", "sent to inspection", needs="instructions"),
+        Move(
+            "edit",
+            _("Edit draft"),
+            _("edited"),
+            TRADER,
+            {Status.DRAFT: Status.DRAFT},
+            service="update_draft",
+            inputs=(Input("draft", kind=DRAFT),),
+            endpoint="",
+            method="PUT",
+            own_page=True,
+        ),
+        Move(
+            "attach",
+            _("Add or remove documents"),
+            _("given new documents"),
+            TRADER,
+            {Status.DRAFT: Status.DRAFT, Status.QUERY: Status.QUERY},
+            service="add_document",
+            inputs=(Input("document", kind=DOCUMENT),),
+            endpoint="documents/",
+            own_page=True,
+        ),
+        Move(
+            "submit",
+            _("Submit"),
+            _("submitted"),
+            TRADER,
+            {Status.DRAFT: Status.SUBMITTED},
+            service="submit_declaration",
+            summary=_(
+                "Submit a draft (traders): numbered, routed to a lane; green is assessed at once"
+            ),
+            endpoint="submit/",
+        ),
+        Move(
+            "take",
+            _("Take for review"),
+            _("taken for review"),
+            OFFICER,
+            {Status.SUBMITTED: Status.UNDER_REVIEW},
+            lanes=_ACTIVE_LANES,
+            service="take_declaration",
+            summary=_("Take a yellow or red declaration for review (officers)"),
+            endpoint="take/",
+        ),
+        Move(
+            "query",
+            _("Raise a query"),
+            _("queried"),
+            ASSIGNED,
+            {Status.UNDER_REVIEW: Status.QUERY},
+            service="raise_query",
+            summary=_("Ask the trader a question (the reviewing officer)"),
+            inputs=(
+                Input("question", _("Question to the trader"), required=True, max_length=5000),
+            ),
+            endpoint="query/",
+        ),
+        Move(
+            "amend",
+            _("Amend and resubmit"),
+            _("amended"),
+            TRADER,
+            {Status.QUERY: Status.UNDER_REVIEW},
+            service="amend_declaration",
+            summary=_("Answer a query with an amended header and items, and resubmit (traders)"),
+            inputs=(
+                Input(
+                    "answer",
+                    _("Your answer to the query"),
+                    required=True,
+                    max_length=5000,
+                    help=_("Your answer to the officer's question."),
+                ),
+                Input("draft", kind=DRAFT),
+            ),
+            endpoint="amend/",
+            own_page=True,
+        ),
+        Move(
+            "inspect",
+            _("Order inspection"),
+            _("sent to inspection"),
+            ASSIGNED,
+            {Status.UNDER_REVIEW: Status.INSPECTION},
+            lanes=frozenset({Lane.RED}),
+            service="order_inspection",
+            summary=_(
+                "Order a physical inspection of a red-lane declaration (the reviewing officer)"
+            ),
+            inputs=(Input("instructions", _("Instructions for the inspectors"), max_length=5000),),
+            endpoint="inspect/",
+        ),
         Move(
             "record_findings",
-            "Record inspection findings",
-            "given inspection findings",
-            needs="findings",
-            required=True,
+            _("Record inspection findings"),
+            _("given inspection findings"),
+            ASSIGNED,
+            {Status.INSPECTION: Status.UNDER_REVIEW},
+            service="record_inspection_findings",
+            summary=_("Record the inspection findings (the reviewing officer)"),
+            inputs=(Input("findings", _("Inspection findings"), required=True, max_length=5000),),
+            endpoint="findings/",
         ),
-        Move("assess", "Assess duty and VAT", "assessed", needs="corrections"),
-        Move("pay", "Record payment", "marked as paid", needs="reference", required=True),
-        Move("release", "Release goods", "released", needs="note"),
-        Move("reject", "Reject", "rejected", needs="reason", required=True),
-        Move("cancel", "Cancel declaration", "cancelled", needs="reason"),
-        # Made by eport itself for green-lane declarations, never offered to a person.
-        Move("system_assess", "Assess automatically", "assessed automatically"),
-        Move("system_release", "Release automatically", "released automatically"),
+        Move(
+            "assess",
+            _("Assess duty and VAT"),
+            _("assessed"),
+            ASSIGNED,
+            {Status.UNDER_REVIEW: Status.ASSESSED},
+            service="assess_declaration",
+            summary=_("Assess duty and VAT, with corrections if any (the reviewing officer)"),
+            inputs=(
+                Input("corrections", kind=CORRECTIONS),
+                Input(
+                    "reason",
+                    _("Reason"),
+                    max_length=2000,
+                    help=_(
+                        "Why the corrections were made (for corrections without their own reason)."
+                    ),
+                ),
+            ),
+            endpoint="assess/",
+        ),
+        Move(
+            "pay",
+            _("Record payment"),
+            _("marked as paid"),
+            OFFICER,
+            # Payment is confirmed by an officer for now (by the bank later).
+            {Status.ASSESSED: Status.PAID},
+            service="record_payment",
+            summary=_("Record the payment of duty and VAT, with its reference (officers)"),
+            inputs=(
+                Input("reference", _("Payment reference"), kind=LINE, required=True, max_length=64),
+            ),
+            endpoint="pay/",
+        ),
+        Move(
+            "release",
+            _("Release goods"),
+            _("released"),
+            OFFICER,
+            {Status.PAID: Status.RELEASED},
+            lanes=_ACTIVE_LANES,
+            service="release_declaration",
+            summary=_("Release the goods of a paid declaration (officers)"),
+            inputs=(Input("note", _("Release note"), max_length=2000),),
+            endpoint="release/",
+        ),
+        Move(
+            "reject",
+            _("Reject"),
+            _("rejected"),
+            ASSIGNED,
+            {
+                Status.UNDER_REVIEW: Status.REJECTED,
+                Status.QUERY: Status.REJECTED,
+                Status.INSPECTION: Status.REJECTED,
+            },
+            service="reject_declaration",
+            summary=_(
+                "Reject a declaration under review, query or inspection (the reviewing officer)"
+            ),
+            inputs=(Input("reason", _("Reason"), required=True, max_length=2000),),
+            endpoint="reject/",
+            final=True,
+        ),
+        Move(
+            "cancel",
+            _("Cancel declaration"),
+            _("cancelled"),
+            TRADER,
+            {
+                Status.DRAFT: Status.CANCELLED,
+                Status.SUBMITTED: Status.CANCELLED,
+                Status.QUERY: Status.CANCELLED,
+            },
+            service="cancel_declaration",
+            summary=_("Cancel a draft, a submitted or a queried declaration (traders)"),
+            inputs=(Input("reason", _("Reason"), max_length=2000),),
+            endpoint="cancel/",
+            final=True,
+        ),
+        # Made by eport itself for green-lane declarations, never offered to a person; the
+        # submission and payment services make them as their last step.
+        Move(
+            "system_assess",
+            _("Assess automatically"),
+            _("assessed automatically"),
+            SYSTEM,
+            {Status.SUBMITTED: Status.ASSESSED},
+            lanes=_GREEN,
+            service="submit_declaration",
+        ),
+        Move(
+            "system_release",
+            _("Release automatically"),
+            _("released automatically"),
+            SYSTEM,
+            {Status.PAID: Status.RELEASED},
+            lanes=_GREEN,
+            service="record_payment",
+        ),
     )
 }
 
-_ACTIVE_LANES = frozenset({Lane.YELLOW, Lane.RED})
-_T = Transition
-
-# THE transition table: (status, move) -> new status, and who may make the move.
+# The transition table, read from the registry: (status, move) -> new status, and who.
 TRANSITIONS: dict[tuple[str, str], Transition] = {
-    (t.source, t.move): t
-    for t in (
-        _T(Status.DRAFT, "edit", Status.DRAFT, TRADER),
-        _T(Status.DRAFT, "attach", Status.DRAFT, TRADER),
-        _T(Status.DRAFT, "submit", Status.SUBMITTED, TRADER),
-        _T(Status.DRAFT, "cancel", Status.CANCELLED, TRADER),
-        _T(Status.SUBMITTED, "system_assess", Status.ASSESSED, SYSTEM, frozenset({Lane.GREEN})),
-        _T(Status.SUBMITTED, "take", Status.UNDER_REVIEW, OFFICER, _ACTIVE_LANES),
-        _T(Status.SUBMITTED, "cancel", Status.CANCELLED, TRADER),
-        _T(Status.UNDER_REVIEW, "query", Status.QUERY, ASSIGNED),
-        _T(Status.UNDER_REVIEW, "inspect", Status.INSPECTION, ASSIGNED, frozenset({Lane.RED})),
-        _T(Status.UNDER_REVIEW, "assess", Status.ASSESSED, ASSIGNED),
-        _T(Status.UNDER_REVIEW, "reject", Status.REJECTED, ASSIGNED),
-        _T(Status.QUERY, "attach", Status.QUERY, TRADER),
-        _T(Status.QUERY, "amend", Status.UNDER_REVIEW, TRADER),
-        _T(Status.QUERY, "cancel", Status.CANCELLED, TRADER),
-        _T(Status.QUERY, "reject", Status.REJECTED, ASSIGNED),
-        _T(Status.INSPECTION, "record_findings", Status.UNDER_REVIEW, ASSIGNED),
-        _T(Status.INSPECTION, "reject", Status.REJECTED, ASSIGNED),
-        # Payment is confirmed by an officer for now (by the bank later).
-        _T(Status.ASSESSED, "pay", Status.PAID, OFFICER),
-        _T(Status.PAID, "release", Status.RELEASED, OFFICER, _ACTIVE_LANES),
-        _T(Status.PAID, "system_release", Status.RELEASED, SYSTEM, frozenset({Lane.GREEN})),
-    )
+    (source, move.name): Transition(source, move.name, target, move.who, move.lanes)
+    for move in MOVES.values()
+    for source, target in move.steps.items()
 }
 
-# Every move is made by one kind of actor whatever the status, so a person can be told
+# The kind of person who makes each move, whatever the status, so a person can be told
 # "only officers can ..." before the status is even looked at.
-MOVE_WHO: dict[str, str] = {}
-for _transition in TRANSITIONS.values():
-    _kind = OFFICER if _transition.who == ASSIGNED else _transition.who
-    assert MOVE_WHO.setdefault(_transition.move, _kind) == _kind, _transition
-assert set(MOVE_WHO) == set(MOVES), "every move appears in the transition table"
+MOVE_WHO: dict[str, str] = {
+    name: OFFICER if move.who == ASSIGNED else move.who for name, move in MOVES.items()
+}
 
 _STATUS_PHRASES = {
-    Status.DRAFT: "still a draft",
-    Status.SUBMITTED: "submitted and waiting for customs",
-    Status.UNDER_REVIEW: "under review by customs",
-    Status.QUERY: "waiting for the trader to answer a query",
-    Status.INSPECTION: "waiting for inspection findings",
-    Status.ASSESSED: "assessed and waiting for payment",
-    Status.PAID: "paid and waiting for release",
-    Status.RELEASED: "released, which is final",
-    Status.REJECTED: "rejected, which is final",
-    Status.CANCELLED: "cancelled, which is final",
+    Status.DRAFT: _("still a draft"),
+    Status.SUBMITTED: _("submitted and waiting for customs"),
+    Status.UNDER_REVIEW: _("under review by customs"),
+    Status.QUERY: _("waiting for the trader to answer a query"),
+    Status.INSPECTION: _("waiting for inspection findings"),
+    Status.ASSESSED: _("assessed and waiting for payment"),
+    Status.PAID: _("paid and waiting for release"),
+    Status.RELEASED: _("released, which is final"),
+    Status.REJECTED: _("rejected, which is final"),
+    Status.CANCELLED: _("cancelled, which is final"),
 }
 
 
-def is_system(actor: Any) -> bool:
-    return isinstance(actor, str) and actor.startswith("system:")
+def _move_named(move_name: str) -> Move:
+    move = MOVES.get(move_name)
+    if move is None:
+        raise TransitionError(gettext("There is no move called %(name)r.") % {"name": move_name})
+    return move
+
+
+def check_role(actor: Any, move_name: str) -> Move:
+    """Refuse (NotPermitted) an actor whose role or organisation may never make this move.
+
+    The part of the permission check that needs no declaration: the API asks it before reading
+    the request, the pages before showing a form; ``check_move`` asks it first.
+    """
+    move = _move_named(move_name)
+    kind = MOVE_WHO[move_name]
+    if kind == SYSTEM:
+        if not is_system(actor):
+            raise NotPermitted(
+                gettext("Only eport itself makes this move: a green-lane declaration is %(past)s.")
+                % {"past": move.past}
+            )
+        return move
+    if is_system(actor) or actor is None or not getattr(actor, "is_authenticated", False):
+        raise NotPermitted(gettext("Only a signed-in person can make this move."))
+    if actor.is_auditor:
+        raise NotPermitted(
+            gettext("Auditors have read-only access and cannot change declarations.")
+        )
+    if kind == TRADER and not (actor.is_trader and actor.company_id):
+        raise NotPermitted(
+            gettext("Only the declaring company's traders can have a declaration %(past)s.")
+            % {"past": move.past}
+        )
+    if kind == OFFICER and not (actor.is_officer and actor.office_id):
+        raise NotPermitted(
+            gettext("Only customs officers can have a declaration %(past)s.") % {"past": move.past}
+        )
+    return move
 
 
 def check_move(declaration: Declaration, actor: Any, move_name: str) -> Transition:
     """Return the transition for this move, or raise TransitionError saying why it is refused.
 
-    ``actor`` is a user, or a ``"system:<component>"`` string for the moves eport makes itself.
+    ``actor`` is a user, or a system actor (``system:<component>``) for the moves eport makes
+    itself. Refusals of the person (role, company, office) are ``NotPermitted``.
     """
-    move = MOVES.get(move_name)
-    if move is None:
-        raise TransitionError(f"There is no move called {move_name!r}.")
+    move = check_role(actor, move_name)
     kind = MOVE_WHO[move_name]
-    _check_actor(declaration, actor, move, kind)
+    if kind == TRADER and actor.company_id != declaration.company_id:
+        raise NotPermitted(gettext("This declaration belongs to another company."))
+    if kind == OFFICER and actor.office_id != declaration.office_id:
+        raise NotPermitted(
+            gettext(
+                "This declaration is lodged at customs office %(office)s; you can act only on "
+                "your own office's declarations."
+            )
+            % {"office": declaration.office.code}
+        )
     transition = TRANSITIONS.get((declaration.status, move_name))
     if transition is None:
         raise TransitionError(_wrong_status(declaration, actor, move))
     if transition.who == ASSIGNED and declaration.assigned_officer_id != actor.pk:
         raise TransitionError(
-            "This declaration is under review by another officer; only the officer who took it "
-            f"can have it {move.past}."
+            gettext(
+                "This declaration is under review by another officer; only the officer who took "
+                "it can have it %(past)s."
+            )
+            % {"past": move.past}
         )
     if transition.lanes is not None and declaration.lane not in transition.lanes:
         raise TransitionError(_wrong_lane(declaration, move, transition))
     return transition
-
-
-def _check_actor(declaration: Declaration, actor: Any, move: Move, kind: str) -> None:
-    if kind == SYSTEM:
-        if not is_system(actor):
-            raise TransitionError(
-                f"Only eport itself makes this move: a green-lane declaration is {move.past}."
-            )
-        return
-    if is_system(actor) or actor is None or not getattr(actor, "is_authenticated", False):
-        raise TransitionError("Only a signed-in person can make this move.")
-    if actor.is_auditor:
-        raise TransitionError("Auditors have read-only access and cannot change declarations.")
-    if kind == TRADER:
-        if not actor.is_trader:
-            raise TransitionError(
-                f"Only the declaring company's traders can have a declaration {move.past}."
-            )
-        if actor.company_id != declaration.company_id:
-            raise TransitionError("This declaration belongs to another company.")
-    elif kind == OFFICER:
-        if not actor.is_officer:
-            raise TransitionError(f"Only customs officers can have a declaration {move.past}.")
-        if actor.office_id != declaration.office_id:
-            raise TransitionError(
-                f"This declaration is lodged at customs office {declaration.office.code}; "
-                "you can act only on your own office's declarations."
-            )
 
 
 def _wrong_status(declaration: Declaration, actor: Any, move: Move) -> str:
@@ -186,27 +452,30 @@ def _wrong_status(declaration: Declaration, actor: Any, move: Move) -> str:
         and declaration.status in (Status.UNDER_REVIEW, Status.QUERY, Status.INSPECTION)
     ):
         if declaration.assigned_officer_id == getattr(actor, "pk", None):
-            return "You are already reviewing this declaration."
-        return (
+            return gettext("You are already reviewing this declaration.")
+        return gettext(
             "This declaration is already under review by another officer; reload to see its "
             "current state."
         )
     phrase = _STATUS_PHRASES.get(declaration.status, declaration.status)
-    return (
-        f"This declaration is {phrase}, so it cannot be {move.past}. "
-        "Reload to see its current state."
-    )
+    return gettext(
+        "This declaration is %(state)s, so it cannot be %(past)s. Reload to see its current state."
+    ) % {"state": phrase, "past": move.past}
 
 
 def _wrong_lane(declaration: Declaration, move: Move, transition: Transition) -> str:
-    lane = declaration.lane or "no"
     if move.name in ("take", "release") and declaration.lane == Lane.GREEN:
-        return (
+        return gettext(
             "Green-lane declarations are assessed and released by eport itself; there is nothing "
-            f"for an officer to do here (it cannot be {move.past} by hand)."
-        )
-    lanes = " or ".join(sorted(transition.lanes))
-    return f"Only {lanes}-lane declarations can be {move.past}; this one is in the {lane} lane."
+            "for an officer to do here (it cannot be %(past)s by hand)."
+        ) % {"past": move.past}
+    return gettext(
+        "Only %(lanes)s-lane declarations can be %(past)s; this one is in the %(lane)s lane."
+    ) % {
+        "lanes": " or ".join(sorted(transition.lanes)),
+        "past": move.past,
+        "lane": declaration.lane or "no",
+    }
 
 
 def can(declaration: Declaration, actor: Any, move_name: str) -> bool:
@@ -219,8 +488,4 @@ def can(declaration: Declaration, actor: Any, move_name: str) -> bool:
 
 def allowed_moves(declaration: Declaration, user: Any) -> list[Move]:
     """The moves this user may make on this declaration now, in a stable order."""
-    return [
-        move
-        for name, move in MOVES.items()
-        if MOVE_WHO[name] != SYSTEM and can(declaration, user, name)
-    ]
+    return [move for move in MOVES.values() if move.offered and can(declaration, user, move.name)]

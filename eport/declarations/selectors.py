@@ -8,9 +8,20 @@ person asking: lookups raise Http404, never "forbidden".
 from __future__ import annotations
 
 import uuid as uuid_module
+from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.http import Http404
 from django.utils import timezone
 
@@ -21,16 +32,20 @@ from .models import Declaration, Document
 from .snapshot import snapshot, state_digest
 
 __all__ = [
+    "HELD",
     "OPEN_STATUSES",
+    "ListFilters",
+    "declaration_list",
     "declarations_for",
     "get_declaration_for",
     "get_document_for",
     "officer_queue",
     "risk_reasons_for",
-    "search_declarations",
     "snapshot",
     "state_digest",
+    "status_counts",
     "timeline",
+    "with_related",
 ]
 
 Status = Declaration.Status
@@ -88,32 +103,58 @@ def get_document_for(user, uuid) -> Document:
     return document
 
 
-def officer_queue(
-    user, *, lane=None, status=None, age_days=None, company=None
-) -> QuerySet[Declaration]:
-    """The office's work: red lane first, then the oldest submission first.
+@dataclass(frozen=True)
+class ListFilters:
+    """What a list of declarations may be narrowed by; each filter means the same everywhere.
 
-    ``status`` defaults to the open statuses; ``age_days`` keeps declarations submitted at least
-    that many days ago; ``company`` is a Company, its id or its USCI.
+    ``q``: a declaration number (or its start), an LRN or a transport document. ``status``: one
+    status, or ``OPEN`` for those an office still has to act on. ``company``: the declarant's
+    USCI, or part of its name. ``age_days``: submitted at least that many days ago.
     """
-    if user is None or not getattr(user, "is_officer", False) or not user.office_id:
-        return Declaration.objects.none()
-    queryset = Declaration.objects.select_related(*LIST_RELATED).filter(office_id=user.office_id)
-    if status:
-        queryset = queryset.filter(status=status)
-    else:
+
+    q: str = ""
+    status: str = ""
+    lane: str = ""
+    flow: str = ""
+    company: str = ""
+    age_days: int | None = None
+
+
+OPEN = "open"
+
+
+def declaration_list(user, filters: ListFilters = ListFilters()) -> QuerySet[Declaration]:
+    """The declarations this user may see that match ``filters``, unordered."""
+    queryset = declarations_for(user)
+    if filters.status == OPEN:
         queryset = queryset.filter(status__in=OPEN_STATUSES)
-    if lane:
-        queryset = queryset.filter(lane=lane)
-    if age_days not in (None, ""):
-        queryset = queryset.filter(submitted_at__lte=timezone.now() - timedelta(days=int(age_days)))
-    if company not in (None, ""):
-        if hasattr(company, "pk"):
-            queryset = queryset.filter(company_id=company.pk)
-        elif str(company).isdigit() and len(str(company)) != 18:
-            queryset = queryset.filter(company_id=int(company))
+    elif filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.lane:
+        queryset = queryset.filter(lane=filters.lane)
+    if filters.flow:
+        queryset = queryset.filter(flow=filters.flow)
+    if filters.age_days is not None:
+        queryset = queryset.filter(
+            submitted_at__lte=timezone.now() - timedelta(days=filters.age_days)
+        )
+    company = filters.company.strip()
+    if company:
+        if len(company) == 18 and company.isalnum():
+            queryset = queryset.filter(company__usci=company.upper())
         else:
-            queryset = queryset.filter(company__usci=str(company).strip().upper())
+            queryset = queryset.filter(company__name__icontains=company)
+    text = filters.q.strip()
+    if text:
+        condition = Q(lrn=text) | Q(transport_document=text.upper())
+        if text.isdigit():
+            condition |= Q(number=text) if len(text) == 18 else Q(number__startswith=text)
+        queryset = queryset.filter(condition)
+    return queryset
+
+
+def queue_order(queryset: QuerySet[Declaration]) -> QuerySet[Declaration]:
+    """An office's work order: red lane first, then the oldest submission first."""
     return queryset.annotate(
         lane_rank=Case(
             When(lane=Declaration.Lane.RED, then=Value(0)),
@@ -123,18 +164,43 @@ def officer_queue(
     ).order_by("lane_rank", "submitted_at", "id")
 
 
-def search_declarations(user, q: str, status=None) -> QuerySet[Declaration]:
-    """Visible declarations whose number (or its start), LRN or transport document is ``q``."""
-    queryset = declarations_for(user)
-    if status:
-        queryset = queryset.filter(status=status)
-    text = (q or "").strip()
-    if not text:
-        return queryset.order_by("-created_at")
-    condition = Q(lrn=text) | Q(transport_document=text.upper())
-    if text.isdigit():
-        condition |= Q(number=text) if len(text) == 18 else Q(number__startswith=text)
-    return queryset.filter(condition).order_by("-created_at")
+def officer_queue(user, *, lane="", status="", age_days=None, company="") -> QuerySet[Declaration]:
+    """The office's work (the open statuses unless ``status`` says otherwise), in work order."""
+    if user is None or not getattr(user, "is_officer", False) or not user.office_id:
+        return Declaration.objects.none()
+    filters = ListFilters(
+        status=status or OPEN, lane=lane or "", age_days=age_days, company=company or ""
+    )
+    return queue_order(declaration_list(user, filters))
+
+
+def status_counts(user) -> dict[str, int]:
+    """How many declarations this user may see are in each status."""
+    return dict(
+        declarations_for(user)
+        .order_by()
+        .values_list("status")
+        # COUNT(*), not COUNT(id): the (company, status, ...) index alone answers it.
+        .annotate(n=Count("*"))
+        .values_list("status", "n")
+    )
+
+
+# Related rows a caller already holds, kept on the declaration under these names as
+# ``Prefetch(..., to_attr=...)`` would, so whoever shows it reads only what is missing.
+HELD = {"items": "held_items", "documents": "held_documents", "queries": "held_queries"}
+
+
+def with_related(declaration: Declaration) -> Declaration:
+    """The declaration with its goods items, documents and queries held (``HELD``)."""
+    missing = [
+        Prefetch(name, to_attr=attribute)
+        for name, attribute in HELD.items()
+        if not hasattr(declaration, attribute)
+    ]
+    if missing:
+        prefetch_related_objects([declaration], *missing)
+    return declaration
 
 
 def timeline(declaration: Declaration) -> list[Entry]:
@@ -155,3 +221,65 @@ def risk_reasons_for(user, declaration: Declaration) -> list[str]:
             text += f". {match['officer_note']}"
         lines.append(text)
     return lines
+
+
+# --- A declaration's ledger entries and receipts ---------------------------------------------
+# These imports sit with the section they serve, which was appended to this module in one piece.
+import dataclasses  # noqa: E402
+
+from ledger.receipts import build_receipt, subject_digest  # noqa: E402
+from ledger.selectors import EntryNotFound, entries_about, recorded_state  # noqa: E402
+
+
+@dataclasses.dataclass(frozen=True)
+class DeclarationLedger:
+    """A declaration's ledger entries, oldest first, and the snapshot its receipts may carry.
+
+    ``snapshot`` is the live declaration's snapshot only when it is the state the latest entry
+    recorded (``state``); otherwise None, and no receipt carries a snapshot.
+    """
+
+    entries: list[Entry]
+    snapshot: dict | None
+    state: str | None
+
+    def subject_for(self, entry: Entry) -> dict | None:
+        """The snapshot for ``entry``'s receipt: only if the entry recorded exactly that state."""
+        if self.snapshot is not None and recorded_state(entry) == self.state:
+            return self.snapshot
+        return None
+
+    def entry(self, seq: int | None = None) -> Entry:
+        """The entry ``seq`` of this declaration (default: its latest); EntryNotFound if none."""
+        if not self.entries:
+            raise EntryNotFound("This declaration has no ledger entries.")
+        if seq is None:
+            return self.entries[-1]
+        for entry in self.entries:
+            if entry.seq == seq:
+                return entry
+        raise EntryNotFound(f"Entry {seq} is not about this declaration.")
+
+
+def declaration_ledger(declaration: Declaration) -> DeclarationLedger:
+    """The declaration's entries and the snapshot receipts may carry; the caller scoped it."""
+    entries = list(entries_about(declaration.ledger_subject))
+    latest_state = recorded_state(entries[-1]) if entries else None
+    live = snapshot(declaration)
+    if latest_state is not None and subject_digest(live) == latest_state:
+        return DeclarationLedger(entries, live, latest_state)
+    return DeclarationLedger(entries, None, None)
+
+
+def declaration_receipt(user, declaration: Declaration, seq: int | None = None) -> dict:
+    """The spec-5 receipt of the declaration's entry ``seq`` (default: its latest), for ``user``.
+
+    Http404 if the user may not see the declaration, EntryNotFound if it has no such entry,
+    ReceiptUnavailable while no notarized checkpoint covers the entry. The snapshot is included
+    only when it is the state the latest entry recorded and this entry recorded it too.
+    """
+    if not declarations_for(user).filter(pk=declaration.pk).exists():
+        raise Http404("No such declaration.")
+    ledger = declaration_ledger(declaration)
+    entry = ledger.entry(seq)
+    return build_receipt(entry.seq, subject=ledger.subject_for(entry))

@@ -19,11 +19,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from eport.core import actors
+from eport.core.actors import Actor
 from ledger.services import record
 
-from . import assessment, documents, lifecycle, risk, validation
-from .errors import DeclarationError, StaleError, TransitionError
-from .fields import ASSESSED_ITEM_FIELDS, HEADER_VALUE_FIELDS
+from . import assessment, documents, lifecycle, risk, selectors, validation
+from .errors import DeclarationError, StaleError
+from .fields import ASSESSED_ITEM_FIELDS, HEADER_VALUE_FIELDS, ITEM_FIELDS
 from .lifecycle import allowed_moves  # re-exported: callers find every move here
 from .models import (
     Amendment,
@@ -35,15 +37,17 @@ from .models import (
     RiskRule,
 )
 from .numbering import next_number
-from .snapshot import ITEM_FIELDS, current_documents, current_items, snapshot, state_digest
+from .snapshot import current_documents, current_items, snapshot, state_digest
 
 __all__ = [
+    "MOVE_SERVICES",
     "add_document",
     "allowed_moves",
     "amend_declaration",
     "assess_declaration",
     "cancel_declaration",
     "create_draft",
+    "make_move",
     "order_inspection",
     "raise_query",
     "record_inspection_findings",
@@ -56,11 +60,7 @@ __all__ = [
     "update_draft",
 ]
 
-SYSTEM_RISK = "system:risk"
-SYSTEM_ASSESSMENT = "system:assessment"
-SYSTEM_CLEARANCE = "system:clearance"
 MISSING_TARIFF_RULE = "No tariff line for an item"
-HEADER_MODEL_FIELDS = list(HEADER_VALUE_FIELDS)
 
 
 # --- the shape shared by every move ---------------------------------------------------------
@@ -150,17 +150,13 @@ def _apply(
 
 
 def _keep(declaration: Declaration, **related: list) -> None:
-    """Leave related rows this call holds on the declaration it returns, as if prefetched.
+    """Leave related rows this call holds on the declaration it returns (``selectors.HELD``).
 
     Only for rows that are exactly what is stored (in their model's order), so whoever shows
     the returned declaration does not read them again.
     """
-    cache = declaration.__dict__.setdefault("_prefetched_objects_cache", {})
     for name, rows in related.items():
-        queryset = getattr(declaration, name).all()
-        queryset._result_cache = list(rows)
-        queryset._prefetch_done = True
-        cache[name] = queryset
+        setattr(declaration, selectors.HELD[name], list(rows))
 
 
 def _required(value: Any, name: str, message: str) -> str:
@@ -168,15 +164,6 @@ def _required(value: Any, name: str, message: str) -> str:
     if not text:
         raise ValidationError({name: [message]})
     return text
-
-
-def _check_trader(actor: Any) -> None:
-    if lifecycle.is_system(actor) or not getattr(actor, "is_authenticated", False):
-        raise TransitionError("Only a signed-in trader can file a declaration.")
-    if actor.is_auditor:
-        raise TransitionError("Auditors have read-only access and cannot change declarations.")
-    if not actor.is_trader or actor.company_id is None:
-        raise TransitionError("Only traders of a registered company can file declarations.")
 
 
 def _check_lrn_free(company_id: int, lrn: str, exclude_pk: int | None = None) -> None:
@@ -217,7 +204,7 @@ def _replace_items(
 
 
 def _set_header(declaration: Declaration, header: dict) -> None:
-    for name in HEADER_MODEL_FIELDS:
+    for name in HEADER_VALUE_FIELDS:
         setattr(declaration, name, header[name])
     declaration.office = header["office"]
 
@@ -229,8 +216,7 @@ def diff_snapshots(before: dict, after: dict) -> list[dict]:
     item or document has the whole item/document as ``new`` or ``old``.
     """
     changes: list[dict] = []
-    names = ["office", *snapshot_header_names()]
-    for name in names:
+    for name in ("office", *HEADER_VALUE_FIELDS):
         if before.get(name) != after.get(name):
             changes.append({"field": name, "old": before.get(name), "new": after.get(name)})
     old_items = {item["line"]: item for item in before.get("items", [])}
@@ -241,7 +227,7 @@ def diff_snapshots(before: dict, after: dict) -> list[dict]:
             changes.append({"field": "item", "line": line, "old": old, "new": new})
             continue
         for name in ITEM_FIELDS:
-            if name != "line" and old.get(name) != new.get(name):
+            if old.get(name) != new.get(name):
                 changes.append(
                     {"field": name, "line": line, "old": old.get(name), "new": new.get(name)}
                 )
@@ -254,17 +240,14 @@ def diff_snapshots(before: dict, after: dict) -> list[dict]:
     return changes
 
 
-def snapshot_header_names() -> list[str]:
-    return list(HEADER_MODEL_FIELDS)
-
-
 # --- trader: drafts and documents -------------------------------------------------------------
 
 
 @transaction.atomic
-def create_draft(*, actor, header: dict, items: list[dict]) -> Declaration:
+def create_draft(*, actor: Actor, header: dict, items: list[dict]) -> Declaration:
     """Create a draft of the actor's company from a valid header and items; ledgered."""
-    _check_trader(actor)
+    # A new draft is the first edit: whoever may edit drafts may file one.
+    lifecycle.check_role(actor, "edit")
     cleaned, cleaned_items = validation.clean_draft(header, items)
     declaration = Declaration(company=actor.company, created_by=actor)
     _set_header(declaration, cleaned)
@@ -290,7 +273,7 @@ def create_draft(*, actor, header: dict, items: list[dict]) -> Declaration:
 
 @transaction.atomic
 def update_draft(
-    *, declaration: Declaration, actor, header: dict, items: list[dict], version: int
+    *, declaration: Declaration, actor: Actor, header: dict, items: list[dict], version: int
 ) -> Declaration:
     """Replace a draft's header and items; records the changes, or nothing if nothing changed."""
     declaration, transition = _begin(declaration, actor, "edit", version)
@@ -299,7 +282,7 @@ def update_draft(
     held = current_documents(declaration)
     before = snapshot(declaration, items=current_items(declaration), documents=held)
     _set_header(declaration, cleaned)
-    _save_lrn_safely(declaration, update_fields=[*HEADER_MODEL_FIELDS, "office", "updated_at"])
+    _save_lrn_safely(declaration, update_fields=[*HEADER_VALUE_FIELDS, "office", "updated_at"])
     stored = _replace_items(declaration, cleaned_items)
     changes = diff_snapshots(before, snapshot(declaration, items=stored, documents=held))
     if not changes:
@@ -333,7 +316,7 @@ def _document_problems(type: str, reference: str, issued_on: Any) -> dict[str, l
 
 @transaction.atomic
 def add_document(
-    *, declaration: Declaration, actor, type: str, reference: str, issued_on, upload
+    *, declaration: Declaration, actor: Actor, type: str, reference: str, issued_on, upload
 ) -> Document:
     """Attach a PDF/PNG/JPEG (content-checked, size-limited) to a draft or queried declaration."""
     declaration, transition = _begin(declaration, actor, "attach", check_version=False)
@@ -384,7 +367,7 @@ def add_document(
 
 
 @transaction.atomic
-def remove_document(*, document: Document, actor) -> None:
+def remove_document(*, document: Document, actor: Actor) -> None:
     """Detach a document from a draft or queried declaration (the stored file is kept)."""
     declaration, transition = _begin(
         Declaration(pk=document.declaration_id), actor, "attach", check_version=False
@@ -549,7 +532,7 @@ def _risk_rules() -> list[risk.Rule]:
 
 
 @transaction.atomic
-def submit_declaration(*, declaration: Declaration, actor, version: int) -> Declaration:
+def submit_declaration(*, declaration: Declaration, actor: Actor, version: int) -> Declaration:
     """Submit a complete draft: number it, route it to a lane, and assess it at once if green.
 
     Ledger entries, in order: ``declaration.submitted`` (the trader), ``declaration.risk_assessed``
@@ -607,17 +590,17 @@ def submit_declaration(*, declaration: Declaration, actor, version: int) -> Decl
     declaration.risk_reasons = [match.as_dict() for match in matches]
     changed |= {"lane", "risk_reasons"}
     entries.add(
-        SYSTEM_RISK,
+        actors.RISK,
         "declaration.risk_assessed",
         {"lane": lane, "rules": [match.name for match in matches]},
     )
 
     if result is not None:
-        system_transition = lifecycle.check_move(declaration, SYSTEM_ASSESSMENT, "system_assess")
+        system_transition = lifecycle.check_move(declaration, actors.ASSESSMENT, "system_assess")
         totals = _store_assessment(declaration, result, items)
         changed |= {"customs_value", "duty_total", "vat_total"}
         changed |= _move(declaration, system_transition)
-        entries.add(SYSTEM_ASSESSMENT, "declaration.assessed", totals)
+        entries.add(actors.ASSESSMENT, "declaration.assessed", totals)
     _save(declaration, changed, bump=True)
     entries.write()
     _keep(declaration, items=items, documents=held)
@@ -626,7 +609,7 @@ def submit_declaration(*, declaration: Declaration, actor, version: int) -> Decl
 
 @transaction.atomic
 def cancel_declaration(
-    *, declaration: Declaration, actor, version: int, reason: str = ""
+    *, declaration: Declaration, actor: Actor, version: int, reason: str = ""
 ) -> Declaration:
     """Withdraw a draft, a declaration waiting for customs, or one under query; final."""
     declaration, transition = _begin(declaration, actor, "cancel", version)
@@ -642,7 +625,7 @@ def cancel_declaration(
 def amend_declaration(
     *,
     declaration: Declaration,
-    actor,
+    actor: Actor,
     header: dict,
     items: list[dict],
     answer: str,
@@ -661,7 +644,7 @@ def amend_declaration(
         added_since = {str(doc.uuid) for doc in held if doc.uploaded_at >= query.asked_at}
         before["documents"] = [doc for doc in before["documents"] if doc["uuid"] not in added_since]
     _set_header(declaration, cleaned)
-    _save_lrn_safely(declaration, update_fields=[*HEADER_MODEL_FIELDS, "office", "updated_at"])
+    _save_lrn_safely(declaration, update_fields=[*HEADER_VALUE_FIELDS, "office", "updated_at"])
     stored = _replace_items(declaration, cleaned_items)
     validation.check_ready_to_submit(declaration, items=stored, documents=held)
     after = snapshot(declaration, items=stored, documents=held)
@@ -697,7 +680,7 @@ def amend_declaration(
 
 
 @transaction.atomic
-def take_declaration(*, declaration: Declaration, actor, version: int) -> Declaration:
+def take_declaration(*, declaration: Declaration, actor: Actor, version: int) -> Declaration:
     """Take a yellow or red declaration of one's office for review; one officer wins."""
     declaration, transition = _begin(declaration, actor, "take", version)
     declaration.assigned_officer = actor
@@ -709,7 +692,9 @@ def take_declaration(*, declaration: Declaration, actor, version: int) -> Declar
 
 
 @transaction.atomic
-def raise_query(*, declaration: Declaration, actor, version: int, question: str) -> Declaration:
+def raise_query(
+    *, declaration: Declaration, actor: Actor, version: int, question: str
+) -> Declaration:
     """Ask the trader a question; the declaration waits for the trader's amendment."""
     declaration, transition = _begin(declaration, actor, "query", version)
     question = _required(question, "question", "Write the question the trader must answer.")
@@ -723,7 +708,7 @@ def raise_query(*, declaration: Declaration, actor, version: int, question: str)
 
 @transaction.atomic
 def order_inspection(
-    *, declaration: Declaration, actor, version: int, instructions: str = ""
+    *, declaration: Declaration, actor: Actor, version: int, instructions: str = ""
 ) -> Declaration:
     """Send a red-lane declaration to physical inspection."""
     declaration, transition = _begin(declaration, actor, "inspect", version)
@@ -744,7 +729,7 @@ def order_inspection(
 
 @transaction.atomic
 def record_inspection_findings(
-    *, declaration: Declaration, actor, version: int, findings: str
+    *, declaration: Declaration, actor: Actor, version: int, findings: str
 ) -> Declaration:
     """Record what the inspection found; the declaration returns to review."""
     declaration, transition = _begin(declaration, actor, "record_findings", version)
@@ -784,7 +769,7 @@ def _clean_corrections(
         if item is None:
             errors[f"{prefix}line"] = [f"Choose an item line between 1 and {len(items)}."]
             continue
-        probe = {name: getattr(item, name) for name in validation.ITEM_FIELDS}
+        probe = {name: getattr(item, name) for name in ITEM_FIELDS}
         corrected = [
             name for name in ("hs_code", "invoice_value") if correction.get(name) not in (None, "")
         ]
@@ -818,7 +803,7 @@ def _clean_corrections(
 def assess_declaration(
     *,
     declaration: Declaration,
-    actor,
+    actor: Actor,
     version: int,
     corrections: list[dict] | None = None,
     reason: str = "",
@@ -858,7 +843,9 @@ def assess_declaration(
 
 
 @transaction.atomic
-def record_payment(*, declaration: Declaration, actor, version: int, reference: str) -> Declaration:
+def record_payment(
+    *, declaration: Declaration, actor: Actor, version: int, reference: str
+) -> Declaration:
     """Record that duty and VAT were paid; a green-lane declaration is then released at once."""
     declaration, transition = _begin(declaration, actor, "pay", version)
     reference = _required(reference, "reference", "Enter the payment reference.")
@@ -872,10 +859,10 @@ def record_payment(*, declaration: Declaration, actor, version: int, reference: 
     )
     entries.add(actor, "declaration.paid", {"payment_reference": reference})
     if declaration.lane == Declaration.Lane.GREEN:
-        release = lifecycle.check_move(declaration, SYSTEM_CLEARANCE, "system_release")
+        release = lifecycle.check_move(declaration, actors.CLEARANCE, "system_release")
         declaration.released_at = timezone.now()
         changed |= {"released_at"} | _move(declaration, release)
-        entries.add(SYSTEM_CLEARANCE, "declaration.released", {})
+        entries.add(actors.CLEARANCE, "declaration.released", {})
     _save(declaration, changed, bump=True)
     entries.write()
     return declaration
@@ -883,7 +870,7 @@ def record_payment(*, declaration: Declaration, actor, version: int, reference: 
 
 @transaction.atomic
 def release_declaration(
-    *, declaration: Declaration, actor, version: int, note: str = ""
+    *, declaration: Declaration, actor: Actor, version: int, note: str = ""
 ) -> Declaration:
     """Release the goods of a paid declaration; final."""
     declaration, transition = _begin(declaration, actor, "release", version)
@@ -899,7 +886,7 @@ def release_declaration(
 
 @transaction.atomic
 def reject_declaration(
-    *, declaration: Declaration, actor, version: int, reason: str
+    *, declaration: Declaration, actor: Actor, version: int, reason: str
 ) -> Declaration:
     """Refuse a declaration under review, query or inspection, with the reason; final."""
     declaration, transition = _begin(declaration, actor, "reject", version)
@@ -910,3 +897,12 @@ def reject_declaration(
     entries.add(actor, "declaration.rejected", {"reason": reason})
     entries.write()
     return declaration
+
+
+# Every registered move's service, looked up once: a move naming a missing service fails here.
+MOVE_SERVICES = {name: globals()[move.service] for name, move in lifecycle.MOVES.items()}
+
+
+def make_move(move_name: str, *, declaration: Declaration, actor: Actor, **inputs) -> Declaration:
+    """Make a registered move through the service the registry names for it."""
+    return MOVE_SERVICES[move_name](declaration=declaration, actor=actor, **inputs)

@@ -17,12 +17,12 @@ from typing import Any
 
 from ledger.canonical import canonical_bytes
 
-from .fields import ASSESSED_ITEM_FIELDS, ASSESSED_TOTAL_FIELDS, HEADER_VALUE_FIELDS
-from .fields import ITEM_FIELDS as DECLARED_ITEM_FIELDS
+from .fields import ASSESSED_ITEM_FIELDS, ASSESSED_TOTAL_FIELDS, HEADER_VALUE_FIELDS, ITEM_FIELDS
 from .models import Declaration, Document, GoodsItem
 
-HEADER_FIELDS = HEADER_VALUE_FIELDS
-ITEM_FIELDS = ("line", *DECLARED_ITEM_FIELDS)
+# What a snapshot holds of the header and of each goods item (the item's line number too).
+SNAPSHOT_HEADER_FIELDS = HEADER_VALUE_FIELDS
+SNAPSHOT_ITEM_FIELDS = ("line", *ITEM_FIELDS)
 
 
 def decimal_text(value: Decimal | None, places: int) -> str | None:
@@ -54,7 +54,7 @@ def field_value(instance: Any, name: str) -> Any:
 
 
 def item_snapshot(item: GoodsItem) -> dict:
-    data = {name: field_value(item, name) for name in ITEM_FIELDS}
+    data = {name: field_value(item, name) for name in SNAPSHOT_ITEM_FIELDS}
     data.update({name: field_value(item, name) for name in ASSESSED_ITEM_FIELDS})
     return data
 
@@ -70,7 +70,7 @@ def document_snapshot(document: Document) -> dict:
 
 
 def header_snapshot(declaration: Declaration) -> dict:
-    return {name: field_value(declaration, name) for name in HEADER_FIELDS}
+    return {name: field_value(declaration, name) for name in SNAPSHOT_HEADER_FIELDS}
 
 
 def current_items(declaration: Declaration) -> list[GoodsItem]:

@@ -1,15 +1,15 @@
 from django.urls import path
 
-from . import views
+from .views import detail, documents, form, listing, moves
 
 app_name = "declarations"
 urlpatterns = [
-    path("", views.declaration_list, name="list"),
-    path("new/", views.declaration_new, name="new"),
-    path("<uuid:uuid>/", views.declaration_detail, name="detail"),
-    path("<uuid:uuid>/edit/", views.declaration_edit, name="edit"),
-    path("<uuid:uuid>/actions/<slug:move>/", views.declaration_action, name="action"),
-    path("<uuid:uuid>/documents/", views.document_add, name="document_add"),
-    path("documents/<uuid:uuid>/", views.document_download, name="document"),
-    path("documents/<uuid:uuid>/remove/", views.document_remove, name="document_remove"),
+    path("", listing.declaration_list, name="list"),
+    path("new/", form.declaration_new, name="new"),
+    path("<uuid:uuid>/", detail.declaration_detail, name="detail"),
+    path("<uuid:uuid>/edit/", form.declaration_edit, name="edit"),
+    path("<uuid:uuid>/actions/<slug:move>/", moves.declaration_action, name="action"),
+    path("<uuid:uuid>/documents/", documents.document_add, name="document_add"),
+    path("documents/<uuid:uuid>/", documents.document_download, name="document"),
+    path("documents/<uuid:uuid>/remove/", documents.document_remove, name="document_remove"),
 ]

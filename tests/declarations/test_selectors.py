@@ -78,7 +78,7 @@ def test_search_finds_by_number_lrn_and_transport_document(world):
     other = f.submitted(world.trader2, "yellow", lrn="PO-77", transport_document="MAEU999")
 
     def found(user, q):
-        return [d.pk for d in selectors.search_declarations(user, q)]
+        return [d.pk for d in selectors.declaration_list(user, selectors.ListFilters(q=q))]
 
     assert found(world.trader, declaration.number) == [declaration.pk]
     assert found(world.trader, declaration.number[:9]) == [declaration.pk]

@@ -3,6 +3,8 @@
 from django import template
 from django.utils.html import format_html
 
+from eport.core.actors import is_system, system_label
+
 register = template.Library()
 
 STATUS_TONES = {
@@ -43,13 +45,6 @@ ACTION_WORDS = {
     "declaration.released": "Released",
     "declaration.rejected": "Rejected",
     "declaration.cancelled": "Cancelled",
-}
-
-SYSTEM_ACTORS = {
-    "system:risk": "Risk engine",
-    "system:assessment": "Assessment engine",
-    "system:release": "Automatic release",
-    "system:bank": "Bank",
 }
 
 
@@ -95,10 +90,8 @@ def action_words(action: str) -> str:
 @register.filter
 def actor_words(actor: str, people: dict | None = None) -> str:
     """A ledger actor as a person would name it, using the display names in ``people``."""
-    if actor in SYSTEM_ACTORS:
-        return SYSTEM_ACTORS[actor]
-    if actor.startswith("system:"):
-        return "System (" + actor.split(":", 1)[1] + ")"
+    if is_system(actor):
+        return system_label(actor)
     if people and actor in people:
         return people[actor]
     return actor

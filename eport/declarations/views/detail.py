@@ -1,0 +1,64 @@
+"""One declaration: everything about it, the moves allowed now, and its ledger timeline."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from eport.accounts.selectors import actor_names
+
+from .. import lifecycle, selectors
+from ..forms import DocumentForm
+
+
+@login_required
+@require_GET
+def declaration_detail(request: HttpRequest, uuid) -> HttpResponse:
+    """Everything about one declaration, the actions allowed now, and its ledger timeline."""
+    user = request.user
+    declaration = selectors.get_declaration_for(user, uuid)
+    moves = lifecycle.allowed_moves(declaration, user)
+    move_names = {move.name for move in moves}
+    entries = selectors.timeline(declaration)
+    context = {
+        "declaration": declaration,
+        "items": list(declaration.items.all()),
+        "documents": list(declaration.documents.all()),
+        "queries": list(declaration.queries.all()),
+        "amendments": list(declaration.amendments.all()) if not user.is_trader else [],
+        "inspections": list(declaration.inspections.all()),
+        # Moves with a page of their own (edit, amend, attach) are links, the rest buttons.
+        "actions": [move for move in moves if not move.own_page],
+        "can_edit": "edit" in move_names,
+        "can_amend": "amend" in move_names,
+        "can_attach": "attach" in move_names,
+        "document_form": DocumentForm() if "attach" in move_names else None,
+        "timeline": _timeline_rows(entries),
+        "assessed": declaration.customs_value is not None,
+        "show_risk_reasons": not user.is_trader,
+        "trader_instructions": (
+            selectors.risk_reasons_for(user, declaration) if user.is_trader else []
+        ),
+    }
+    return render(request, "declarations/detail.html", context)
+
+
+def _timeline_rows(entries) -> list[dict]:
+    people = actor_names(entry.actor for entry in entries)
+    rows = []
+    for entry in entries:
+        data = entry.data
+        rows.append(
+            {
+                "seq": entry.seq,
+                "time": entry.time,
+                "actor": people.get(entry.actor, entry.actor),
+                "action": entry.action,
+                "hash": bytes(entry.hash).hex(),
+                "lane": data.get("lane", "") if entry.action.endswith("risk_assessed") else "",
+                "reason": data.get("reason", "") if isinstance(data.get("reason"), str) else "",
+            }
+        )
+    return rows
