@@ -1,13 +1,7 @@
 """What every page's header needs: the navigation for the signed-in person's role."""
 
-from django.urls import NoReverseMatch, reverse
-
-
-def _url(name: str, fallback: str) -> str:
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return fallback
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 
 def navigation(request) -> dict:
@@ -15,27 +9,27 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_links": []}
-    declarations = _url("declarations:list", "/declarations/")
+    declarations = reverse("declarations:list")
     links = []
-    tokens = ("API tokens", _url("api_tokens:list", "/account/tokens/"))
+    tokens = (_("API tokens"), reverse("api_tokens:list"))
     if user.is_trader:
         links = [
-            ("Declarations", declarations),
-            ("New declaration", _url("declarations:new", "/declarations/new/")),
+            (_("Declarations"), declarations),
+            (_("New declaration"), reverse("declarations:new")),
             tokens,
         ]
     elif user.is_officer:
-        links = [("Work queue", declarations), tokens]
+        links = [(_("Work queue"), declarations), tokens]
     elif user.is_auditor:
         links = [
-            ("Declarations", declarations),
-            ("Audit", _url("audit:workspace", "/audit/")),
-            ("Ledger", _url("audit:ledger", "/audit/ledger/")),
-            ("Verify", _url("audit:verify", "/verify/")),
+            (_("Declarations"), declarations),
+            (_("Audit"), reverse("audit:workspace")),
+            (_("Ledger"), reverse("audit:ledger")),
+            (_("Verify"), reverse("audit:verify")),
         ]
     # The link whose URL is the longest prefix of the current path is the current one.
     path = request.path
-    matching = [url for _, url in links if path.startswith(url)]
+    matching = [url for _label, url in links if path.startswith(url)]
     current = max(matching, key=len) if matching else None
     return {
         "nav_links": [

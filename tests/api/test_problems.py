@@ -9,7 +9,10 @@ from rest_framework.test import APIClient
 
 from eport.api.models import ApiToken
 from eport.api.tokens import create_token
+from eport.declarations import lifecycle
+from eport.declarations.errors import NotPermitted
 from tests.api.conftest import draft_body
+from tests.api.test_lifecycle import file_ready, move
 
 PROBLEM = "application/problem+json"
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
@@ -145,3 +148,17 @@ def test_the_schema_and_swagger_ui_are_served_from_this_site(world, client):
     assert "swagger-ui-bundle.js" in html and "cdn" not in html.lower()
     script = client.get("/api/docs/?script=")
     assert script.status_code == 200 and b"SwaggerUIBundle" in script.content
+
+
+def test_a_role_that_may_never_make_a_move_is_refused_with_the_lifecycle_s_sentence(world):
+    declaration = file_ready(world.client(world.trader))
+    submitted = move(world.client(world.trader), declaration, "submit")
+    assert submitted.status_code == 200
+
+    refused = move(world.client(world.trader), submitted.json(), "take")
+
+    assert refused.status_code == 403
+    assert refused["Content-Type"] == "application/problem+json"
+    with pytest.raises(NotPermitted) as expected:
+        lifecycle.check_role(world.trader, "take")
+    assert refused.json()["detail"] == str(expected.value)
