@@ -3,6 +3,7 @@
 from django.core.management import call_command
 
 from eport.accounts.models import User
+from eport.core.actors import SYSTEM_ACTORS
 from eport.declarations.models import Declaration
 from eport.declarations.snapshot import state_digest
 from ledger.models import Entry
@@ -22,6 +23,12 @@ def test_seed_demo_covers_every_status_verifies_and_is_idempotent(db, settings, 
         last = Entry.objects.filter(subject=declaration.ledger_subject).order_by("-seq").first()
         assert last.data["state"] == state_digest(declaration), declaration.lrn
     call_command("verify_ledger")
+    # Every component of eport that wrote an entry has a name a person can read on a timeline.
+    components = set(
+        Entry.objects.filter(actor__startswith="system:").values_list("actor", flat=True)
+    )
+    assert {"system:risk", "system:assessment", "system:clearance", "system:seed"} <= components
+    assert components <= set(SYSTEM_ACTORS)
 
     entries = Entry.objects.count()
     call_command("seed_demo")

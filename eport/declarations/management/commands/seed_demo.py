@@ -18,12 +18,12 @@ from django.db import transaction
 from eport.accounts import services as accounts
 from eport.accounts.models import Company, CustomsOffice, User
 from eport.accounts.usci import usci_check_character
-from eport.core.ledgering import model_snapshot, record_model_change
-from eport.declarations import services
+from eport.core import actors
+from eport.declarations import rules, services
 from eport.declarations.models import Declaration, RiskRule
 from eport.reference.models import HsCode
 
-ACTOR = "system:seed"
+ACTOR = actors.SEED
 PASSWORD = "eport-demo"  # noqa: S105 (documented demo password)
 OFFICE = ("2201", "Shanghai Customs District")
 COMPANIES = {
@@ -305,8 +305,9 @@ class Command(BaseCommand):
                 )
             people[username] = user
         editors = accounts.ensure_editor_group()
-        if not people["officer"].groups.filter(pk=editors.pk).exists():
-            people["officer"].groups.add(editors)
+        officer = people["officer"]
+        if not officer.groups.filter(pk=editors.pk).exists():
+            accounts.update_user(user=officer, actor=ACTOR, groups=[*officer.groups.all(), editors])
         return people
 
     @transaction.atomic
@@ -314,11 +315,7 @@ class Command(BaseCommand):
         for fields in RULES:
             if RiskRule.objects.filter(name=fields["name"]).exists():
                 continue
-            rule = RiskRule.objects.create(**fields)
-            # The same entry the admin writes for a new rule.
-            record_model_change(
-                actor=ACTOR, instance=rule, action="created", changed=model_snapshot(rule)
-            )
+            rules.create_risk_rule(actor=ACTOR, **fields)
 
     # --- one declaration's story ---------------------------------------------------------
 
