@@ -220,3 +220,122 @@ def test_a_failed_change_leaves_neither_the_change_nor_its_entry():
     company.refresh_from_db()
     assert company.name == "Shanghai Example Trading Co., Ltd."
     assert Entry.objects.count() == count
+
+
+# update_user ----------------------------------------------------------------------------------
+
+
+def test_updating_personal_details_names_the_fields_but_records_no_values():
+    user = make_user(User.Role.AUDITOR, email="old@example.com")
+
+    services.update_user(
+        user=user,
+        actor="system:test",
+        personal={"email": "new@example.com", "first_name": "Wei", "last_name": ""},
+    )
+
+    entry = last_entry()
+    user.refresh_from_db()
+    assert user.email == "new@example.com"
+    assert entry.action == "user.updated"
+    assert entry.data["changed"] == {}
+    assert entry.data["other_fields_changed"] == ["email", "first_name"]
+    assert b"new@example.com" not in bytes(entry.canonical)
+
+
+def test_a_role_and_access_changed_together_are_one_role_changed_entry():
+    trader = make_user(User.Role.TRADER)
+    office = make_office()
+    editors = services.ensure_editor_group()
+
+    services.update_user(
+        user=trader,
+        actor="system:test",
+        role="officer",
+        office=office,
+        is_staff=True,
+        groups=[editors],
+        reason="joined customs",
+    )
+
+    entry = last_entry()
+    assert entry.action == "user.role_changed"
+    assert entry.data["changed"] == {
+        "role": "officer",
+        "company": None,
+        "office": "office:2201",
+        "is_staff": True,
+        "groups": ["Tariff and risk editors"],
+    }
+    assert entry.data["reason"] == "joined customs"
+
+
+def test_update_user_refuses_an_officer_of_an_inactive_office():
+    trader = make_user(User.Role.TRADER)
+    closed = services.create_office(actor="system:test", code="0101", name="Old", active=False)
+    count = Entry.objects.count()
+
+    with pytest.raises(ValidationError) as caught:
+        services.update_user(user=trader, actor="system:test", role="officer", office=closed)
+
+    assert caught.value.message_dict["office"] == ["Customs office 0101 is inactive."]
+    trader.refresh_from_db()
+    assert trader.role == "trader"
+    assert Entry.objects.count() == count
+
+
+def test_an_officer_of_a_closed_office_cannot_be_reactivated_in_place():
+    office = make_office("0101")
+    officer = make_user(User.Role.OFFICER, office=office)
+    services.deactivate_user(user=officer, actor="system:test")
+    services.update_office(office=office, actor="system:test", active=False)
+
+    with pytest.raises(ValidationError) as caught:
+        services.update_user(user=officer, actor="system:test", is_active=True)
+
+    assert "Customs office 0101 is inactive" in caught.value.message_dict["is_active"][0]
+    moved = services.update_user(
+        user=officer, actor="system:test", is_active=True, role="officer", office=make_office()
+    )
+    assert (moved.is_active, moved.office.code) == (True, "2201")
+
+
+def test_update_user_refuses_a_username_someone_else_has():
+    make_user(User.Role.AUDITOR, username="li.wei")
+    other = make_user(User.Role.AUDITOR)
+
+    with pytest.raises(ValidationError) as caught:
+        services.update_user(user=other, actor="system:test", personal={"username": "LI.WEI"})
+
+    assert caught.value.message_dict["username"] == ["The username 'LI.WEI' is already taken."]
+
+
+def test_nobody_can_deactivate_themselves_through_update_user():
+    user = make_user(User.Role.AUDITOR)
+
+    with pytest.raises(ValidationError) as caught:
+        services.update_user(user=user, actor=user, is_active=False)
+
+    assert caught.value.message_dict["is_active"] == ["You cannot deactivate your own account."]
+
+
+def test_update_user_that_changes_nothing_records_nothing():
+    user = make_user(User.Role.AUDITOR, email="same@example.com")
+    count = Entry.objects.count()
+
+    services.update_user(
+        user=user,
+        actor="system:test",
+        is_active=True,
+        groups=[],
+        personal={"email": "same@example.com"},
+    )
+
+    assert Entry.objects.count() == count
+
+
+def test_a_password_is_not_a_personal_detail_update_user_changes():
+    user = make_user(User.Role.AUDITOR)
+
+    with pytest.raises(ValueError, match="password"):
+        services.update_user(user=user, actor="system:test", personal={"password": "x"})

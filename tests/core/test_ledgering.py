@@ -3,13 +3,18 @@ from decimal import Decimal
 
 import pytest
 import rfc8785
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from eport.accounts.services import ensure_editor_group
 from eport.core.ledgering import (
+    apply_changes,
     delete_and_record,
     model_snapshot,
     record_model_change,
+    record_update,
     state_digest,
+    update_and_record,
 )
 from eport.reference.models import TariffLine
 from ledger.models import Entry
@@ -122,3 +127,46 @@ def test_a_deletion_is_recorded_with_the_last_state():
     assert not TariffLine.objects.exists()
     assert (entry.action, entry.subject) == ("tariff.deleted", "tariff:8517")
     assert entry.data == {"last_state": last_state, "reason": "obsolete"}
+
+
+def test_applying_changes_saves_and_names_only_the_fields_whose_value_differs():
+    line = make_line(duty_rate=Decimal("6.5"))
+
+    names = apply_changes(line, {"duty_rate": "6.50", "vat_rate": "9", "description": "Telephones"})
+
+    line.refresh_from_db()
+    assert names == ["vat_rate"]
+    assert line.vat_rate == Decimal("9.00")
+
+
+def test_applying_a_bad_value_is_refused_on_its_field():
+    line = make_line()
+
+    with pytest.raises(ValidationError) as caught:
+        apply_changes(line, {"vat_rate": "-1"})
+
+    assert list(caught.value.message_dict) == ["vat_rate"]
+
+
+def test_many_to_many_changes_are_applied_and_recorded_by_stable_name():
+    user = make_editor()
+    user.groups.clear()
+    editors = ensure_editor_group()
+
+    names = apply_changes(user, {"groups": [editors], "email": "new@example.com"})
+    entry = record_update(actor="system:test", instance=user, names=names)
+
+    assert names == ["groups", "email"]
+    assert entry.data["changed"] == {"groups": ["Tariff and risk editors"]}
+    assert entry.data["other_fields_changed"] == ["email"]
+    assert entry.data["state"] == state_digest(model_snapshot(user))
+
+
+def test_recording_an_update_with_nothing_changed_writes_nothing():
+    line = make_line()
+    count = Entry.objects.count()
+
+    names = update_and_record(actor="system:test", instance=line, changes={"duty_rate": "0"})
+
+    assert names == []
+    assert Entry.objects.count() == count
