@@ -12,14 +12,14 @@ import hashlib
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.conf import settings
-
 from eport.declarations.models import Declaration
-from eport.declarations.snapshot import digest_of, snapshot
-from ledger import keys, notary, proofs
+from eport.declarations.selectors import declaration_ledger
+from eport.declarations.snapshot import snapshot
+from ledger import conf, keys, notarized, proofs
 from ledger.models import Entry
 from ledger.receipts import ReceiptUnavailable, build_receipt, checkpoint_for, receipt_bytes
 
@@ -53,7 +53,8 @@ def _entries_for_range(from_seq: int, to_seq: int) -> list[Entry]:
 
 def declaration_package(declaration: Declaration) -> Package:
     """Evidence for one declaration: all its entries, each with a receipt, and its snapshot."""
-    entries = list(Entry.objects.filter(subject=declaration.ledger_subject).order_by("seq"))
+    ledger = declaration_ledger(declaration)
+    entries = ledger.entries
     if not entries:
         raise EvidenceError(f"declaration {declaration} has no ledger entries")
     if len(entries) > MAX_ENTRIES:
@@ -64,7 +65,7 @@ def declaration_package(declaration: Declaration) -> Package:
     extra = {
         "declaration.json": (json.dumps(current, indent=2, ensure_ascii=False) + "\n").encode(),
     }
-    return _package(f"evidence-declaration-{name}", description, entries, current, extra)
+    return _package(f"evidence-declaration-{name}", description, entries, ledger.subject_for, extra)
 
 
 def range_package(from_seq: int, to_seq: int) -> Package:
@@ -80,7 +81,7 @@ def _package(
     name: str,
     description: str,
     entries: list[Entry],
-    subject: dict | None = None,
+    subject_for: Callable[[Entry], dict | None] = lambda entry: None,
     extra: dict[str, bytes] | None = None,
 ) -> Package:
     try:
@@ -92,26 +93,24 @@ def _package(
             f"entry {entries[-1].seq} is not in a notarized checkpoint yet (the latest covers "
             f"entries 0–{checkpoint.size - 1}); export again after the next checkpoint"
         )
-    subject_digest = digest_of(subject) if subject is not None else None
     files: dict[str, bytes] = {}
     files["entries.jsonl"] = b"".join(bytes(entry.canonical) + b"\n" for entry in entries)
     with_subject = None
     for entry in entries:
-        state = json.loads(bytes(entry.canonical)).get("data", {}).get("state")
-        include = subject is not None and state == subject_digest
-        receipt = build_receipt(
-            entry.seq, checkpoint=checkpoint, subject=subject if include else None
-        )
-        if include:
+        subject = subject_for(entry)
+        receipt = build_receipt(entry.seq, checkpoint=checkpoint, subject=subject)
+        if subject is not None:
             with_subject = entry.seq
         files[f"receipts/{entry.seq}.json"] = receipt_bytes(receipt)
-    files["checkpoint.txt"] = notary.signed_note(checkpoint).encode("utf-8")
+    files["checkpoint.txt"] = notarized.signed_note(checkpoint).encode("utf-8")
     # The first notarized checkpoint that committed to the newest entry here, and a consistency
     # proof from it to the latest: the entries were notarized then and not rewritten since.
-    first = notary.notarized_checkpoints().filter(size__gt=entries[-1].seq).order_by("size").first()
+    first = (
+        notarized.notarized_checkpoints().filter(size__gt=entries[-1].seq).order_by("size").first()
+    )
     consistency = None
     if first is not None and first.size != checkpoint.size:
-        files[f"checkpoints/{first.size}.txt"] = notary.signed_note(first).encode("utf-8")
+        files[f"checkpoints/{first.size}.txt"] = notarized.signed_note(first).encode("utf-8")
         consistency = {
             "old_size": first.size,
             "new_size": checkpoint.size,
@@ -131,16 +130,16 @@ def _package(
     files["verify.sh"] = VERIFY_SCRIPT.encode()
     files["README.txt"] = readme(
         description=description,
-        origin=settings.EPORT_LEDGER_ORIGIN,
+        origin=conf.origin(),
         checkpoint_size=checkpoint.size,
         entries=len(entries),
         with_subject=with_subject,
-        quorum=notary.quorum(),
+        quorum=notarized.quorum(),
     ).encode("utf-8")
     manifest = {
         "format": "eport-evidence/v1",
         "contents": description,
-        "ledger": settings.EPORT_LEDGER_ORIGIN,
+        "ledger": conf.origin(),
         "checkpoint_size": checkpoint.size,
         "entries": [entry.seq for entry in entries],
         "files": {path: hashlib.sha256(data).hexdigest() for path, data in sorted(files.items())},

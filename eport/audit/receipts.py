@@ -3,20 +3,23 @@
 An entry's ``data.state`` is the digest of the declaration as it was right after that entry. The
 live declaration is only that snapshot for its latest entry (and, since a released declaration is
 final, the release entry stays its latest). So a receipt carries the subject snapshot exactly when
-the live snapshot's digest equals the entry's state; for an older entry, whose snapshot was not
+the live snapshot is the state the latest entry recorded and the entry recorded that state too
+(``eport.declarations.selectors.declaration_ledger``); for an older entry, whose snapshot was not
 kept, the receipt omits ``subject`` and the page says why. It never carries a snapshot that does
 not verify.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from eport.declarations.models import Declaration
-from eport.declarations.snapshot import digest_of, snapshot
+from eport.declarations.selectors import declaration_ledger, declaration_receipt
 from ledger.models import Entry
-from ledger.receipts import ReceiptUnavailable, build_receipt, checkpoint_for
+from ledger.receipts import ReceiptUnavailable, checkpoint_for
+from ledger.selectors import EntryNotFound, entries_about, recorded_state
 
 RELEASE_ACTION = "declaration.released"
 
@@ -32,42 +35,47 @@ class EntryReceipt:
 
     @property
     def state(self) -> str | None:
-        return json.loads(bytes(self.entry.canonical)).get("data", {}).get("state")
+        return recorded_state(self.entry)
 
 
 def declaration_entries(declaration: Declaration) -> list[EntryReceipt]:
     """Every ledger entry of the declaration, oldest first, with what its receipt will hold."""
-    entries = list(Entry.objects.filter(subject=declaration.ledger_subject).order_by("seq"))
+    ledger = declaration_ledger(declaration)
     try:
         size = checkpoint_for().size
     except ReceiptUnavailable:
         size = 0
-    live = digest_of(snapshot(declaration))
     rows = []
-    for entry in entries:
-        state = json.loads(bytes(entry.canonical)).get("data", {}).get("state")
-        if state == live:
+    for entry in ledger.entries:
+        if ledger.subject_for(entry) is not None:
             rows.append(EntryReceipt(entry, entry.seq < size, True))
         else:
             why = (
-                "the declaration changed after this entry, and its earlier state is not kept; "
-                "the receipt proves the entry without the snapshot"
-                if state
-                else "this entry records no state"
+                _(
+                    "the declaration changed after this entry, and its earlier state is not "
+                    "kept; the receipt proves the entry without the snapshot"
+                )
+                if recorded_state(entry)
+                else _("this entry records no state")
             )
             rows.append(EntryReceipt(entry, entry.seq < size, False, why))
     return rows
 
 
-def release_entry(declaration: Declaration) -> Entry:
-    """The declaration's release entry; ReceiptUnavailable if it was not released."""
+def _require_released(declaration: Declaration) -> None:
     if declaration.status != Declaration.Status.RELEASED:
         raise ReceiptUnavailable(
             f"declaration {declaration} is {declaration.get_status_display().lower()}, not "
             "released; receipts and release notes exist once customs releases the goods"
         )
+
+
+def release_entry(declaration: Declaration) -> Entry:
+    """The declaration's release entry; ReceiptUnavailable if it was not released."""
+    _require_released(declaration)
     entry = (
-        Entry.objects.filter(subject=declaration.ledger_subject, action=RELEASE_ACTION)
+        entries_about(declaration.ledger_subject)
+        .filter(action=RELEASE_ACTION)
         .order_by("-seq")
         .first()
     )
@@ -76,23 +84,25 @@ def release_entry(declaration: Declaration) -> Entry:
     return entry
 
 
-def declaration_receipt(declaration: Declaration, *, seq: int | None = None) -> dict:
-    """The spec-5 receipt of the declaration's release entry (or of its entry ``seq``).
+def released_declaration_receipt(user, declaration: Declaration, *, seq: int | None = None) -> dict:
+    """The receipt of a released declaration's release entry (or of its entry ``seq``).
 
-    The subject snapshot is included when it is the state that entry recorded.
+    ReceiptUnavailable if the declaration is not released, the entry is not one of its entries
+    or no notarized checkpoint covers it yet; Http404 if ``user`` may not see the declaration.
     """
     if seq is None:
-        entry = release_entry(declaration)
+        seq = release_entry(declaration).seq
     else:
-        entry = Entry.objects.filter(subject=declaration.ledger_subject, seq=seq).first()
-        if entry is None:
-            raise ReceiptUnavailable(f"entry {seq} is not an entry of declaration {declaration}")
-    current = snapshot(declaration)
-    state = json.loads(bytes(entry.canonical)).get("data", {}).get("state")
-    subject = current if state == digest_of(current) else None
-    return build_receipt(entry.seq, subject=subject)
+        _require_released(declaration)
+    try:
+        return declaration_receipt(user, declaration, seq)
+    except EntryNotFound:
+        raise ReceiptUnavailable(
+            f"entry {seq} is not an entry of declaration {declaration}"
+        ) from None
 
 
 def receipt_filename(declaration: Declaration, seq: int) -> str:
+    """The download name of the receipt of the declaration's entry ``seq``."""
     name = declaration.number or str(declaration.uuid)
     return f"receipt-{name}-entry-{seq}.json"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from eport.audit.receipts import declaration_receipt
+from tests.audit.support import release_receipt
 
 PROGRAM = Path(__file__).resolve().parents[2] / "ledger" / "contrib" / "verify_receipt.go"
 GOPATH = os.environ.get("EPORT_GOPATH", "/usr/share/gocode")  # Debian's golang-golang-x-mod-dev
@@ -48,7 +48,7 @@ def run(go_verifier, receipt, keys_file, tmp_path):
 
 
 def test_go_accepts_our_receipt(go_verifier, released, keys_file, tmp_path):
-    result = run(go_verifier, declaration_receipt(released), keys_file, tmp_path)
+    result = run(go_verifier, release_receipt(released), keys_file, tmp_path)
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "VALID" in result.stdout
@@ -56,7 +56,7 @@ def test_go_accepts_our_receipt(go_verifier, released, keys_file, tmp_path):
 
 
 def test_go_rejects_a_changed_entry_byte(go_verifier, released, keys_file, tmp_path):
-    receipt = declaration_receipt(released)
+    receipt = release_receipt(released)
     raw = bytearray(base64.b64decode(receipt["entry"]))
     raw[10] ^= 1
     receipt["entry"] = base64.b64encode(bytes(raw)).decode()
@@ -68,7 +68,7 @@ def test_go_rejects_a_changed_entry_byte(go_verifier, released, keys_file, tmp_p
 
 
 def test_go_rejects_a_changed_checkpoint(go_verifier, released, keys_file, tmp_path):
-    receipt = declaration_receipt(released)
+    receipt = release_receipt(released)
     body, _, signatures = receipt["checkpoint"].partition("\n\n")
     origin, size, root = body.split("\n")
     other = "E" if root[-2] == "A" else "A"  # both leave the padding bits zero

@@ -10,13 +10,13 @@ import pytest
 import rfc8785
 from django.urls import reverse
 
-from eport.audit.receipts import declaration_receipt
 from eport.declarations.snapshot import digest_of, snapshot
 from ledger import keys, notary
 from ledger.models import Entry
 from ledger.receipts import ReceiptUnavailable, build_receipt
 from ledger.verify_receipt import CHECKPOINT, ENTRY, INCLUSION, LEDGER_SIGNATURE, SUBJECT
 from ledger.verify_receipt import verify_receipt as check
+from tests.audit.support import release_receipt
 from tests.declarations import factories as f
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -31,7 +31,7 @@ def failed(receipt, quorum=2) -> set[str]:
 
 @pytest.mark.smoke
 def test_the_release_receipt_carries_the_declaration_and_verifies(released):
-    receipt = declaration_receipt(released)
+    receipt = release_receipt(released)
 
     report = check(receipt, keys.verifier_keys(), quorum=2)
     assert report.valid, str(report)
@@ -65,7 +65,7 @@ def test_the_command_line_verifier_accepts_the_downloaded_receipt(
 def test_an_older_entry_receipt_omits_the_snapshot_it_cannot_prove(released):
     first = Entry.objects.filter(subject=released.ledger_subject).order_by("seq").first()
 
-    receipt = declaration_receipt(released, seq=first.seq)
+    receipt = release_receipt(released, seq=first.seq)
 
     assert "subject" not in receipt
     assert check(receipt, keys.verifier_keys(), quorum=2).valid
@@ -91,7 +91,7 @@ def _flip(data: bytes, position: int) -> bytes:
 
 
 def test_any_changed_byte_of_the_entry_is_rejected_by_the_inclusion_check(released):
-    receipt = declaration_receipt(released)
+    receipt = release_receipt(released)
     raw = base64.b64decode(receipt["entry"])
 
     for position in range(len(raw)):
@@ -104,7 +104,7 @@ def test_any_changed_byte_of_the_proof_is_rejected_by_the_inclusion_check(releas
     for number in range(3):
         f.submitted(world.trader, lane="green", lrn=f"LRN-P{number}")
     notary.notarize_pending(cosign="inline")
-    receipt = declaration_receipt(released)
+    receipt = release_receipt(released)
     assert len(receipt["inclusion"]) >= 2
 
     for which, encoded in enumerate(receipt["inclusion"]):
@@ -118,7 +118,7 @@ def test_any_changed_byte_of_the_proof_is_rejected_by_the_inclusion_check(releas
 def test_any_changed_byte_of_the_checkpoint_is_rejected(released):
     # With all three witnesses required, every byte of the note counts. (With a quorum of two, a
     # third signature line whose key name was mangled is ignored as untrusted, as note.Open does.)
-    receipt = declaration_receipt(released)
+    receipt = release_receipt(released)
     note = receipt["checkpoint"].encode("utf-8")
     assert note.count("\n— ".encode()) == 4
 
@@ -134,7 +134,7 @@ def test_any_changed_byte_of_the_checkpoint_is_rejected(released):
 
 
 def test_any_changed_value_of_the_subject_is_rejected_by_the_subject_check(released):
-    receipt = declaration_receipt(released)
+    receipt = release_receipt(released)
     subject = receipt["subject"]
     canonical = rfc8785.dumps(subject)
     assert digest_of(subject) == json.loads(base64.b64decode(receipt["entry"]))["data"]["state"]
@@ -152,7 +152,7 @@ def test_any_changed_value_of_the_subject_is_rejected_by_the_subject_check(relea
 
 
 def test_a_receipt_with_the_entry_of_another_seq_is_rejected(released):
-    receipt = declaration_receipt(released)
+    receipt = release_receipt(released)
     other = Entry.objects.get(seq=1)
 
     altered = dict(receipt, entry=base64.b64encode(bytes(other.canonical)).decode())

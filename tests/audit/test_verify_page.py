@@ -7,8 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from eport.audit.receipts import declaration_receipt
 from ledger.models import Entry
+from tests.audit.support import release_receipt
 
 pytestmark = pytest.mark.django_db
 URL = "/verify/"
@@ -16,7 +16,7 @@ URL = "/verify/"
 
 @pytest.mark.smoke
 def test_a_pasted_receipt_is_valid_with_every_check_and_the_declaration(released, client):
-    receipt = declaration_receipt(released)
+    receipt = release_receipt(released)
 
     response = client.post(URL, {"receipt": json.dumps(receipt)})
 
@@ -30,7 +30,7 @@ def test_a_pasted_receipt_is_valid_with_every_check_and_the_declaration(released
 
 
 def test_an_uploaded_receipt_file_is_checked(released, client):
-    content = json.dumps(declaration_receipt(released)).encode()
+    content = json.dumps(release_receipt(released)).encode()
 
     response = client.post(URL, {"receipt_file": SimpleUploadedFile("r.json", content)})
 
@@ -38,7 +38,7 @@ def test_an_uploaded_receipt_file_is_checked(released, client):
 
 
 def test_a_tampered_subject_is_not_valid_and_the_failing_check_is_named(released, client):
-    receipt = declaration_receipt(released)
+    receipt = release_receipt(released)
     receipt["subject"]["invoice_total"] = "1.00"
 
     response = client.post(URL, {"receipt": json.dumps(receipt)})
@@ -139,7 +139,7 @@ def test_a_link_to_an_entry_that_is_not_a_release_reveals_nothing(released, clie
 
 
 def test_scripts_get_json(released, client):
-    receipt = declaration_receipt(released)
+    receipt = release_receipt(released)
     entry = json.loads(base64.b64decode(receipt["entry"]))
 
     response = client.post(
