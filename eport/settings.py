@@ -281,6 +281,15 @@ EPORT_WITNESS_QUORUM = env_number("EPORT_WITNESS_QUORUM", 2)
 EPORT_KEYS_DIR = Path(os.environ.get("EPORT_KEYS_DIR", VAR_DIR / "keys"))
 # Who may read an entry's bytes at /ledger/entries/<seq>: a callable (user, entry) -> bool.
 EPORT_LEDGER_ENTRY_ACCESS = "eport.declarations.access.may_see_entry"
+# Every ledger setting above, and its default when a project leaves it out, is listed in
+# ledger/conf.py, the one module through which the ledger reads them.
+
+# The audit workspace ---------------------------------------------------------------------------
+# The public address printed on receipts and release notes (their QR codes link to /verify/);
+# empty: the address the request came in on.
+EPORT_SITE_URL = os.environ.get("EPORT_SITE_URL", "").rstrip("/")
+# Receipt checks per client address per minute on the public /verify/ page.
+EPORT_VERIFY_RATE_LIMIT = env_number("EPORT_VERIFY_RATE_LIMIT", 30, minimum=1)
 CELERY_BEAT_SCHEDULE["ledger.notarize"] = {
     "task": "ledger.notarize",
     "schedule": EPORT_CHECKPOINT_INTERVAL,
@@ -340,8 +349,13 @@ SPECTACULAR_SETTINGS = {
 }
 # Requests per token (per user for browser sessions) and window: "<count>/<second|minute|hour>".
 EPORT_API_RATE = os.environ.get("EPORT_API_RATE", "1200/minute")
-EPORT_API_TOKEN_DEFAULT_DAYS = 90
-EPORT_API_TOKEN_MAX_DAYS = 365
+# Lifetime of a new API token when none is asked for, and the longest one may ask for.
+EPORT_API_TOKEN_DEFAULT_DAYS = env_number("EPORT_API_TOKEN_DEFAULT_DAYS", 90, minimum=1)
+EPORT_API_TOKEN_MAX_DAYS = env_number("EPORT_API_TOKEN_MAX_DAYS", 365, minimum=1)
+if EPORT_API_TOKEN_DEFAULT_DAYS > EPORT_API_TOKEN_MAX_DAYS:
+    raise ImproperlyConfigured(
+        "EPORT_API_TOKEN_DEFAULT_DAYS must not exceed EPORT_API_TOKEN_MAX_DAYS."
+    )
 # How long an Idempotency-Key is remembered; the hourly task below deletes older ones.
 EPORT_IDEMPOTENCY_KEY_HOURS = env_number("EPORT_IDEMPOTENCY_KEY_HOURS", 24, minimum=1)
 CELERY_BEAT_SCHEDULE["api.purge_idempotency_keys"] = {

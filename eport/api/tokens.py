@@ -32,11 +32,11 @@ def _hash(secret: str) -> str:
 
 
 def default_lifetime_days() -> int:
-    return int(getattr(settings, "EPORT_API_TOKEN_DEFAULT_DAYS", 90))
+    return settings.EPORT_API_TOKEN_DEFAULT_DAYS
 
 
 def max_lifetime_days() -> int:
-    return int(getattr(settings, "EPORT_API_TOKEN_MAX_DAYS", 365))
+    return settings.EPORT_API_TOKEN_MAX_DAYS
 
 
 @transaction.atomic

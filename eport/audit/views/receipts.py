@@ -1,0 +1,80 @@
+"""Traders' receipts: a declaration's receipts page, receipt downloads, the release note PDF."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from eport.declarations.models import Declaration
+from eport.declarations.selectors import get_declaration_for
+from eport.declarations.snapshot import snapshot
+from ledger import conf as ledger_conf
+from ledger.receipts import ReceiptUnavailable, receipt_bytes
+
+from .. import receipts as declaration_receipts
+from .. import release_note
+from .common import download, unavailable
+
+
+def _site_url(request: HttpRequest) -> str:
+    # Behind a proxy the request's own address may not be the public one printed on paper.
+    return settings.EPORT_SITE_URL or request.build_absolute_uri("/").rstrip("/")
+
+
+# --- Receipts of a declaration (trader, officers, auditors) -------------------------------
+
+
+@require_GET
+@login_required
+def declaration_receipts_page(request: HttpRequest, uuid) -> HttpResponse:
+    """A declaration's entries with their receipts, and the release note once it is released."""
+    declaration = get_declaration_for(request.user, uuid)
+    rows = declaration_receipts.declaration_entries(declaration)
+    released = declaration.status == Declaration.Status.RELEASED
+    return render(
+        request,
+        "audit/receipts.html",
+        {"declaration": declaration, "rows": rows, "released": released},
+    )
+
+
+@require_GET
+@login_required
+def declaration_receipt(request: HttpRequest, uuid, seq: int | None = None) -> HttpResponse:
+    """The receipt (JSON) of the release entry, or of one entry, of a released declaration."""
+    declaration = get_declaration_for(request.user, uuid)
+    back = reverse("audit:receipts", args=[declaration.uuid])
+    try:
+        receipt = declaration_receipts.released_declaration_receipt(
+            request.user, declaration, seq=seq
+        )
+    except ReceiptUnavailable as problem:
+        return unavailable(request, str(problem), back)
+    filename = declaration_receipts.receipt_filename(declaration, receipt["index"])
+    return download(receipt_bytes(receipt), filename, "application/json")
+
+
+@require_GET
+@login_required
+def release_note_pdf(request: HttpRequest, uuid) -> HttpResponse:
+    """The release note PDF of a released declaration, with its verification QR code."""
+    declaration = get_declaration_for(request.user, uuid)
+    back = reverse("audit:receipts", args=[declaration.uuid])
+    try:
+        entry = declaration_receipts.release_entry(declaration)
+    except ReceiptUnavailable as problem:
+        return unavailable(request, str(problem), back)
+    pdf = release_note.release_note_pdf(
+        snapshot=snapshot(declaration),
+        entry=entry,
+        site_url=_site_url(request),
+        origin=ledger_conf.origin(),
+    )
+    name = declaration.number or str(declaration.uuid)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="release-note-{name}.pdf"'
+    return response

@@ -1,0 +1,177 @@
+"""The public /verify/ page: check a receipt (pasted, uploaded, or from a release note's link)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from eport.declarations.models import Declaration
+from eport.declarations.selectors import declaration_ledger
+from ledger import keys, notarized
+from ledger.models import Entry
+from ledger.receipts import ReceiptUnavailable, build_receipt
+from ledger.verify_receipt import verify_receipt
+
+from .. import receipts as declaration_receipts
+from .common import WHOLE_NUMBER, uuid_or_none
+
+MAX_RECEIPT_BYTES = 1024 * 1024
+
+
+# --- Public verification -------------------------------------------------------------------
+
+RATE_WINDOW = 60  # seconds: EPORT_VERIFY_RATE_LIMIT checks per client address per window
+
+
+def _client_address(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+def _rate_limited(request: HttpRequest) -> bool:
+    """Count this check against the client's budget; True once the budget is spent."""
+    limit = settings.EPORT_VERIFY_RATE_LIMIT
+    key = f"audit:verify:{_client_address(request)}"
+    cache.add(key, 0, timeout=RATE_WINDOW)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=RATE_WINDOW)
+        count = 1
+    return count > limit
+
+
+def _summary(report, receipt: dict | None) -> dict | None:
+    """The cleared declaration's key facts, from the receipt's subject once it has verified."""
+    subject_check = report.get("subject")
+    if subject_check is None or not subject_check.ok or receipt is None:
+        return None
+    subject = receipt.get("subject")
+    return subject if isinstance(subject, dict) else None
+
+
+def _entry_facts(report, receipt) -> dict | None:
+    entry_check = report.get("entry")
+    if entry_check is None or not entry_check.ok:
+        return None
+    raw = base64.b64decode(receipt["entry"])
+    content = json.loads(raw)
+    return {
+        "seq": content.get("seq"),
+        "time": content.get("time"),
+        "action": content.get("action"),
+        "subject": content.get("subject"),
+        "hash": hashlib.sha256(raw).hexdigest(),
+    }
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "") and "text/html" not in (
+        request.headers.get("Accept", "")
+    )
+
+
+def _receipt_from_entry_link(seq_text: str, hash_text: str) -> tuple[dict | None, str]:
+    """The ledger's own receipt for a release entry named by a release note's QR code."""
+    if not WHOLE_NUMBER.fullmatch(seq_text) or len(hash_text) != 64:
+        return None, "The link is incomplete: it needs the entry's seq and its 64-character hash."
+    entry = Entry.objects.filter(seq=int(seq_text)).first()
+    if entry is None or entry.entry_hash != hash_text.lower():
+        return None, (
+            f"No entry {seq_text} with hash {hash_text} is in this ledger: the release note was "
+            "not issued here, or it was altered."
+        )
+    if entry.action != declaration_receipts.RELEASE_ACTION:
+        return None, "Only release entries can be checked from a link; upload the receipt instead."
+    declaration = Declaration.objects.filter(
+        uuid=uuid_or_none(entry.subject.split(":", 1)[-1])
+    ).first()
+    # The entry's hash in the link is the capability: anyone holding the note may see its receipt.
+    subject = declaration_ledger(declaration).subject_for(entry) if declaration else None
+    try:
+        return build_receipt(entry.seq, subject=subject), ""
+    except ReceiptUnavailable as problem:
+        return None, f"The entry exists, but {problem}."
+
+
+@csrf_exempt  # it changes nothing and banks post receipts from scripts
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest) -> HttpResponse:
+    """Check a receipt (pasted, uploaded, or named by a release note's link); no login."""
+    context: dict = {"max_kb": MAX_RECEIPT_BYTES // 1024}
+    seq_text = request.GET.get("seq", "").strip()
+    hash_text = request.GET.get("entry", "").strip()
+    receipt_text: bytes | str | None = None
+    if request.method == "GET" and not (seq_text or hash_text):
+        return render(request, "audit/verify.html", context)
+    if _rate_limited(request):
+        message = (
+            f"Too many checks from your address: at most {settings.EPORT_VERIFY_RATE_LIMIT} a "
+            "minute. Wait a minute and try again, or verify offline with "
+            "python -m ledger.verify_receipt."
+        )
+        if _wants_json(request):
+            return JsonResponse({"error": message}, status=429)
+        return render(request, "audit/verify.html", {**context, "error": message}, status=429)
+
+    if request.method == "GET":
+        receipt, problem = _receipt_from_entry_link(seq_text, hash_text)
+        context["from_link"] = True
+        if receipt is None:
+            context["error"] = problem
+            return render(request, "audit/verify.html", context, status=404)
+        receipt_text = json.dumps(receipt)
+    else:
+        upload = request.FILES.get("receipt_file")
+        if upload is not None:
+            if upload.size > MAX_RECEIPT_BYTES:
+                context["error"] = (
+                    f"The file is {upload.size // 1024} KB; a receipt is at most "
+                    f"{MAX_RECEIPT_BYTES // 1024} KB. Is it the right file?"
+                )
+                return render(request, "audit/verify.html", context, status=400)
+            receipt_text = upload.read()
+        else:
+            receipt_text = request.POST.get("receipt", "")
+            if not receipt_text and request.content_type == "application/json":
+                receipt_text = request.body[: MAX_RECEIPT_BYTES + 1]
+        if not receipt_text or not str(receipt_text).strip():
+            context["error"] = "Paste a receipt or choose a receipt file to check."
+            return render(request, "audit/verify.html", context, status=400)
+        if len(receipt_text) > MAX_RECEIPT_BYTES:
+            context["error"] = f"A receipt is at most {MAX_RECEIPT_BYTES // 1024} KB."
+            return render(request, "audit/verify.html", context, status=400)
+        context["pasted"] = receipt_text if isinstance(receipt_text, str) else ""
+
+    trusted = keys.verifier_keys()
+    report = verify_receipt(
+        receipt_text,
+        trusted,
+        ledger_key_name=keys.ledger_key_name(),
+        quorum=notarized.quorum(),
+    )
+    # The verifier already parsed it: only a receipt that passed the format check is read again.
+    format_check = report.get("format")
+    parsed = json.loads(receipt_text) if format_check is not None and format_check.ok else None
+    facts = _entry_facts(report, parsed) if parsed is not None else None
+    summary = _summary(report, parsed)
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "valid": report.valid,
+                "checks": [
+                    {"name": check.name, "ok": check.ok, "detail": check.detail}
+                    for check in report.checks
+                ],
+                "entry": facts,
+            }
+        )
+    context.update({"report": report, "facts": facts, "summary": summary, "keys": trusted})
+    return render(request, "audit/verify.html", context)
