@@ -2,8 +2,8 @@
 
 The ledger spec wants, for each change, the fields that changed with their new values and a
 ``state`` digest: SHA-256 of the RFC 8785 bytes of the subject's snapshot right after the change.
-These helpers build both from a model instance, so every admin screen and service records the same
-shape of entry:
+These helpers build both from a model instance, so every service (and so the admin, which calls
+the services) records the same shape of entry:
 
     {"changed": {"duty_rate": "6.50"}, "state": "<64 hex>", "reason": "..."}   # reason if given
 
