@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 
 from eport.declarations.models import Declaration
 from ledger.models import Entry
+from ledger.selectors import entries_about
 
 PAGE_SIZE = 50
 
@@ -116,13 +117,11 @@ def browse_entries(
     page_size: int = PAGE_SIZE,
 ) -> EntryPage:
     """One page of entries matching the filter, newest first, before or after a seq."""
-    queryset = Entry.objects.all()
+    queryset = entries_about(entry_filter.subject) if entry_filter.subject else Entry.objects.all()
     if entry_filter.actor:
         queryset = queryset.filter(actor=entry_filter.actor)
     if entry_filter.action:
         queryset = queryset.filter(action=entry_filter.action)
-    if entry_filter.subject:
-        queryset = queryset.filter(subject=entry_filter.subject)
     low, high = _seq_bounds(entry_filter)
     if low is not None:
         queryset = queryset.filter(seq__gte=low)
