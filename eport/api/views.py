@@ -18,7 +18,8 @@ from eport.declarations import lifecycle, selectors, services
 from eport.declarations.errors import NotPermitted
 from eport.declarations.fields import HEADER_VALUE_FIELDS
 from eport.declarations.models import Declaration
-from ledger.receipts import ReceiptUnavailable, build_receipt, subject_digest
+from ledger.receipts import ReceiptUnavailable
+from ledger.selectors import EntryNotFound
 
 from . import serializers as s
 from .idempotency import idempotent
@@ -389,23 +390,11 @@ class ReceiptView(ApiView):
         },
     )
     def get(self, request, uuid):
-        declaration = self.declaration()
-        entries = selectors.timeline(declaration)
-        if not entries:
-            raise Http404("This declaration has no ledger entries.")
         wanted = _valid_query(ReceiptQuery, request).validated_data.get("seq")
-        latest = entries[-1]
-        entry = latest if wanted is None else next((e for e in entries if e.seq == wanted), None)
-        if entry is None:
-            raise Http404(f"Entry {wanted} is not about this declaration.")
-        subject = None
-        if entry.seq == latest.seq:
-            snapshot = selectors.snapshot(declaration)
-            # Included only when it is the state the entry recorded, so the receipt verifies.
-            if subject_digest(snapshot) == entry.data.get("state"):
-                subject = snapshot
         try:
-            receipt = build_receipt(entry.seq, subject=subject)
+            receipt = selectors.declaration_receipt(request.user, self.declaration(), wanted)
+        except EntryNotFound as missing:
+            raise Http404(str(missing)) from None
         except ReceiptUnavailable as why:
             raise ApiProblem(
                 409,

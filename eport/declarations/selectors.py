@@ -26,6 +26,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from ledger.models import Entry
+from ledger.receipts import build_receipt, subject_digest
+from ledger.selectors import EntryNotFound, entries_about, recorded_state
 
 from . import risk
 from .models import Declaration, Document
@@ -34,12 +36,16 @@ from .snapshot import snapshot, state_digest
 __all__ = [
     "HELD",
     "OPEN_STATUSES",
+    "DeclarationLedger",
     "ListFilters",
+    "declaration_ledger",
     "declaration_list",
+    "declaration_receipt",
     "declarations_for",
     "get_declaration_for",
     "get_document_for",
     "officer_queue",
+    "queue_order",
     "risk_reasons_for",
     "snapshot",
     "state_digest",
@@ -205,7 +211,7 @@ def with_related(declaration: Declaration) -> Declaration:
 
 def timeline(declaration: Declaration) -> list[Entry]:
     """Every ledger entry about this declaration (documents included), oldest first."""
-    return list(Entry.objects.filter(subject=declaration.ledger_subject).order_by("seq"))
+    return list(entries_about(declaration.ledger_subject))
 
 
 def risk_reasons_for(user, declaration: Declaration) -> list[str]:
@@ -224,14 +230,9 @@ def risk_reasons_for(user, declaration: Declaration) -> list[str]:
 
 
 # --- A declaration's ledger entries and receipts ---------------------------------------------
-# These imports sit with the section they serve, which was appended to this module in one piece.
-import dataclasses  # noqa: E402
-
-from ledger.receipts import build_receipt, subject_digest  # noqa: E402
-from ledger.selectors import EntryNotFound, entries_about, recorded_state  # noqa: E402
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclass(frozen=True)
 class DeclarationLedger:
     """A declaration's ledger entries, oldest first, and the snapshot its receipts may carry.
 
