@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from eport.core import actors
 from eport.core.actors import Actor
+from eport.reference.models import TariffLine
 from ledger.services import record
 
 from . import assessment, documents, lifecycle, risk, selectors, validation
@@ -395,8 +396,6 @@ def _item_values(items: list[GoodsItem]) -> list[assessment.ItemValue]:
 
 
 def _tariff(hs_codes: list[str]) -> dict[str, assessment.Rate]:
-    from eport.reference.models import TariffLine
-
     return {
         line.hs_prefix: assessment.Rate(
             duty_rate=line.duty_rate, vat_rate=line.vat_rate, hs_prefix=line.hs_prefix

@@ -11,12 +11,13 @@ from django.db import transaction
 from django.db.models import Count
 
 from eport.accounts.models import CustomsOffice
-from eport.accounts.services import ensure_editor_group
-from eport.core.ledgering import model_snapshot, record_model_change
+from eport.accounts.services import create_office, ensure_editor_group
+from eport.core import actors
 from ledger.models import Entry
 
 from . import codes
 from .models import HsCode, TariffLine
+from .services import create_tariff_line
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 HS_FILE = DATA_DIR / "hs" / "harmonized-system.csv"
@@ -24,7 +25,7 @@ SECTIONS_FILE = DATA_DIR / "hs" / "sections.csv"
 OFFICES_FILE = DATA_DIR / "customs_offices.csv"
 TARIFF_FILE = DATA_DIR / "tariff_lines.csv"
 
-ACTOR = "system:reference"
+ACTOR = actors.REFERENCE
 HS_LEVELS = {2: "chapters", 4: "headings", 6: "subheadings"}
 
 
@@ -118,18 +119,9 @@ def _load_offices() -> int:
     existing = set(CustomsOffice.objects.values_list("code", flat=True))
     candidates = [row for row in rows if row["code"] not in existing]
     deleted = _deleted_subjects([f"office:{row['code']}" for row in candidates])
-    new = [
-        CustomsOffice(code=row["code"], name=row["name"].strip())
-        for row in candidates
-        if f"office:{row['code']}" not in deleted
-    ]
-    for office in new:
-        office.full_clean(validate_unique=False)
-    CustomsOffice.objects.bulk_create(new)
-    for office in new:
-        record_model_change(
-            actor=ACTOR, instance=office, action="created", changed=model_snapshot(office)
-        )
+    new = [row for row in candidates if f"office:{row['code']}" not in deleted]
+    for row in new:
+        create_office(actor=ACTOR, code=row["code"], name=row["name"])
     return len(new)
 
 
@@ -138,23 +130,15 @@ def _load_tariff() -> int:
     existing = set(TariffLine.objects.values_list("hs_prefix", flat=True))
     candidates = [row for row in rows if row["hs_prefix"] not in existing]
     deleted = _deleted_subjects([f"tariff:{row['hs_prefix']}" for row in candidates])
-    new = [
-        TariffLine(
+    new = [row for row in candidates if f"tariff:{row['hs_prefix']}" not in deleted]
+    for row in new:
+        create_tariff_line(
+            actor=ACTOR,
             hs_prefix=row["hs_prefix"],
-            description=row["description"].strip(),
+            description=row["description"],
             duty_rate=Decimal(row["duty_rate"]),
             vat_rate=Decimal(row["vat_rate"]),
             illustrative=True,
-        )
-        for row in candidates
-        if f"tariff:{row['hs_prefix']}" not in deleted
-    ]
-    for line in new:
-        line.full_clean(validate_unique=False)
-    TariffLine.objects.bulk_create(new)
-    for line in new:
-        record_model_change(
-            actor=ACTOR, instance=line, action="created", changed=model_snapshot(line)
         )
     return len(new)
 

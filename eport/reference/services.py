@@ -1,8 +1,8 @@
 """Changes to tariff lines; each one commits with its ledger entry (``tariff.*``).
 
 A line's HS prefix is its identity (its ledger subject is ``tariff:<prefix>``): it never changes,
-and a different prefix is a different line. The reference loader adds the shipped illustrative
-lines in bulk and records them itself; every other change to a line goes through here.
+and a different prefix is a different line. Every change to a line goes through here, the
+reference loader's shipped illustrative lines included.
 """
 
 from __future__ import annotations
