@@ -13,6 +13,7 @@ Adding a move is one ``Move(...)`` here plus one function in ``services.py`` nam
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -378,6 +379,71 @@ def _move_named(move_name: str) -> Move:
     return move
 
 
+# A refusal is worked out as a function that builds the error with its sentence, so that asking
+# "may they?" for every move of a page formats no sentence it will not show.
+Refusal = Callable[[], TransitionError]
+
+
+def _role_refusal(actor: Any, move: Move) -> Refusal | None:
+    kind = MOVE_WHO[move.name]
+    if kind == SYSTEM:
+        if is_system(actor):
+            return None
+        return lambda: NotPermitted(
+            gettext("Only eport itself makes this move: a green-lane declaration is %(past)s.")
+            % {"past": move.past}
+        )
+    if is_system(actor) or actor is None or not getattr(actor, "is_authenticated", False):
+        return lambda: NotPermitted(gettext("Only a signed-in person can make this move."))
+    if actor.is_auditor:
+        return lambda: NotPermitted(
+            gettext("Auditors have read-only access and cannot change declarations.")
+        )
+    if kind == TRADER and not (actor.is_trader and actor.company_id):
+        return lambda: NotPermitted(
+            gettext("Only the declaring company's traders can have a declaration %(past)s.")
+            % {"past": move.past}
+        )
+    if kind == OFFICER and not (actor.is_officer and actor.office_id):
+        return lambda: NotPermitted(
+            gettext("Only customs officers can have a declaration %(past)s.") % {"past": move.past}
+        )
+    return None
+
+
+def _move_refusal(
+    declaration: Declaration, actor: Any, move: Move
+) -> tuple[Transition | None, Refusal | None]:
+    refusal = _role_refusal(actor, move)
+    if refusal is not None:
+        return None, refusal
+    kind = MOVE_WHO[move.name]
+    if kind == TRADER and actor.company_id != declaration.company_id:
+        return None, lambda: NotPermitted(gettext("This declaration belongs to another company."))
+    if kind == OFFICER and actor.office_id != declaration.office_id:
+        return None, lambda: NotPermitted(
+            gettext(
+                "This declaration is lodged at customs office %(office)s; you can act only on "
+                "your own office's declarations."
+            )
+            % {"office": declaration.office.code}
+        )
+    transition = TRANSITIONS.get((declaration.status, move.name))
+    if transition is None:
+        return None, lambda: TransitionError(_wrong_status(declaration, actor, move))
+    if transition.who == ASSIGNED and declaration.assigned_officer_id != actor.pk:
+        return None, lambda: TransitionError(
+            gettext(
+                "This declaration is under review by another officer; only the officer who took "
+                "it can have it %(past)s."
+            )
+            % {"past": move.past}
+        )
+    if transition.lanes is not None and declaration.lane not in transition.lanes:
+        return None, lambda: TransitionError(_wrong_lane(declaration, move, transition))
+    return transition, None
+
+
 def check_role(actor: Any, move_name: str) -> Move:
     """Refuse (NotPermitted) an actor whose role or organisation may never make this move.
 
@@ -385,29 +451,9 @@ def check_role(actor: Any, move_name: str) -> Move:
     the request, the pages before showing a form; ``check_move`` asks it first.
     """
     move = _move_named(move_name)
-    kind = MOVE_WHO[move_name]
-    if kind == SYSTEM:
-        if not is_system(actor):
-            raise NotPermitted(
-                gettext("Only eport itself makes this move: a green-lane declaration is %(past)s.")
-                % {"past": move.past}
-            )
-        return move
-    if is_system(actor) or actor is None or not getattr(actor, "is_authenticated", False):
-        raise NotPermitted(gettext("Only a signed-in person can make this move."))
-    if actor.is_auditor:
-        raise NotPermitted(
-            gettext("Auditors have read-only access and cannot change declarations.")
-        )
-    if kind == TRADER and not (actor.is_trader and actor.company_id):
-        raise NotPermitted(
-            gettext("Only the declaring company's traders can have a declaration %(past)s.")
-            % {"past": move.past}
-        )
-    if kind == OFFICER and not (actor.is_officer and actor.office_id):
-        raise NotPermitted(
-            gettext("Only customs officers can have a declaration %(past)s.") % {"past": move.past}
-        )
+    refusal = _role_refusal(actor, move)
+    if refusal is not None:
+        raise refusal()
     return move
 
 
@@ -417,31 +463,9 @@ def check_move(declaration: Declaration, actor: Any, move_name: str) -> Transiti
     ``actor`` is a user, or a system actor (``system:<component>``) for the moves eport makes
     itself. Refusals of the person (role, company, office) are ``NotPermitted``.
     """
-    move = check_role(actor, move_name)
-    kind = MOVE_WHO[move_name]
-    if kind == TRADER and actor.company_id != declaration.company_id:
-        raise NotPermitted(gettext("This declaration belongs to another company."))
-    if kind == OFFICER and actor.office_id != declaration.office_id:
-        raise NotPermitted(
-            gettext(
-                "This declaration is lodged at customs office %(office)s; you can act only on "
-                "your own office's declarations."
-            )
-            % {"office": declaration.office.code}
-        )
-    transition = TRANSITIONS.get((declaration.status, move_name))
-    if transition is None:
-        raise TransitionError(_wrong_status(declaration, actor, move))
-    if transition.who == ASSIGNED and declaration.assigned_officer_id != actor.pk:
-        raise TransitionError(
-            gettext(
-                "This declaration is under review by another officer; only the officer who took "
-                "it can have it %(past)s."
-            )
-            % {"past": move.past}
-        )
-    if transition.lanes is not None and declaration.lane not in transition.lanes:
-        raise TransitionError(_wrong_lane(declaration, move, transition))
+    transition, refusal = _move_refusal(declaration, actor, _move_named(move_name))
+    if refusal is not None:
+        raise refusal()
     return transition
 
 
@@ -479,13 +503,14 @@ def _wrong_lane(declaration: Declaration, move: Move, transition: Transition) ->
 
 
 def can(declaration: Declaration, actor: Any, move_name: str) -> bool:
-    try:
-        check_move(declaration, actor, move_name)
-    except TransitionError:
-        return False
-    return True
+    """Whether ``check_move`` would allow this move (without wording its refusal)."""
+    return _move_refusal(declaration, actor, _move_named(move_name))[1] is None
 
 
 def allowed_moves(declaration: Declaration, user: Any) -> list[Move]:
     """The moves this user may make on this declaration now, in a stable order."""
-    return [move for move in MOVES.values() if move.offered and can(declaration, user, move.name)]
+    return [
+        move
+        for move in MOVES.values()
+        if move.offered and _move_refusal(declaration, user, move)[1] is None
+    ]

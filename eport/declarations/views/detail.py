@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from eport.accounts.selectors import actor_names
@@ -47,12 +48,15 @@ def declaration_detail(request: HttpRequest, uuid) -> HttpResponse:
 
 def _timeline_rows(entries) -> list[dict]:
     people = actor_names(entry.actor for entry in entries)
+    # One reverse() for every row: each entry's public page differs only by its number.
+    entry_url = reverse("ledger:entry", args=["0"])[:-1]
     rows = []
     for entry in entries:
         data = entry.data
         rows.append(
             {
                 "seq": entry.seq,
+                "url": f"{entry_url}{entry.seq}",
                 "time": entry.time,
                 "actor": people.get(entry.actor, entry.actor),
                 "action": entry.action,
