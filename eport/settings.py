@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "eport.accounts",
     "eport.reference",
     "eport.declarations",
+    "eport.banks",
     "eport.web",
     "eport.audit",
     "eport.api",
@@ -280,7 +281,7 @@ EPORT_WITNESS_QUORUM = env_number("EPORT_WITNESS_QUORUM", 2)
 # repository or the database; `manage.py ledger_keygen` writes missing development keys.
 EPORT_KEYS_DIR = Path(os.environ.get("EPORT_KEYS_DIR", VAR_DIR / "keys"))
 # Who may read an entry's bytes at /ledger/entries/<seq>: a callable (user, entry) -> bool.
-EPORT_LEDGER_ENTRY_ACCESS = "eport.declarations.access.may_see_entry"
+EPORT_LEDGER_ENTRY_ACCESS = "eport.banks.access.may_see_entry"
 # Every ledger setting above, and its default when a project leaves it out, is listed in
 # ledger/conf.py, the one module through which the ledger reads them.
 

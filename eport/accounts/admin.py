@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from eport.core.admin import ServiceModelAdmin
 
 from . import services
-from .models import Company, CustomsOffice, User
+from .models import Bank, Company, CustomsOffice, User
 
 # Offices, companies and users are never deleted here. Each is named in the ledger
 # (``office:2201``, ``company:<USCI>``, ``user:<id>``) and in declarations, whose numbers carry the
@@ -67,19 +67,55 @@ class CompanyAdmin(ServiceModelAdmin):
         )
 
 
+@admin.register(Bank)
+class BankAdmin(ServiceModelAdmin):
+    list_display = ["legal_name", "bic", "cnaps", "witness_key", "active"]
+    list_filter = ["active"]
+    search_fields = ["legal_name", "bic", "cnaps"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The BIC is the bank's identity in the ledger and in its financings.
+        return ["bic"] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def create_object(self, request, form):
+        data = form.cleaned_data
+        return services.create_bank(
+            actor=request.user,
+            bic=data["bic"],
+            legal_name=data["legal_name"],
+            cnaps=data["cnaps"],
+            witness_key=data["witness_key"],
+            active=data["active"],
+        )
+
+    def update_object(self, request, obj, form):
+        data = form.cleaned_data
+        return services.update_bank(
+            bank=obj,
+            actor=request.user,
+            legal_name=data["legal_name"],
+            cnaps=data["cnaps"],
+            witness_key=data["witness_key"],
+            active=data["active"],
+        )
+
+
 @admin.register(User)
 class UserAdmin(ServiceModelAdmin, DjangoUserAdmin):
     """Users, with role and organisation; changes to access are ledgered, personal data is not."""
 
-    list_display = ["username", "role", "company", "office", "is_active", "is_staff"]
-    list_filter = ["role", "is_active", "is_staff", "office"]
+    list_display = ["username", "role", "company", "office", "bank", "is_active", "is_staff"]
+    list_filter = ["role", "is_active", "is_staff", "office", "bank"]
     fieldsets = [
         *DjangoUserAdmin.fieldsets,
-        (_("Role and organisation"), {"fields": ["role", "company", "office"]}),
+        (_("Role and organisation"), {"fields": ["role", "company", "office", "bank"]}),
     ]
     add_fieldsets = [
         *DjangoUserAdmin.add_fieldsets,
-        (_("Role and organisation"), {"fields": ["role", "company", "office"]}),
+        (_("Role and organisation"), {"fields": ["role", "company", "office", "bank"]}),
     ]
 
     def has_delete_permission(self, request, obj=None):
@@ -93,6 +129,7 @@ class UserAdmin(ServiceModelAdmin, DjangoUserAdmin):
             role=data["role"],
             company=data.get("company"),
             office=data.get("office"),
+            bank=data.get("bank"),
             # "Password-based authentication: disabled" creates an account with no password.
             password=data.get("password1") if data.get("set_usable_password", True) else None,
             email=data.get("email", ""),

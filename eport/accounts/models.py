@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
 
+from .bic import bic_country, validate_bic, validate_cnaps
 from .usci import validate_usci
 
 
@@ -53,6 +54,46 @@ class Company(models.Model):
         return f"company:{self.usci}"
 
 
+class Bank(models.Model):
+    """A bank of the alliance: its staff see declarations traders present to it."""
+
+    legal_name = models.CharField(max_length=200)
+    bic = models.CharField(
+        "BIC",
+        max_length=11,
+        unique=True,
+        validators=[validate_bic],
+        help_text="SWIFT BIC (ISO 9362), 8 or 11 characters.",
+    )
+    cnaps = models.CharField(
+        "CNAPS code",
+        max_length=12,
+        blank=True,
+        validators=[validate_cnaps],
+        help_text="The bank's 12-digit CNAPS code, where it has one.",
+    )
+    witness_key = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The name of the witness key this bank holds for the alliance, if any.",
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["legal_name"]
+
+    def __str__(self):
+        return f"{self.legal_name} ({self.bic})"
+
+    @property
+    def country(self) -> str:
+        return bic_country(self.bic)
+
+    @property
+    def ledger_subject(self) -> str:
+        return f"bank:{self.bic}"
+
+
 class User(AbstractUser):
     """A person using eport, with exactly one role and the organisation that role belongs to."""
 
@@ -60,6 +101,7 @@ class User(AbstractUser):
         TRADER = "trader", "Trader"
         OFFICER = "officer", "Customs officer"
         AUDITOR = "auditor", "Auditor"
+        BANK = "bank", "Bank"
 
     role = models.CharField(max_length=16, choices=Role.choices, blank=True)
     company = models.ForeignKey(
@@ -68,6 +110,9 @@ class User(AbstractUser):
     office = models.ForeignKey(
         CustomsOffice, on_delete=models.PROTECT, null=True, blank=True, related_name="officers"
     )
+    bank = models.ForeignKey(
+        Bank, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+    )
 
     # What a user's ledger snapshot holds: role, organisation and access, never personal data
     # (names, email, username) and never the password hash.
@@ -75,6 +120,7 @@ class User(AbstractUser):
         "role",
         "company",
         "office",
+        "bank",
         "is_active",
         "is_staff",
         "is_superuser",
@@ -94,6 +140,11 @@ class User(AbstractUser):
                 name="officer_has_office",
                 violation_error_message="An officer must belong to a customs office.",
             ),
+            models.CheckConstraint(
+                condition=~models.Q(role="bank") | models.Q(bank__isnull=False),
+                name="bank_staff_has_bank",
+                violation_error_message="Bank staff must belong to a bank.",
+            ),
         ]
 
     @property
@@ -111,3 +162,7 @@ class User(AbstractUser):
     @property
     def is_auditor(self) -> bool:
         return self.role == self.Role.AUDITOR
+
+    @property
+    def is_bank(self) -> bool:
+        return self.role == self.Role.BANK

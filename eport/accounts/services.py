@@ -27,7 +27,7 @@ from eport.core.ledgering import (
     update_and_record,
 )
 
-from .models import Company, CustomsOffice, User
+from .models import Bank, Company, CustomsOffice, User
 from .usci import validate_usci
 
 EDITOR_GROUP = "Tariff and risk editors"
@@ -42,7 +42,7 @@ EDITOR_VIEW_ONLY = (("reference", "hscode"),)
 # A user's own details: never in the ledger's snapshot, so a change to them is recorded by field
 # name only. The password is not among them: it changes only through change_password.
 PERSONAL_FIELDS = ("username", "first_name", "last_name", "email", "last_login", "date_joined")
-ORGANISATION_FIELDS = ("role", "company", "office")
+ORGANISATION_FIELDS = ("role", "company", "office", "bank")
 
 
 def _required(value: str, field: str, label: str) -> str:
@@ -149,34 +149,129 @@ def _apply_changes(instance, changes: dict, *, actor: Actor, reason: str, action
     return instance
 
 
+# Banks ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_bank(
+    *,
+    actor: Actor,
+    bic: str,
+    legal_name: str,
+    cnaps: str = "",
+    witness_key: str = "",
+    active: bool = True,
+) -> Bank:
+    """Admit a bank to the alliance under a valid, unused BIC and record ``bank.created``."""
+    bank = Bank(
+        bic=(bic or "").strip().upper(),
+        legal_name=_required(legal_name, "legal_name", _("bank's legal name")),
+        cnaps=(cnaps or "").strip(),
+        witness_key=(witness_key or "").strip(),
+        active=active,
+    )
+    _full_clean(bank)
+    if Bank.objects.filter(bic=bank.bic).exists():
+        raise ValidationError(
+            {"bic": _("A bank with BIC %(bic)s is already in the alliance.") % {"bic": bank.bic}}
+        )
+    bank.save()
+    record_model_change(actor=actor, instance=bank, action="created", changed=model_snapshot(bank))
+    return bank
+
+
+@transaction.atomic
+def update_bank(
+    *,
+    bank: Bank,
+    actor: Actor,
+    legal_name: str | None = None,
+    cnaps: str | None = None,
+    witness_key: str | None = None,
+    active: bool | None = None,
+    reason: str = "",
+) -> Bank:
+    """Change a bank's name, CNAPS code, witness key or standing (its BIC is its identity)."""
+    bank = Bank.objects.select_for_update().get(pk=bank.pk)
+    changes: dict[str, Any] = {}
+    if legal_name is not None:
+        changes["legal_name"] = _required(legal_name, "legal_name", _("bank's legal name"))
+    if cnaps is not None:
+        changes["cnaps"] = cnaps.strip()
+    if witness_key is not None:
+        changes["witness_key"] = witness_key.strip()
+    if active is not None:
+        if not active and bank.staff.filter(is_active=True).exists():
+            raise ValidationError(
+                {
+                    "active": _("The bank %(bic)s still has active staff; deactivate them first.")
+                    % {"bic": bank.bic}
+                }
+            )
+        changes["active"] = bool(active)
+    return _apply_changes(bank, changes, actor=actor, reason=reason)
+
+
 # Users ----------------------------------------------------------------------------------------
 
 
+# Which organisation each role belongs to; every other organisation must be left empty.
+ROLE_ORGANISATION = {
+    User.Role.TRADER: "company",
+    User.Role.OFFICER: "office",
+    User.Role.BANK: "bank",
+    User.Role.AUDITOR: None,
+}
+_NEEDS = {
+    "company": _("A trader must belong to a company."),
+    "office": _("An officer must belong to a customs office."),
+    "bank": _("Bank staff must belong to a bank."),
+}
+# What to say of an organisation a role must not have: (role, organisation) -> sentence.
+_NOT_FOR = {
+    (User.Role.TRADER, "office"): _("A trader belongs to a company, not to a customs office."),
+    (User.Role.TRADER, "bank"): _("A trader belongs to a company, not to a bank."),
+    (User.Role.OFFICER, "company"): _("An officer belongs to a customs office, not to a company."),
+    (User.Role.OFFICER, "bank"): _("An officer belongs to a customs office, not to a bank."),
+    (User.Role.BANK, "company"): _("Bank staff belong to a bank, not to a company."),
+    (User.Role.BANK, "office"): _("Bank staff belong to a bank, not to a customs office."),
+    (User.Role.AUDITOR, "company"): _(
+        "An auditor belongs to neither a company nor a customs office."
+    ),
+    (User.Role.AUDITOR, "office"): _(
+        "An auditor belongs to neither a company nor a customs office."
+    ),
+    (User.Role.AUDITOR, "bank"): _("An auditor belongs to no bank."),
+}
+
+
 def check_role_organisation(
-    role: str, company: Company | None, office: CustomsOffice | None
+    role: str,
+    company: Company | None,
+    office: CustomsOffice | None,
+    bank: Bank | None = None,
 ) -> None:
     """Raise ValidationError unless the role has exactly the organisation it needs."""
     if role not in User.Role.values:
         choices = ", ".join(User.Role.values)
-        raise ValidationError({"role": f"{role!r} is not a role; choose one of {choices}."})
+        raise ValidationError(
+            {
+                "role": _("%(role)r is not a role; choose one of %(choices)s.")
+                % {"role": role, "choices": choices}
+            }
+        )
+    given = {"company": company, "office": office, "bank": bank}
+    wanted = ROLE_ORGANISATION[role]
     errors: dict[str, str] = {}
-    if role == User.Role.TRADER:
-        if company is None:
-            errors["company"] = "A trader must belong to a company."
-        if office is not None:
-            errors["office"] = "A trader belongs to a company, not to a customs office."
-    elif role == User.Role.OFFICER:
-        if office is None:
-            errors["office"] = "An officer must belong to a customs office."
-        elif not office.active:
-            errors["office"] = f"Customs office {office.code} is inactive."
-        if company is not None:
-            errors["company"] = "An officer belongs to a customs office, not to a company."
-    else:
-        if company is not None:
-            errors["company"] = "An auditor belongs to neither a company nor a customs office."
-        if office is not None:
-            errors["office"] = "An auditor belongs to neither a company nor a customs office."
+    if wanted is not None and given[wanted] is None:
+        errors[wanted] = _NEEDS[wanted]
+    for name, organisation in given.items():
+        if name != wanted and organisation is not None:
+            errors[name] = _NOT_FOR[role, name]
+    if role == User.Role.OFFICER and office is not None and not office.active:
+        errors["office"] = _("Customs office %(code)s is inactive.") % {"code": office.code}
+    if role == User.Role.BANK and bank is not None and not bank.active:
+        errors["bank"] = _("The bank %(bic)s is inactive.") % {"bic": bank.bic}
     if errors:
         raise ValidationError(errors)
 
@@ -189,6 +284,7 @@ def create_user(
     role: str,
     company: Company | None = None,
     office: CustomsOffice | None = None,
+    bank: Bank | None = None,
     password: str | None = None,
     email: str = "",
     first_name: str = "",
@@ -200,12 +296,13 @@ def create_user(
     Without a password the account cannot log in until one is set.
     """
     username = _unused_username(username)
-    check_role_organisation(role, company, office)
+    check_role_organisation(role, company, office, bank)
     user = User(
         username=username,
         role=role,
         company=company,
         office=office,
+        bank=bank,
         email=email,
         first_name=first_name,
         last_name=last_name,
@@ -233,14 +330,15 @@ def change_user_role(
     role: str,
     company: Company | None = None,
     office: CustomsOffice | None = None,
+    bank: Bank | None = None,
     reason: str = "",
 ) -> User:
     """Give a user a new role with its organisation; record ``user.role_changed``."""
-    check_role_organisation(role, company, office)
+    check_role_organisation(role, company, office, bank)
     user = User.objects.select_for_update().get(pk=user.pk)
     return _apply_changes(
         user,
-        {"role": role, "company": company, "office": office},
+        {"role": role, "company": company, "office": office, "bank": bank},
         actor=actor,
         reason=reason,
         action="role_changed",
@@ -265,6 +363,7 @@ def update_user(
     role: str | None = None,
     company: Company | None = None,
     office: CustomsOffice | None = None,
+    bank: Bank | None = None,
     is_active: bool | None = None,
     is_staff: bool | None = None,
     is_superuser: bool | None = None,
@@ -275,7 +374,7 @@ def update_user(
 ) -> User:
     """Change a user's role, organisation, access or personal details with one ledger entry.
 
-    With ``role``, the user gets exactly that role with ``company`` and ``office`` (as
+    With ``role``, the user gets exactly that role with ``company``, ``office`` or ``bank`` (as
     check_role_organisation allows); without it the organisation is left alone. ``personal`` maps
     PERSONAL_FIELDS to new values, which the ledger names but never holds. The entry is
     ``user.role_changed`` if the role or organisation changed, else ``user.updated``; a call that
@@ -289,8 +388,8 @@ def update_user(
     user = User.objects.select_for_update().get(pk=user.pk)
     changes: dict[str, Any] = {}
     if role is not None:
-        check_role_organisation(role, company, office)
-        changes.update(role=role, company=company, office=office)
+        check_role_organisation(role, company, office, bank)
+        changes.update(role=role, company=company, office=office, bank=bank)
     if is_active is False and user.is_active:
         _refuse_own_deactivation(user, actor)
     if is_active and not user.is_active and role is None:

@@ -1,0 +1,21 @@
+"""Banks, bank staff and released declarations for the banks' tests."""
+
+from eport.accounts.models import Bank
+from eport.declarations import services
+from eport.declarations.models import Declaration
+from tests.declarations import factories as f
+
+
+def bank(bic="ICBKCNBJSHI", legal_name="Industrial and Commercial Bank of China, Shanghai") -> Bank:
+    return Bank.objects.get_or_create(bic=bic, defaults={"legal_name": legal_name})[0]
+
+
+def released(trader, officer, *, lrn="LRN-1", **kwargs) -> Declaration:
+    """A green-lane declaration of the trader's company, paid and so released at once."""
+    declaration = f.submitted(trader, "green", lrn=lrn, **kwargs)
+    return services.record_payment(
+        declaration=declaration,
+        actor=officer,
+        version=declaration.version,
+        reference=f"PAY-{lrn}",
+    )
