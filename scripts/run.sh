@@ -13,6 +13,7 @@ $PY manage.py collectstatic --noinput -v0  # into var/static, where WhiteNoise s
 $PY manage.py ledger_keygen  # writes missing development signing keys into var/keys
 $PY manage.py load_reference  # HS 2022, offices, illustrative tariff; a re-run changes nothing
 $PY manage.py seed_demo  # reference data, demo users and declarations; a second run changes nothing
+$PY manage.py seed_banks  # two alliance banks (users bank, bank2) and their demo financings, likewise
 $PY manage.py verify_ledger
 
 worker_pid=""
