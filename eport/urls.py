@@ -9,5 +9,6 @@ urlpatterns = [
     path("api/", include("eport.api.urls")),
     path("account/tokens/", include("eport.api.token_urls")),
     path("", include("eport.audit.urls")),
+    path("", include("eport.banks.urls")),
     path("", include("eport.web.urls")),
 ]

@@ -13,14 +13,30 @@ import uuid as uuid_module
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 
+from eport.accounts.models import Bank
 from eport.declarations.models import Declaration
-from eport.declarations.selectors import LIST_RELATED
+from eport.declarations.selectors import LIST_RELATED, declaration_ledger
+from ledger.models import Entry
+from ledger.receipts import ReceiptUnavailable, build_receipt, subject_digest
+from ledger.selectors import EntryNotFound, entries_about, recorded_state
 
 from .models import Financing, Presentation
+from .snapshot import financing_snapshot
 
 MAX_BATCH = 1000
 
@@ -171,3 +187,87 @@ def batch_check(user, numbers: list[str]) -> list[CheckAnswer]:
         balance = max(declaration.invoice_total - (declaration.consumed or 0), Decimal("0.00"))
         answers.append(CheckAnswer(number, declaration, balance))
     return answers
+
+
+# --- the banks' pages ------------------------------------------------------------------------
+
+
+def with_financeable_balance(queryset: QuerySet[Declaration]) -> QuerySet[Declaration]:
+    """The declarations with ``financeable`` annotated: what all banks together may still
+    finance of each, computed in the same query (a correlated sum, so a page costs no more)."""
+    consumed = (
+        Financing.objects.filter(declaration_id=OuterRef("pk"))
+        .exclude(status=Financing.Status.CANCELLED)
+        .order_by()
+        .values("declaration_id")
+        .annotate(total=Sum(Coalesce("disbursed_amount", "amount")))
+        .values("total")
+    )
+    money = DecimalField(max_digits=16, decimal_places=2)
+    zero = Value(Decimal("0.00"), output_field=money)
+    return queryset.annotate(
+        financeable=Greatest(
+            ExpressionWrapper(
+                F("invoice_total") - Coalesce(Subquery(consumed, output_field=money), zero),
+                output_field=money,
+            ),
+            zero,
+            output_field=money,
+        )
+    )
+
+
+def presented_receipt(user, declaration: Declaration) -> dict:
+    """The receipt (spec section 5) of the latest ledger entry of a declaration presented to the
+    user's bank, with its snapshot where that is the state the entry recorded.
+
+    Http404 unless it is presented to the user's bank now; ReceiptUnavailable while no
+    notarized checkpoint covers the entry.
+    """
+    if not presented_declarations(user).filter(pk=declaration.pk).exists():
+        raise Http404("No such declaration.")
+    ledger = declaration_ledger(declaration)
+    try:
+        entry = ledger.entry()
+    except EntryNotFound as problem:
+        raise ReceiptUnavailable(str(problem)) from None
+    return build_receipt(entry.seq, subject=ledger.subject_for(entry))
+
+
+def financing_entries(financing: Financing) -> list[Entry]:
+    """Every ledger entry about this financing, oldest first; the caller scoped the financing."""
+    return list(entries_about(financing.ledger_subject))
+
+
+REGISTERED_ACTION = "financing.registered"
+
+
+def registration_receipt(financing: Financing) -> dict:
+    """The receipt of the financing's registration entry, with the financing's snapshot only
+    while it is still the state that entry recorded; ReceiptUnavailable while not notarized.
+    The caller scoped the financing (``get_financing_for``)."""
+    entry = (
+        entries_about(financing.ledger_subject).filter(action=REGISTERED_ACTION).order_by("seq")
+    ).first()
+    if entry is None:
+        raise ReceiptUnavailable(f"financing {financing} has no registration entry in the ledger")
+    snapshot = financing_snapshot(financing)
+    subject = snapshot if subject_digest(snapshot) == recorded_state(entry) else None
+    return build_receipt(entry.seq, subject=subject)
+
+
+def banks_to_present_to(declaration: Declaration) -> QuerySet[Bank]:
+    """The active alliance banks this declaration is not presented to now."""
+    live = Presentation.objects.filter(
+        declaration_id=declaration.pk, withdrawn_at__isnull=True
+    ).values("bank_id")
+    return Bank.objects.filter(active=True).exclude(pk__in=live).order_by("legal_name")
+
+
+# --- the API's reads ------------------------------------------------------------------------
+
+
+def alliance_bank(bic) -> Bank | None:
+    """The alliance bank with this BIC (any letter case), active or not; None if there is none."""
+    text = str(bic or "").strip().upper()
+    return Bank.objects.filter(bic=text).first() if text else None

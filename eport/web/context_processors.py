@@ -27,6 +27,13 @@ def navigation(request) -> dict:
             (_("Ledger"), reverse("audit:ledger")),
             (_("Verify"), reverse("audit:verify")),
         ]
+    elif user.is_bank:
+        links = [
+            (_("Presented declarations"), reverse("banks:workspace")),
+            (_("Batch check"), reverse("banks:check")),
+            (_("Verify"), reverse("audit:verify")),
+            tokens,
+        ]
     # The link whose URL is the longest prefix of the current path is the current one.
     path = request.path
     matching = [url for _label, url in links if path.startswith(url)]

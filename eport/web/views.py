@@ -16,6 +16,8 @@ def home(request: HttpRequest) -> HttpResponse:
     """Send each person to where their work is; anonymous visitors to the sign-in page."""
     if not request.user.is_authenticated:
         return redirect(f"{settings.LOGIN_URL}?next=/")
+    if request.user.is_bank:
+        return redirect("banks:workspace")
     return redirect("declarations:list")
 
 

@@ -1,0 +1,1 @@
+"""The banks' pages, one module per use case."""
