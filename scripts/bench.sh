@@ -14,6 +14,7 @@ BENCHMARKS=(
   bench/api.py
   bench/web.py
   bench/audit.py
+  bench/banks.py
 )
 
 export EPORT_NEED_BROWSER=0
