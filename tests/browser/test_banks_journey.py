@@ -1,0 +1,162 @@
+"""Trade finance through the pages, in a real browser.
+
+A trader presents a released declaration to two banks. Bank 1 verifies its receipt against the
+notarized ledger, registers 60 % and disburses; bank 2 sees only 40 % remaining, is refused for
+50 % and registers the 40 %; bank 1 records the repayment. The trader sees both financings, and
+an auditor finds both registrations in the ledger browser.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from eport.accounts.models import User
+from eport.banks.models import Financing
+from ledger import notary
+from tests.banks import factories as bf
+from tests.declarations import factories as f
+from tests.ledger.notary_support import ledger_keys  # noqa: F401
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PASSWORD = "Finance-pass-2026"
+SCREENSHOTS = Path(os.environ.get("EPORT_SCREENSHOTS", "/tmp"))
+
+
+@pytest.fixture
+def released(transactional_db, ledger_keys):  # noqa: F811
+    """A released declaration (invoice total 1,000.00), notarized; two banks with staff."""
+    f.load_reference_rows()
+    shanghai = f.office("2201", "Shanghai Customs District")
+    alpha = f.company("91310000MA1FL0000", "Alpha Trading Co., Ltd.")
+    icbc = bf.bank("ICBKCNBJSHI", "Industrial and Commercial Bank of China, Shanghai")
+    boc = bf.bank("BKCHCNBJ300", "Bank of China, Shanghai Branch")
+    people = {
+        "liwei": {"role": "trader", "company": alpha},
+        "zhangmin": {"role": "officer", "office": shanghai},
+        "auditor": {"role": "auditor"},
+        "wanghua": {"role": "bank", "bank": icbc},
+        "chenjing": {"role": "bank", "bank": boc},
+    }
+    users = {
+        name: User.objects.create_user(username=name, password=PASSWORD, **organisation)
+        for name, organisation in people.items()
+    }
+    declaration = bf.released(users["liwei"], users["zhangmin"])
+    notary.notarize_pending(cosign="inline")
+    return declaration
+
+
+def sign_in(page: Page, username: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".session__name")).to_be_visible()
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+
+
+def register(page: Page, amount: str, reference: str) -> None:
+    form = page.locator("form").filter(has=page.get_by_role("button", name="Register financing"))
+    form.get_by_label("Instrument").select_option(
+        label="Import payment financing / letter of credit"
+    )
+    form.get_by_label("Amount").fill(amount)
+    form.get_by_label("Value date").fill("2026-12-01")
+    form.get_by_label("Maturity date").fill("2027-03-01")
+    form.get_by_label("Your reference").fill(reference)
+    form.get_by_role("button", name="Register financing").click()
+
+
+def open_presented(page: Page, number: str) -> None:
+    page.goto("/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Declarations presented to")
+    page.get_by_role("link", name=number).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(number)
+
+
+def test_two_banks_finance_one_declaration_without_overdrawing_it(page: Page, released):
+    number = released.number
+    currency = released.invoice_currency
+
+    # The trader presents the released declaration to both banks from its declaration page.
+    sign_in(page, "liwei")
+    page.goto(f"/declarations/{released.uuid}/")
+    page.get_by_role("link", name="Trade finance").click()
+    for bank in ("Industrial and Commercial Bank", "Bank of China"):
+        page.get_by_label("Bank", exact=True).select_option(label=_option(page, bank))
+        page.get_by_role("button", name="Present").click()
+        expect(page.locator(".message--success")).to_contain_text("presented to")
+    expect(page.get_by_test_id("presentations").locator("tbody tr")).to_have_count(2)
+    sign_out(page)
+
+    # Bank 1 checks the receipt against the notarized ledger, registers 60 % and disburses.
+    sign_in(page, "wanghua")
+    open_presented(page, number)
+    verdict = page.get_by_test_id("verdict")
+    expect(verdict).to_contain_text("Verified against customs' notarized ledger")
+    expect(verdict).to_contain_text("trusted witnesses signed")
+    expect(page.get_by_test_id("balance")).to_have_text(f"{currency} 1,000.00")
+    register(page, "600.00", "ICBC-TF-0001")
+    expect(page.locator(".message--success")).to_contain_text("ICBC-TF-0001 registered")
+    page.get_by_role("button", name="Record disbursement").click()
+    expect(page.get_by_test_id("status")).to_contain_text("Disbursed")
+    sign_out(page)
+
+    # Bank 2 sees only the 40 % left, is refused for 50 %, and registers the 40 %.
+    sign_in(page, "chenjing")
+    open_presented(page, number)
+    expect(page.get_by_test_id("balance")).to_have_text(f"{currency} 400.00")
+    expect(page.locator("main")).not_to_contain_text("ICBC-TF-0001")
+    register(page, "500.00", "BOC-TF-0001")
+    expect(page.locator(".message--error")).to_contain_text(f"400.00 {currency} remain")
+    expect(page.get_by_label("Your reference")).to_have_value("BOC-TF-0001")
+    page.screenshot(path=str(SCREENSHOTS / "eport-bank-refused.png"), full_page=True)
+    register(page, "400.00", "BOC-TF-0001")
+    expect(page.locator(".message--success")).to_contain_text("BOC-TF-0001 registered")
+    sign_out(page)
+
+    # Bank 1 records the repayment from its own financings of the declaration.
+    sign_in(page, "wanghua")
+    open_presented(page, number)
+    expect(page.get_by_test_id("balance")).to_have_text(f"{currency} 0.00")
+    expect(page.locator("main")).not_to_contain_text("BOC-TF-0001")
+    page.get_by_role("link", name="ICBC-TF-0001").click()
+    page.get_by_role("button", name="Record repayment").click()
+    expect(page.get_by_test_id("status")).to_contain_text("Repaid")
+    page.screenshot(path=str(SCREENSHOTS / "eport-bank-financing.png"), full_page=True)
+    page.goto("/bank/")
+    page.screenshot(path=str(SCREENSHOTS / "eport-bank-workspace.png"), full_page=True)
+    sign_out(page)
+
+    # The trader sees both financings, each with its bank.
+    sign_in(page, "liwei")
+    page.goto(f"/finance/declarations/{released.uuid}/")
+    financings = page.get_by_test_id("financings")
+    expect(financings.locator("tr[data-reference='ICBC-TF-0001']")).to_contain_text("Repaid")
+    expect(financings.locator("tr[data-reference='BOC-TF-0001']")).to_contain_text("Registered")
+    expect(financings).to_contain_text("Industrial and Commercial Bank of China")
+    expect(financings).to_contain_text("Bank of China, Shanghai Branch")
+    page.screenshot(path=str(SCREENSHOTS / "eport-trade-finance.png"), full_page=True)
+    sign_out(page)
+
+    # The auditor finds both registrations in the ledger.
+    sign_in(page, "auditor")
+    page.goto("/audit/ledger/?action=financing.registered")
+    for financing in Financing.objects.all():
+        expect(page.locator("main")).to_contain_text(financing.ledger_subject)
+    page.goto(
+        f"/audit/ledger/?subject=financing:{Financing.objects.get(bank__bic='BKCHCNBJ300').uuid}"
+    )
+    expect(page.locator("main")).to_contain_text("financing.registered")
+
+
+def _option(page: Page, starts_with: str) -> str:
+    """The full label of the bank select's option that starts with ``starts_with``."""
+    labels = page.get_by_label("Bank", exact=True).locator("option").all_inner_texts()
+    return next(label for label in labels if label.startswith(starts_with))
