@@ -372,9 +372,26 @@ def test_a_batch_of_more_than_a_thousand_numbers_is_refused_naming_the_count(cli
     assert "You gave 1001 numbers; a batch check takes at most 1000" in response.content.decode()
 
 
-def test_the_batch_check_is_for_bank_staff(client, world):
-    client.force_login(world.trader)
-    assert client.get(reverse("banks:check")).status_code == 403
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("bank", 200),
+        ("bank2_unpresented", 200),
+        ("trader", 403),
+        ("officer", 403),
+        ("auditor", 403),
+        ("anonymous", 302),
+    ],
+)
+def test_the_batch_check_is_for_bank_staff(client, deal, role, status):
+    user = person(deal, role)
+    response = as_user(client, user).post(
+        reverse("banks:check"), {"numbers": deal.declaration.number}
+    )
+    assert response.status_code == status
+    if status == 200:
+        available = "verified, presented to you</span>" in response.content.decode()
+        assert available is (role == "bank")
 
 
 # --- the trader's side -----------------------------------------------------------------------
@@ -411,3 +428,35 @@ def test_another_company_cannot_withdraw_a_presentation(client, deal):
     assert client.post(reverse("banks:withdraw", args=[presentation.uuid])).status_code == 404
     client.force_login(deal.bank)
     assert client.post(reverse("banks:withdraw", args=[presentation.uuid])).status_code == 404
+
+
+def test_a_withdrawn_declaration_is_gone_from_the_bank(client, world):
+    declaration = bf.released(world.trader, world.officer)
+    presentation = services.present_declaration(
+        declaration=declaration, actor=world.trader, bank=world.icbc
+    )
+    client.force_login(world.bank)
+    url = reverse("banks:declaration", args=[declaration.uuid])
+    assert client.get(url).status_code == 200
+    services.withdraw_presentation(presentation=presentation, actor=world.trader)
+    assert client.get(url).status_code == 404
+    assert declaration.number not in client.get(reverse("banks:workspace")).content.decode()
+
+
+def test_malformed_input_is_answered_in_words_never_a_server_error(client, deal):
+    client.force_login(deal.bank)
+    binary = SimpleUploadedFile("numbers.csv", b"\xff\xfe\x00\x81", "text/csv")
+    response = client.post(reverse("banks:check"), {"upload": binary})
+    assert response.status_code == 400
+    assert "not UTF-8 text" in response.content.decode()
+    empty = client.post(reverse("banks:check"), {"numbers": " , ; "})
+    assert "Paste declaration numbers" in empty.content.decode()
+    move = reverse("banks:financing_move", args=[deal.own.uuid, "disburse"])
+    response = client.post(move, {"version": "x", "amount": "lots"}, follow=True)
+    assert "The form was incomplete" in response.content.decode()
+    response = client.post(move, {"version": "1", "amount": "lots"}, follow=True)
+    assert "Amount: Enter the amount as a number" in response.content.decode()
+    unknown = reverse("banks:financing_move", args=[deal.own.uuid, "steal"])
+    assert client.post(unknown, {"version": "1"}).status_code == 404
+    bad_date = post_financing(client, deal.declaration, "1", value_date="tomorrow")
+    assert bad_date.status_code == 400
