@@ -61,7 +61,9 @@ def create_token(*, actor, name: str, lifetime_days: int | None = None) -> tuple
             f"A token must expire within 1 to {max_lifetime_days()} days; {lifetime} is outside."
         ]
     if not getattr(actor, "role", ""):
-        problems["__all__"] = ["Only traders, officers and auditors can have API tokens."]
+        problems["__all__"] = [
+            "Only traders, officers, bank staff and auditors can have API tokens."
+        ]
     if problems:
         raise ValidationError(problems)
     secret = secrets.token_urlsafe(32)

@@ -1,7 +1,7 @@
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import docs, views
+from . import banks, docs, views
 
 app_name = "api"
 
@@ -18,6 +18,41 @@ v1 = [
     ],
     path("documents/<uuid:uuid>/", views.DocumentDetailView.as_view(), name="document"),
     path("documents/<uuid:uuid>/file/", views.DocumentFileView.as_view(), name="document_file"),
+    # Trade finance: presentations (traders), the bank's check, the financing registry.
+    path(
+        "declarations/<uuid:uuid>/presentations/",
+        banks.DeclarationPresentationsView.as_view(),
+        name="presentations",
+    ),
+    path("presentations/<uuid:uuid>/", banks.PresentationDetailView.as_view(), name="presentation"),
+    path(
+        "presentations/<uuid:uuid>/withdraw/",
+        banks.PresentationWithdrawView.as_view(),
+        name="presentation_withdraw",
+    ),
+    path("bank/declarations/", banks.PresentedListView.as_view(), name="bank_declarations"),
+    path(
+        "bank/declarations/<uuid:uuid>/",
+        banks.PresentedDetailView.as_view(),
+        name="bank_declaration",
+    ),
+    path(
+        "bank/declarations/<uuid:uuid>/receipt/",
+        banks.PresentedReceiptView.as_view(),
+        name="bank_declaration_receipt",
+    ),
+    path("bank/check/", banks.CheckView.as_view(), name="bank_check"),
+    path("financings/", banks.FinancingListView.as_view(), name="financings"),
+    path("financings/<uuid:uuid>/", banks.FinancingDetailView.as_view(), name="financing"),
+    path(
+        "financings/<uuid:uuid>/receipt/",
+        banks.FinancingReceiptView.as_view(),
+        name="financing_receipt",
+    ),
+    *[
+        path(f"financings/<uuid:uuid>/{name}/", view.as_view(), name=f"financing_{name}")
+        for name, view in banks.FINANCING_MOVE_VIEWS.items()
+    ],
 ]
 
 urlpatterns = [

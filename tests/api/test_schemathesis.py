@@ -5,6 +5,8 @@ no response may be a server error, and every response must match the documented 
 content types and schemas.
 """
 
+from datetime import date
+
 import pytest
 import schemathesis
 from django.core import signals
@@ -20,7 +22,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from eport.api.tokens import create_token
+from eport.banks import services as bank_services
 from tests.api.conftest import draft_body
+from tests.banks import factories as bf
 from tests.declarations import factories as f
 
 # Per operation and generation mode; 24 operations × 2 modes × 10 runs in well under a minute.
@@ -73,15 +77,12 @@ def path_parameters(operation, objects) -> dict:
     return {"uuid": objects["declarations"][index]}
 
 
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
-def test_every_operation_answers_as_documented(api_schema, trader_objects, mode):
+def documented_failures(operations, mode, parameters_for, headers) -> list[str]:
+    """Every operation's problem with generated requests, collected so one run reports all."""
     failures = []
-    operations = [result.ok() for result in api_schema.get_all_operations()]
-    assert len(operations) >= 24
-
     for operation in operations:
         strategy = operation.as_strategy(
-            generation_mode=mode, path_parameters=path_parameters(operation, trader_objects)
+            generation_mode=mode, path_parameters=parameters_for(operation)
         )
 
         @given(case=strategy)
@@ -93,13 +94,76 @@ def test_every_operation_answers_as_documented(api_schema, trader_objects, mode)
             suppress_health_check=list(HealthCheck),
         )
         def exercise(case):
-            response = case.call(headers=trader_objects["headers"])
+            response = case.call(headers=headers)
             case.validate_response(response, checks=CHECKS)
 
         try:
             exercise()
         except Exception as failure:  # collected, so one run reports every operation's problem
             failures.append(f"{operation.method.upper()} {operation.path}: {failure}")
+    return failures
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+def test_every_operation_answers_as_documented(api_schema, trader_objects, mode):
+    operations = [result.ok() for result in api_schema.get_all_operations()]
+    assert len(operations) >= 24
+
+    failures = documented_failures(
+        operations,
+        mode,
+        lambda operation: path_parameters(operation, trader_objects),
+        trader_objects["headers"],
+    )
+    assert not failures, "\n\n".join(failures)
+
+
+@pytest.fixture
+def bank_objects(world):
+    """A declaration released to the trader, presented to a bank, with the bank's financing."""
+    bank = bf.bank()
+    staff = f.user("bank", "bank", bank=bank)
+    declaration = bf.released(world.trader, world.officer, lrn="FUZZ-RELEASED")
+    presentation = bank_services.present_declaration(
+        declaration=declaration, actor=world.trader, bank=bank
+    )
+    financing = bank_services.register_financing(
+        declaration=declaration,
+        actor=staff,
+        instrument="invoice",
+        amount="100.00",
+        value_date=date(2026, 12, 1),
+        maturity_date=date(2027, 3, 1),
+        bank_reference="FUZZ-1",
+    )
+    _, secret = create_token(actor=staff, name="schemathesis")
+    return {
+        "/api/v1/financings/": str(financing.uuid),
+        "/api/v1/presentations/": str(presentation.uuid),
+        "/api/v1/": str(declaration.uuid),
+        "headers": {"Authorization": f"Bearer {secret}"},
+    }
+
+
+BANKING_PATHS = ("/bank/", "/financings/", "/presentations/")
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+def test_the_banking_operations_answer_bank_staff_as_documented(api_schema, bank_objects, mode):
+    operations = [
+        operation
+        for operation in (result.ok() for result in api_schema.get_all_operations())
+        if any(part in operation.path for part in BANKING_PATHS)
+    ]
+    assert len(operations) >= 14
+
+    def parameters_for(operation):
+        if "{uuid}" not in operation.path:
+            return {}
+        prefix = next(p for p in bank_objects if p != "headers" and operation.path.startswith(p))
+        return {"uuid": bank_objects[prefix]}
+
+    failures = documented_failures(operations, mode, parameters_for, bank_objects["headers"])
     assert not failures, "\n\n".join(failures)
 
 
