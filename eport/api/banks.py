@@ -13,6 +13,7 @@ import inspect
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, status
 from rest_framework.parsers import MultiPartParser
@@ -122,7 +123,8 @@ class DeclarationPresentationsView(BankApiView):
         bic = _valid(b.PresentInSerializer, request).validated_data["bank"]
         bank = selectors.alliance_bank(bic)
         if bank is None:
-            raise ValidationError({"bank": [f"No alliance bank has the BIC {bic!r}."]})
+            unknown = _("No alliance bank has the BIC %(bic)s.") % {"bic": bic}
+            raise ValidationError({"bank": [unknown]})
         presentation = services.present_declaration(
             declaration=declaration, actor=request.user, bank=bank
         )
@@ -242,12 +244,13 @@ class CheckView(BankApiView):
     def post(self, request):
         numbers = selectors.normalise_numbers(self._numbers(request))
         if not numbers:
-            raise ValidationError({"numbers": ["Give at least one declaration number."]})
+            raise ValidationError({"numbers": [_("Give at least one declaration number.")]})
         if len(numbers) > selectors.MAX_BATCH:
             raise ValidationError(
                 {
                     "numbers": [
-                        f"At most {selectors.MAX_BATCH} numbers at a time; you sent {len(numbers)}."
+                        _("At most %(most)s numbers at a time; you sent %(sent)s.")
+                        % {"most": selectors.MAX_BATCH, "sent": len(numbers)}
                     ]
                 }
             )
@@ -272,13 +275,12 @@ class CheckView(BankApiView):
             return _valid(b.CheckInSerializer, request).validated_data["numbers"]
         upload = _valid(b.CheckUploadSerializer, request).validated_data["file"]
         if upload.size > MAX_CHECK_UPLOAD:
-            raise ValidationError(
-                {"file": [f"The file is larger than {MAX_CHECK_UPLOAD // 1024} KiB."]}
-            )
+            too_large = _("The file is larger than %(kib)s KiB.") % {"kib": MAX_CHECK_UPLOAD >> 10}
+            raise ValidationError({"file": [too_large]})
         try:
             return upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise ValidationError({"file": ["The file is not UTF-8 text."]}) from None
+            raise ValidationError({"file": [_("The file is not UTF-8 text.")]}) from None
 
 
 # Financings ----------------------------------------------------------------------------------
@@ -320,7 +322,7 @@ class FinancingListView(BankApiView):
             declaration = selectors.get_presented_declaration(request.user, data.pop("declaration"))
         except Http404:
             raise ValidationError(
-                {"declaration": ["No declaration with this id is presented to your bank."]}
+                {"declaration": [_("No declaration with this id is presented to your bank.")]}
             ) from None
         financing = services.register_financing(
             declaration=declaration,

@@ -1,6 +1,7 @@
 """Property-based tests of the whole API against its own OpenAPI schema, in process.
 
-Every operation gets generated requests (as a trader, on real objects of the trader's company):
+Every operation gets generated requests as a trader, on real objects of the trader's company, and
+the banking operations again as bank staff, on a presented declaration and the bank's financing:
 no response may be a server error, and every response must match the documented status codes,
 content types and schemas.
 """
