@@ -178,7 +178,7 @@ class PresentedListView(BankApiView):
         description=(
             "Released declarations presented to your bank now, with the customs facts a bank "
             "examines and what all banks may still finance of each (`financeable`), newest "
-            "presented last, paged with an opaque cursor. Empty for anyone but bank staff."
+            "first, paged with an opaque cursor. Empty for anyone but bank staff."
         ),
         responses={200: b.PresentedDeclarationSerializer(many=True)},
     )
