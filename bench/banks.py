@@ -58,6 +58,7 @@ from bench.common import (
 )
 
 ACTOR = "system:bench"
+CPU_PARTS = ("server", "database", "clients")
 BANKS = (
     ("ICBKCNBJSHI", "Industrial and Commercial Bank of China, Shanghai", "102290000011"),
     ("BKCHCNBJ300", "Bank of China, Shanghai Branch", "104290003791"),
@@ -667,19 +668,26 @@ def main(argv=None) -> None:
         if load.cpu is None:
             continue
         accepted = max(1, sum(1 for s in load.samples if s[2] == 201))
+        ours = load.cpu["server"] + load.cpu["database"] + load.cpu["clients"]
         cpu_rows.append(
             [
                 label,
-                *(f"{load.cpu[key] / accepted * 1000:.1f}" for key in ("server", "database")),
-                f"{load.cpu['clients'] / accepted * 1000:.1f}",
+                *(f"{load.cpu[key] / accepted * 1000:.1f}" for key in CPU_PARTS),
+                f"{ours / accepted * 1000:.1f}",
+                f"{cpus * accepted / ours:.0f}" if ours else "-",
                 f"{load.cpu['machine'] / (cpus * load.elapsed):.0%}",
+                f"{ours / load.cpu['machine']:.0%}" if load.cpu["machine"] else "-",
             ]
         )
     if cpu_rows:
         report(
             "CPU per accepted registration, ms (gunicorn, its PostgreSQL backends, the client "
-            "threads), and how busy the machine was:",
-            *table(["against", "server", "database", "clients", "busy"], cpu_rows),
+            "threads); registrations/s if these CPUs were ours alone; how busy the machine was, "
+            "and our share of it:",
+            *table(
+                ["against", "server", "database", "clients", "all", "per s", "busy", "ours"],
+                cpu_rows,
+            ),
         )
     report(
         load_line(),
