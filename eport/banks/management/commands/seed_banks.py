@@ -101,7 +101,7 @@ class Command(BaseCommand):
             f"{username} ({user.bank.bic})" for username, user in staff.items()
         )
         self.stdout.write(
-            f"bank demo ready: {told} declaration(s) presented and financed, "
+            f"bank demo ready: {told} declaration(s) presented to banks now, "
             f"{Financing.objects.filter(bank__in=[u.bank for u in staff.values()]).count()} "
             f"demo financings; sign in as {accounts_line} with password {PASSWORD!r}"
         )
