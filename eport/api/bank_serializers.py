@@ -9,9 +9,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from eport.banks import lifecycle
+from eport.banks.lifecycle import AMOUNT, FinancingMove
 from eport.banks.models import Financing, Presentation
 from eport.banks.selectors import MAX_BATCH
 from eport.declarations.fields import ITEM_FIELDS
+from eport.declarations.lifecycle import Input
 from eport.declarations.models import Declaration, GoodsItem
 
 from .serializers import DecimalText, ReadOnlyModelSerializer, VersionSerializer
@@ -74,23 +76,23 @@ class FinancingInSerializer(serializers.Serializer):
     )
 
 
-# The inputs a financing move's service takes besides the financing, actor and version.
-MOVE_INPUTS = {
-    "amount": lambda: DecimalText(
-        required=False,
-        allow_null=True,
-        help_text="The amount disbursed: at most the registered amount (default: all of it).",
-    ),
-    "reason": lambda: serializers.CharField(
-        required=False, allow_blank=True, max_length=2000, help_text="Why, for the record."
-    ),
-}
+def _move_input_field(move_input: Input) -> serializers.Field:
+    help_text = str(move_input.help) if move_input.help else None
+    if move_input.kind == AMOUNT:
+        return DecimalText(required=move_input.required, allow_null=True, help_text=help_text)
+    return serializers.CharField(
+        required=move_input.required,
+        allow_blank=True,
+        max_length=move_input.max_length,
+        help_text=help_text,
+    )
 
 
-def financing_move_serializer(move_name: str, inputs: list[str]) -> type[serializers.Serializer]:
-    """The request body of a financing move: the financing's ``version`` plus the move's inputs."""
-    fields = {name: MOVE_INPUTS[name]() for name in inputs}
-    name = f"Financing{move_name.title()}Serializer"
+def financing_move_serializer(move: FinancingMove) -> type[serializers.Serializer]:
+    """The request body of a financing move: the financing's ``version`` plus the move's inputs,
+    as the lifecycle declares them."""
+    fields = {move_input.name: _move_input_field(move_input) for move_input in move.inputs}
+    name = f"Financing{move.name.title()}Serializer"
     return type(name, (FinancingVersionSerializer,), {"__module__": __name__, **fields})
 
 

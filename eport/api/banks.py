@@ -8,8 +8,6 @@ it may not see is a 404, never a hint that it exists), who may change what from
 
 from __future__ import annotations
 
-import inspect
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -22,7 +20,6 @@ from rest_framework.response import Response
 from eport.banks import lifecycle, selectors, services
 from eport.declarations import selectors as declaration_selectors
 from eport.declarations.errors import NotPermitted
-from eport.declarations.models import Declaration
 from ledger.receipts import ReceiptUnavailable
 
 from . import bank_serializers as b
@@ -35,15 +32,6 @@ from .views import ApiView, _valid
 
 # The most a batch-check upload may weigh: a thousand numbers with room for quotes and columns.
 MAX_CHECK_UPLOAD = 256 * 1024
-
-
-def check_presenter(user) -> None:
-    """Whether this person may ever present a declaration: a trader of a company.
-
-    The lifecycle asks it about a declaration; asked about one of the caller's own company it is
-    the role question alone, answered before the declaration or the body is read.
-    """
-    lifecycle.check_trader_of(Declaration(company_id=getattr(user, "company_id", None)), user)
 
 
 class BankRoleMay(permissions.BasePermission):
@@ -91,7 +79,7 @@ RECEIPT_RESPONSES = {
 
 class DeclarationPresentationsView(BankApiView):
     serializer_class = b.PresentationSerializer
-    role_checks = {"POST": check_presenter}
+    role_checks = {"POST": lifecycle.check_trader}
 
     @extend_schema(
         operation_id="declarations_presentations_list",
@@ -146,7 +134,7 @@ class PresentationDetailView(BankApiView):
 
 class PresentationWithdrawView(BankApiView):
     serializer_class = b.PresentationSerializer
-    role_checks = {"POST": check_presenter}
+    role_checks = {"POST": lifecycle.check_trader}
 
     @extend_schema(
         operation_id="presentations_withdraw",
@@ -368,22 +356,12 @@ class FinancingReceiptView(BankApiView):
         return Response(receipt)
 
 
-# Moves: one endpoint each, made from the lifecycle's MOVES, calling ``<move>_financing`` ------
-
-_GIVEN = {"financing", "actor", "version"}
-
-
-def _move_service(move: lifecycle.FinancingMove):
-    service = getattr(services, f"{move.name}_financing", None)
-    if service is None:
-        raise LookupError(f"eport.banks.services has no {move.name}_financing for the move.")
-    return service
+# Moves: one endpoint each, made from the lifecycle's MOVES and the services they name --------
 
 
 def _financing_move_view(move: lifecycle.FinancingMove) -> type[BankApiView]:
-    service = _move_service(move)
-    inputs = [name for name in inspect.signature(service).parameters if name not in _GIVEN]
-    serializer_class = b.financing_move_serializer(move.name, inputs)
+    service = services.MOVE_SERVICES[move.name]
+    serializer_class = b.financing_move_serializer(move)
 
     class FinancingMoveView(BankApiView):
         serializer_class = b.FinancingSerializer

@@ -58,12 +58,18 @@ class FinancingForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    """A move on a financing, at the version the person saw, with what the move asks for."""
+    """A move on a financing, at the version the person saw, with the inputs the lifecycle
+    declares for it (``lifecycle.MOVES``); the service judges what they mean."""
 
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
-    amount = forms.CharField(required=False, max_length=20)
-    reason = forms.CharField(required=False, max_length=500)
     confirm = forms.BooleanField(required=False)
+
+    def __init__(self, *args, move, **kwargs):
+        super().__init__(*args, **kwargs)
+        for move_input in move.inputs:
+            self.fields[move_input.name] = forms.CharField(
+                label=move_input.label, required=False, max_length=move_input.max_length
+            )
 
 
 class PresentForm(forms.Form):

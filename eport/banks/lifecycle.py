@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from eport.core.actors import is_system
 from eport.declarations.errors import NotPermitted, TransitionError
+from eport.declarations.lifecycle import Input
 from eport.declarations.models import Declaration
 
 from .models import Financing
@@ -25,14 +26,23 @@ from .models import Financing
 Status = Financing.Status
 
 
+AMOUNT = "amount"  # an Input kind: a money amount in the financing's currency
+
+
 @dataclass(frozen=True)
 class FinancingMove:
-    """A move of a financing, made by a person of the bank that registered it."""
+    """A move of a financing, made by a person of the bank that registered it.
+
+    ``service`` names the function of ``services.py`` that makes it; ``inputs`` are what it takes
+    besides the financing, the actor and the version (the pages and the API ask for them).
+    """
 
     name: str
     label: Promise
     past: Promise
     steps: dict[str, str]
+    service: str
+    inputs: tuple[Input, ...] = ()
     final: bool = False
 
 
@@ -44,15 +54,30 @@ MOVES: dict[str, FinancingMove] = {
             _("Record disbursement"),
             _("disbursed"),
             {Status.REGISTERED: Status.DISBURSED},
+            service="disburse_financing",
+            inputs=(
+                Input(
+                    "amount",
+                    _("Amount disbursed"),
+                    kind=AMOUNT,
+                    help=_("At most the registered amount; leave empty for all of it."),
+                ),
+            ),
         ),
         FinancingMove(
-            "repay", _("Record repayment"), _("repaid"), {Status.DISBURSED: Status.REPAID}
+            "repay",
+            _("Record repayment"),
+            _("repaid"),
+            {Status.DISBURSED: Status.REPAID},
+            service="repay_financing",
         ),
         FinancingMove(
             "cancel",
             _("Cancel financing"),
             _("cancelled"),
             {Status.REGISTERED: Status.CANCELLED},
+            service="cancel_financing",
+            inputs=(Input("reason", _("Reason"), max_length=2000),),
             final=True,
         ),
     )
@@ -69,13 +94,18 @@ def _person(actor: Any) -> None:
         raise NotPermitted(gettext("Auditors have read-only access and change nothing."))
 
 
-def check_trader_of(declaration: Declaration, actor: Any) -> None:
-    """Only the declaring company's traders present its declarations or withdraw them."""
+def check_trader(actor: Any) -> None:
+    """Only traders of a company present declarations to banks (the role alone)."""
     _person(actor)
     if not (actor.is_trader and actor.company_id):
         raise NotPermitted(
             gettext("Only the declaring company's traders present a declaration to banks.")
         )
+
+
+def check_trader_of(declaration: Declaration, actor: Any) -> None:
+    """Only the declaring company's traders present its declarations or withdraw them."""
+    check_trader(actor)
     if actor.company_id != declaration.company_id:
         raise NotPermitted(gettext("This declaration belongs to another company."))
 

@@ -325,3 +325,7 @@ def _amount(value: Any, field: str, problems: dict) -> Decimal:
         problems[field] = [_("The amount is too large.")]
         return Decimal("0")
     return amount.quantize(CENT)
+
+
+# Every financing move's service, looked up once: a move naming a missing service fails here.
+MOVE_SERVICES = {name: globals()[move.service] for name, move in lifecycle.MOVES.items()}

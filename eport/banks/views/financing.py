@@ -20,13 +20,6 @@ from ..forms import MoveForm
 from ..models import Financing
 from .common import INCOMPLETE_FORM, download, report, timeline_rows, unavailable
 
-# What each move of ``lifecycle.MOVES`` calls, and which of the form's inputs it takes.
-SERVICES = {
-    "disburse": (services.disburse_financing, ("amount",)),
-    "repay": (services.repay_financing, ()),
-    "cancel": (services.cancel_financing, ("reason",)),
-}
-
 
 def _declaration_url(user, financing: Financing) -> str:
     """Where this person reads the financed declaration."""
@@ -59,10 +52,10 @@ def financing_move(request: HttpRequest, uuid, move: str) -> HttpResponse:
     """Make one move on a financing, at the version the person saw."""
     financing = selectors.get_financing_for(request.user, uuid)
     registered = lifecycle.MOVES.get(move)
-    if registered is None or move not in SERVICES:
+    if registered is None:
         raise Http404(_("No such move."))
     back = reverse("banks:financing", args=[financing.uuid])
-    form = MoveForm(request.POST)
+    form = MoveForm(request.POST, move=registered)
     if not form.is_valid():
         messages.error(request, INCOMPLETE_FORM)
         return redirect(back)
@@ -72,13 +65,12 @@ def financing_move(request: HttpRequest, uuid, move: str) -> HttpResponse:
             _("Tick the box to confirm: %(label)s is final.") % {"label": registered.label},
         )
         return redirect(back)
-    service, inputs = SERVICES[move]
     try:
-        financing = service(
+        financing = services.MOVE_SERVICES[move](
             financing=financing,
             actor=request.user,
             version=form.cleaned_data["version"],
-            **{name: form.cleaned_data[name] for name in inputs},
+            **{field.name: form.cleaned_data[field.name] for field in registered.inputs},
         )
     except (ValidationError, DeclarationError) as error:
         report(request, error)
