@@ -12,10 +12,10 @@ import hashlib
 import json
 from typing import Any
 
-from . import notarized, proofs
+from . import keys, notarized, proofs
 from .canonical import CanonicalError, canonical_bytes
 from .models import Checkpoint, Entry
-from .verify_receipt import RECEIPT_FORMAT
+from .verify_receipt import RECEIPT_FORMAT, Report, verify_receipt
 
 
 class ReceiptUnavailable(ValueError):
@@ -102,3 +102,14 @@ def build_receipt(
 def receipt_bytes(receipt: dict[str, Any]) -> bytes:
     """The receipt as a downloadable file: indented UTF-8 JSON with a final newline."""
     return (json.dumps(receipt, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def verify_with_trusted_keys(receipt: bytes | str) -> Report:
+    """Check a receipt as every page of this server does: ``verify_receipt`` against the keys it
+    trusts (the ledger's and its witnesses'), with its ledger key name and witness quorum."""
+    return verify_receipt(
+        receipt,
+        keys.verifier_keys(),
+        ledger_key_name=keys.ledger_key_name(),
+        quorum=notarized.quorum(),
+    )

@@ -15,10 +15,9 @@ from django.views.decorators.http import require_http_methods
 
 from eport.declarations.models import Declaration
 from eport.declarations.selectors import declaration_ledger
-from ledger import keys, notarized
+from ledger import keys
 from ledger.models import Entry
-from ledger.receipts import ReceiptUnavailable, build_receipt
-from ledger.verify_receipt import verify_receipt
+from ledger.receipts import ReceiptUnavailable, build_receipt, verify_with_trusted_keys
 
 from .. import receipts as declaration_receipts
 from .common import WHOLE_NUMBER, uuid_or_none
@@ -150,13 +149,7 @@ def verify(request: HttpRequest) -> HttpResponse:
             return render(request, "audit/verify.html", context, status=400)
         context["pasted"] = receipt_text if isinstance(receipt_text, str) else ""
 
-    trusted = keys.verifier_keys()
-    report = verify_receipt(
-        receipt_text,
-        trusted,
-        ledger_key_name=keys.ledger_key_name(),
-        quorum=notarized.quorum(),
-    )
+    report = verify_with_trusted_keys(receipt_text)
     # The verifier already parsed it: only a receipt that passed the format check is read again.
     format_check = report.get("format")
     parsed = json.loads(receipt_text) if format_check is not None and format_check.ok else None
@@ -173,5 +166,7 @@ def verify(request: HttpRequest) -> HttpResponse:
                 "entry": facts,
             }
         )
-    context.update({"report": report, "facts": facts, "summary": summary, "keys": trusted})
+    context.update(
+        {"report": report, "facts": facts, "summary": summary, "keys": keys.verifier_keys()}
+    )
     return render(request, "audit/verify.html", context)

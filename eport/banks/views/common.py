@@ -14,9 +14,8 @@ from django.utils.translation import gettext as _
 
 from eport.accounts.selectors import actor_names
 from eport.declarations.errors import DeclarationError
-from ledger import keys, notarized
-from ledger.receipts import ReceiptUnavailable, receipt_bytes
-from ledger.verify_receipt import SUBJECT, WITNESSES, Check, verify_receipt
+from ledger.receipts import ReceiptUnavailable, receipt_bytes, verify_with_trusted_keys
+from ledger.verify_receipt import SUBJECT, WITNESSES, Check
 
 INCOMPLETE_FORM = _("The form was incomplete; reload the page and try again.")
 
@@ -72,24 +71,13 @@ class Verdict:
         return [check for check in self.checks if not check.ok]
 
 
-def verify_with_trusted_keys(receipt: dict):
-    """Check a receipt exactly as the /verify/ page does: ``ledger.verify_receipt`` against the
-    keys this server trusts, with its ledger key name and witness quorum."""
-    return verify_receipt(
-        receipt_bytes(receipt),
-        keys.verifier_keys(),
-        ledger_key_name=keys.ledger_key_name(),
-        quorum=notarized.quorum(),
-    )
-
-
 def verdict_of(make_receipt) -> Verdict:
     """The verdict on the receipt ``make_receipt()`` builds (ReceiptUnavailable: pending)."""
     try:
         receipt = make_receipt()
     except ReceiptUnavailable as problem:
         return Verdict("pending", detail=str(problem))
-    checked = verify_with_trusted_keys(receipt)
+    checked = verify_with_trusted_keys(receipt_bytes(receipt))
     witnesses = checked.get(WITNESSES)
     subject = checked.get(SUBJECT)
     return Verdict(
