@@ -20,10 +20,12 @@ class AccountBackend(ModelBackend):
         return user
 
     def get_user(self, user_id):
-        """The active user with ``company`` and ``office`` loaded, or None."""
+        """The active user with its organisation (company, office or bank) loaded, or None."""
         user_model = get_user_model()
         try:
-            user = user_model._default_manager.select_related("company", "office").get(pk=user_id)
+            user = user_model._default_manager.select_related("company", "office", "bank").get(
+                pk=user_id
+            )
         except user_model.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None

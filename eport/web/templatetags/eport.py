@@ -18,6 +18,10 @@ STATUS_TONES = {
     "released": "success",
     "rejected": "danger",
     "cancelled": "neutral",
+    # Financings
+    "registered": "info",
+    "disbursed": "warning",
+    "repaid": "success",
 }
 
 # Each lane has a shape as well as a colour, so it reads without colour vision.
