@@ -98,12 +98,3 @@ class Financing(models.Model):
     @property
     def ledger_subject(self) -> str:
         return f"financing:{self.uuid}"
-
-    @property
-    def consumed(self):
-        """What this financing takes of its declaration's financeable value."""
-        if self.status == self.Status.CANCELLED:
-            return 0
-        if self.disbursed_amount is not None:
-            return self.disbursed_amount
-        return self.amount

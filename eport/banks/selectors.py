@@ -19,7 +19,6 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -121,21 +120,22 @@ def get_financing_for(user, uuid) -> Financing:
     return financing
 
 
-def _consumed() -> Sum:
-    return Sum(
-        Coalesce("financings__disbursed_amount", "financings__amount"),
-        filter=~Q(financings__status=Financing.Status.CANCELLED),
-    )
+# The registry's rule in one place: what a financing takes of its declaration's value. A
+# cancelled financing takes nothing; a disbursed or repaid one its disbursed amount; a registered
+# one its amount.
+CONSUMED = Coalesce("disbursed_amount", "amount")
+
+
+def _counted(financings: QuerySet[Financing]) -> QuerySet[Financing]:
+    return financings.exclude(status=Financing.Status.CANCELLED)
 
 
 def financeable_balance(declaration: Declaration) -> Decimal:
     """What all banks together may still finance of this declaration (its invoice total less
     every live or repaid financing), without saying who financed the rest."""
-    consumed = (
-        Financing.objects.filter(declaration_id=declaration.pk)
-        .exclude(status=Financing.Status.CANCELLED)
-        .aggregate(total=Sum(Coalesce("disbursed_amount", "amount")))["total"]
-    )
+    consumed = _counted(Financing.objects.filter(declaration_id=declaration.pk)).aggregate(
+        total=Sum(CONSUMED)
+    )["total"]
     return max(declaration.invoice_total - (consumed or Decimal("0")), Decimal("0.00"))
 
 
@@ -174,9 +174,9 @@ def batch_check(user, numbers: list[str]) -> list[CheckAnswer]:
     wanted = [number for number in numbers if len(number) == 18 and number.isdigit()]
     found = {
         declaration.number: declaration
-        for declaration in presented_declarations(user)
-        .filter(number__in=wanted)
-        .annotate(consumed=_consumed())
+        for declaration in with_financeable_balance(
+            presented_declarations(user).filter(number__in=wanted)
+        )
     }
     answers = []
     for number in numbers:
@@ -184,7 +184,8 @@ def batch_check(user, numbers: list[str]) -> list[CheckAnswer]:
         if declaration is None:
             answers.append(CheckAnswer(number))
             continue
-        balance = max(declaration.invoice_total - (declaration.consumed or 0), Decimal("0.00"))
+        # SQLite hands the computed balance back without its scale.
+        balance = declaration.financeable.quantize(Decimal("0.01"))
         answers.append(CheckAnswer(number, declaration, balance))
     return answers
 
@@ -196,11 +197,10 @@ def with_financeable_balance(queryset: QuerySet[Declaration]) -> QuerySet[Declar
     """The declarations with ``financeable`` annotated: what all banks together may still
     finance of each, computed in the same query (a correlated sum, so a page costs no more)."""
     consumed = (
-        Financing.objects.filter(declaration_id=OuterRef("pk"))
-        .exclude(status=Financing.Status.CANCELLED)
+        _counted(Financing.objects.filter(declaration_id=OuterRef("pk")))
         .order_by()
         .values("declaration_id")
-        .annotate(total=Sum(Coalesce("disbursed_amount", "amount")))
+        .annotate(total=Sum(CONSUMED))
         .values("total")
     )
     money = DecimalField(max_digits=16, decimal_places=2)
