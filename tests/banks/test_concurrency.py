@@ -3,19 +3,18 @@ declaration, and a withdrawal racing a registration never leaves a financing on 
 presentation."""
 
 import re
-import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from eport.accounts.models import User
 from eport.banks import selectors, services
 from eport.banks.models import Financing, Presentation
 from eport.declarations.errors import TransitionError
 from ledger.models import Entry
+from tests.concurrency import run_together
 
 from . import factories as bf
 
@@ -27,32 +26,6 @@ AMOUNTS = [
     for value in (90, 110, 70, 130, 60, 150, 80, 120, 100, 95, 105, 85, 115, 75, 125, 90)
 ]
 REMAINING = re.compile(r"([0-9]+\.[0-9]{2}) EUR remain")
-
-
-def run_together(functions):
-    """Run the functions in threads released at the same moment, each on its own connection;
-    return their results or the exceptions they raised, in order."""
-    barrier = threading.Barrier(len(functions))
-    results = [None] * len(functions)
-
-    def worker(index, function):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = function()
-        except Exception as error:  # collected and asserted on by the test
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=worker, args=(index, function))
-        for index, function in enumerate(functions)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def registration(user_pk, declaration, amount, reference):
@@ -91,7 +64,7 @@ def test_sixteen_concurrent_registrations_by_two_banks_never_overdraw_a_declarat
         for n, amount in enumerate(AMOUNTS)
     ]
 
-    results = run_together(requests)
+    results = run_together(requests, join_timeout=120)
 
     accepted = [result for result in results if isinstance(result, Financing)]
     refused = [
@@ -137,7 +110,7 @@ def test_a_withdrawal_racing_a_registration_never_leaves_a_live_financing_behind
         register = registration(world.bank.pk, declaration, Decimal("100.00"), f"W-{round_number}")
         # Alternate who starts first, so that each order gets its chance.
         pair = [withdraw, register] if round_number % 2 else [register, withdraw]
-        results = run_together(pair)
+        results = run_together(pair, join_timeout=120)
         withdrawal, financing = results if round_number % 2 else results[::-1]
 
         presentation.refresh_from_db()

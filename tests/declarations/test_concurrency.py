@@ -1,9 +1,7 @@
 """What only concurrent transactions on PostgreSQL can show: numbers and takes never collide."""
 
-import threading
-
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from eport.declarations import services
 from eport.declarations.errors import DeclarationError, TransitionError
@@ -11,35 +9,11 @@ from eport.declarations.models import Declaration, NumberSequence
 from eport.declarations.numbering import MAX_SEQUENCE, next_number
 from ledger.models import Entry
 from ledger.verify import verify_chain
+from tests.concurrency import run_together
 
 from . import factories as f
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_together(functions):
-    """Run the functions in threads released at the same moment; return results or exceptions."""
-    barrier = threading.Barrier(len(functions))
-    results = [None] * len(functions)
-
-    def worker(index, function):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = function()
-        except Exception as error:  # collected and asserted on by the test
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=worker, args=(index, function))
-        for index, function in enumerate(functions)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_eight_concurrent_submissions_get_numbers_one_to_eight(postgresql, world):
