@@ -8,8 +8,6 @@ from datetime import datetime, time
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
-from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -69,15 +67,3 @@ def uuid_or_none(text: str):
         return uuid_module.UUID(text)
     except ValueError:
         return None
-
-
-def unavailable(request, message: str, back: str) -> HttpResponse:
-    """The page saying why something cannot be had yet (409), with a way back."""
-    return render(request, "audit/unavailable.html", {"message": message, "back": back}, status=409)
-
-
-def download(content: bytes, filename: str, content_type: str) -> HttpResponse:
-    """A response the browser saves as ``filename``."""
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response

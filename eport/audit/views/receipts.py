@@ -12,12 +12,12 @@ from django.views.decorators.http import require_GET
 from eport.declarations.models import Declaration
 from eport.declarations.selectors import get_declaration_for
 from eport.declarations.snapshot import snapshot
+from eport.web.responses import download, unavailable
 from ledger import conf as ledger_conf
 from ledger.receipts import ReceiptUnavailable, receipt_bytes
 
 from .. import receipts as declaration_receipts
 from .. import release_note
-from .common import download, unavailable
 
 
 def _site_url(request: HttpRequest) -> str:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from eport.declarations.models import Declaration
 from eport.declarations.selectors import declaration_receipt
+from eport.web.responses import download, unavailable
 from eport.web.templatetags.eport import ACTION_WORDS
 from ledger import keys, merkle, notarized, proofs
 from ledger.models import Checkpoint, Entry, WitnessRefusal
@@ -23,7 +24,7 @@ from ledger.receipts import ReceiptUnavailable, build_receipt, receipt_bytes
 from .. import browse, evidence, services
 from .. import checkpoints as checkpoint_checks
 from ..models import VerificationRun
-from .common import auditor_required, download, int_param, parse_moment, unavailable, uuid_or_none
+from .common import auditor_required, int_param, parse_moment, uuid_or_none
 
 # --- Ledger browser -------------------------------------------------------------------------
 
@@ -183,7 +184,7 @@ def checkpoint_list(request: HttpRequest) -> HttpResponse:
     try:
         before = int_param(request, "before")
     except browse.FilterError as problem:
-        return render(request, "audit/unavailable.html", {"message": str(problem)}, status=400)
+        return unavailable(request, str(problem), status=400)
     queryset = Checkpoint.objects.order_by("-size").prefetch_related("cosignatures")
     if before is not None:
         queryset = queryset.filter(size__lt=before)

@@ -12,9 +12,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from eport.web.responses import download
+
 from .. import selectors
 from ..forms import BatchCheckForm
-from .common import bank_staff_required, download
+from .common import bank_staff_required
 
 # A cell a spreadsheet would read as a formula is written as text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

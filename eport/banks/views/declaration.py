@@ -13,11 +13,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from eport.declarations.errors import NotPermitted, TransitionError
 from eport.declarations.models import Declaration
+from eport.web.responses import download, unavailable
 from ledger.receipts import ReceiptUnavailable, receipt_bytes
 
 from .. import lifecycle, selectors, services
 from ..forms import FinancingForm
-from .common import bank_staff_required, download, unavailable, verdict_of
+from .common import bank_staff_required, verdict_of
 
 
 def _page(request: HttpRequest, declaration: Declaration, form: FinancingForm, status=200):

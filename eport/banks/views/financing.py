@@ -13,12 +13,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from eport.declarations.errors import DeclarationError
+from eport.declarations.views.common import INCOMPLETE_FORM
+from eport.declarations.views.errors import report
+from eport.web.responses import download, unavailable
+from eport.web.timeline import timeline_rows
 from ledger.receipts import ReceiptUnavailable, receipt_bytes
 
 from .. import lifecycle, selectors, services
 from ..forms import MoveForm
 from ..models import Financing
-from .common import INCOMPLETE_FORM, download, report, timeline_rows, unavailable
 
 
 def _declaration_url(user, financing: Financing) -> str:

@@ -14,10 +14,10 @@ from django.views.decorators.http import require_GET, require_POST
 from eport.declarations.errors import DeclarationError, NotPermitted, TransitionError
 from eport.declarations.models import Declaration
 from eport.declarations.selectors import get_declaration_for
+from eport.declarations.views.errors import report
 
 from .. import lifecycle, selectors, services
 from ..forms import PresentForm
-from .common import report
 
 
 def _own_declaration(user, uuid) -> Declaration:

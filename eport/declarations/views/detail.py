@@ -5,10 +5,9 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from eport.accounts.selectors import actor_names
+from eport.web.timeline import timeline_rows
 
 from .. import lifecycle, selectors
 from ..forms import DocumentForm
@@ -47,22 +46,9 @@ def declaration_detail(request: HttpRequest, uuid) -> HttpResponse:
 
 
 def _timeline_rows(entries) -> list[dict]:
-    people = actor_names(entry.actor for entry in entries)
-    # One reverse() for every row: each entry's public page differs only by its number.
-    entry_url = reverse("ledger:entry", args=["0"])[:-1]
-    rows = []
-    for entry in entries:
-        data = entry.data
-        rows.append(
-            {
-                "seq": entry.seq,
-                "url": f"{entry_url}{entry.seq}",
-                "time": entry.time,
-                "actor": people.get(entry.actor, entry.actor),
-                "action": entry.action,
-                "hash": bytes(entry.hash).hex(),
-                "lane": data.get("lane", "") if entry.action.endswith("risk_assessed") else "",
-                "reason": data.get("reason", "") if isinstance(data.get("reason"), str) else "",
-            }
-        )
+    rows = timeline_rows(entries)
+    for row in rows:
+        data = row["data"]
+        row["lane"] = data.get("lane", "") if row["action"].endswith("risk_assessed") else ""
+        row["reason"] = data.get("reason", "") if isinstance(data.get("reason"), str) else ""
     return rows
