@@ -6,7 +6,7 @@ a broker on the local filesystem. ``DATABASE_URL`` and ``REDIS_URL`` switch to P
 
 import math
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -25,6 +25,14 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_dates(name: str) -> frozenset[date]:
+    """Comma-separated ISO dates from the environment; a clear error naming a wrong one."""
+    try:
+        return frozenset(date.fromisoformat(value) for value in env_list(name))
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name}: {error} (use dates such as 2027-01-01).") from None
 
 
 def env_number(name: str, default: int | float, minimum: int | float = 0) -> int | float:
@@ -77,6 +85,8 @@ INSTALLED_APPS = [
     "eport.reference",
     "eport.declarations",
     "eport.banks",
+    "eport.payments",
+    "eport.demo",
     "eport.web",
     "eport.audit",
     "eport.api",
@@ -269,6 +279,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Seed for the random-sample risk rule, so lanes are reproducible.
 EPORT_RISK_SEED = os.environ.get("EPORT_RISK_SEED", "eport")
 
+# Duties and taxes: a bill is due EPORT_PAYMENT_DAYS after it is issued (GACC Announcement No. 61
+# of 2022). Working days for aggregate taxation are Monday to Friday, less EPORT_HOLIDAYS, plus the
+# weekend days worked instead (EPORT_WORKDAYS); both are comma-separated ISO dates.
+EPORT_PAYMENT_DAYS = env_number("EPORT_PAYMENT_DAYS", 15, minimum=1)
+
+
+EPORT_HOLIDAYS = env_dates("EPORT_HOLIDAYS")
+EPORT_WORKDAYS = env_dates("EPORT_WORKDAYS")
+
 # The ledger ------------------------------------------------------------------------------------
 EPORT_LEDGER_ORIGIN = os.environ.get("EPORT_LEDGER_ORIGIN", "eport.localhost/ledger")
 # Notarization (spec section 4): a checkpoint every EPORT_CHECKPOINT_INTERVAL seconds, or sooner
@@ -281,7 +300,7 @@ EPORT_WITNESS_QUORUM = env_number("EPORT_WITNESS_QUORUM", 2)
 # repository or the database; `manage.py ledger_keygen` writes missing development keys.
 EPORT_KEYS_DIR = Path(os.environ.get("EPORT_KEYS_DIR", VAR_DIR / "keys"))
 # Who may read an entry's bytes at /ledger/entries/<seq>: a callable (user, entry) -> bool.
-EPORT_LEDGER_ENTRY_ACCESS = "eport.banks.access.may_see_entry"
+EPORT_LEDGER_ENTRY_ACCESS = "eport.payments.access.may_see_entry"
 # Every ledger setting above, and its default when a project leaves it out, is listed in
 # ledger/conf.py, the one module through which the ledger reads them.
 

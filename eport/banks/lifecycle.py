@@ -87,7 +87,8 @@ MOVES: dict[str, FinancingMove] = {
 LIVE_STATUSES = (Status.REGISTERED, Status.DISBURSED)
 
 
-def _person(actor: Any) -> None:
+def check_person(actor: Any) -> None:
+    """A signed-in person who may change things: not eport itself, not an auditor."""
     if is_system(actor) or actor is None or not getattr(actor, "is_authenticated", False):
         raise NotPermitted(gettext("Only a signed-in person can do this."))
     if actor.is_auditor:
@@ -96,7 +97,7 @@ def _person(actor: Any) -> None:
 
 def check_trader(actor: Any) -> None:
     """Only traders of a company present declarations to banks (the role alone)."""
-    _person(actor)
+    check_person(actor)
     if not (actor.is_trader and actor.company_id):
         raise NotPermitted(
             gettext("Only the declaring company's traders present a declaration to banks.")
@@ -120,11 +121,12 @@ def check_presentable(declaration: Declaration) -> None:
         )
 
 
-def check_bank_staff(actor: Any) -> None:
-    """Only staff of an active alliance bank register and move financings."""
-    _person(actor)
+def check_bank_staff(actor: Any, refusal: Promise | None = None) -> None:
+    """Only staff of an active alliance bank register and move financings (or, with another
+    ``refusal`` sentence, do the other things banks do)."""
+    check_person(actor)
     if not (actor.is_bank and actor.bank_id):
-        raise NotPermitted(gettext("Only bank staff register and manage financings."))
+        raise NotPermitted(str(refusal or _("Only bank staff register and manage financings.")))
     if not actor.bank.active:
         raise NotPermitted(
             gettext("Your bank %(bic)s is not active in the alliance.") % {"bic": actor.bank.bic}

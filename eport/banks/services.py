@@ -9,7 +9,6 @@ finance it beyond its invoice total. Every change records one ledger entry about
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from eport.accounts.models import Bank
 from eport.core.actors import Actor
+from eport.core.money import parse_amount
 from eport.declarations.errors import StaleError, TransitionError
 from eport.declarations.models import Declaration
 from ledger.services import record
@@ -26,10 +26,6 @@ from ledger.services import record
 from . import lifecycle, selectors
 from .models import Financing, Presentation
 from .snapshot import financing_state, presentation_state
-
-CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal("99999999999999.99")
-
 
 # --- presentations ----------------------------------------------------------------------------
 
@@ -134,7 +130,7 @@ def register_financing(
     if instrument not in Financing.Instrument.values:
         choices = ", ".join(Financing.Instrument.values)
         problems["instrument"] = [_("Choose the instrument: %(choices)s.") % {"choices": choices}]
-    amount_value = _amount(amount, "amount", problems)
+    amount_value = parse_amount(amount, "amount", problems)
     if not isinstance(value_date, date):
         problems["value_date"] = [_("Enter the value date, e.g. 2026-12-01.")]
     if not isinstance(maturity_date, date):
@@ -228,7 +224,9 @@ def disburse_financing(
     """Record the disbursement (at most the registered amount; by default all of it)."""
     financing, target = _begin(financing, actor, "disburse", version)
     problems: dict[str, list[str]] = {}
-    disbursed = financing.amount if amount in (None, "") else _amount(amount, "amount", problems)
+    disbursed = (
+        financing.amount if amount in (None, "") else parse_amount(amount, "amount", problems)
+    )
     if not problems and disbursed > financing.amount:
         problems["amount"] = [
             _("At most the registered %(amount)s %(currency)s can be disbursed.")
@@ -307,24 +305,6 @@ def _finish(financing: Financing, target: str, actor: Actor, action: str, data: 
         },
     )
     return financing
-
-
-def _amount(value: Any, field: str, problems: dict) -> Decimal:
-    try:
-        amount = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        problems[field] = [_("Enter the amount as a number such as 125000.00.")]
-        return Decimal("0")
-    if not amount.is_finite() or amount <= 0:
-        problems[field] = [_("The amount must be more than zero.")]
-        return Decimal("0")
-    if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
-        problems[field] = [_("Give the amount in cents at most, e.g. 125000.50.")]
-        return Decimal("0")
-    if amount > MAX_AMOUNT:
-        problems[field] = [_("The amount is too large.")]
-        return Decimal("0")
-    return amount.quantize(CENT)
 
 
 # Every financing move's service, looked up once: a move naming a missing service fails here.

@@ -9,6 +9,10 @@ they change anything, pages and the API to know what to offer and to refuse earl
 
 Adding a move is one ``Move(...)`` here plus one function in ``services.py`` named by its
 ``service``; see the README ("Adding a move").
+
+The payment moves (``via="payments"``) are made only by ``eport.payments`` once it has settled
+the declaration's tax bill: a bank's confirmed e-payment, a customs counter's receipt, or a bank
+guarantee. They are neither buttons of the declaration page nor endpoints of its own.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from .models import Declaration
 
 __all__ = [
     "ASSIGNED",
+    "BANK",
     "MOVES",
     "MOVE_WHO",
     "OFFICER",
@@ -51,6 +56,7 @@ Lane = Declaration.Lane
 TRADER = "trader"  # a trader of the declaration's company
 OFFICER = "officer"  # any officer of the declaration's office of lodgement
 ASSIGNED = "assigned officer"  # the officer of that office who took the declaration
+BANK = "bank"  # staff of an alliance bank (which bank: the payments domain checks)
 SYSTEM = "system"  # eport itself (a SystemActor, "system:<component>")
 
 # What kind of input a move takes.
@@ -96,6 +102,7 @@ class Move:
     method: str = "POST"
     own_page: bool = False
     final: bool = False
+    via: str = ""
     text_input: Input | None = field(init=False, default=None, compare=False)
 
     def __post_init__(self):
@@ -116,8 +123,11 @@ class Move:
 
     @property
     def offered(self) -> bool:
-        """Whether a person is ever offered this move (eport makes the system's own)."""
-        return self.who != SYSTEM
+        """Whether a person is ever offered this move on the declaration itself.
+
+        eport makes the system's own; ``via`` moves are made through their own domain's pages.
+        """
+        return self.who != SYSTEM and not self.via
 
 
 @dataclass(frozen=True)
@@ -262,19 +272,53 @@ MOVES: dict[str, Move] = {
             ),
             endpoint="assess/",
         ),
+        # Paid: made by eport.payments once the tax bill is settled (see the module's docstring).
+        Move(
+            "confirm_payment",
+            _("Confirm e-payment"),
+            _("marked as paid by a bank's confirmation"),
+            BANK,
+            {Status.ASSESSED: Status.PAID},
+            service="record_bank_payment",
+            summary=_("A bank confirmed the debit of the tax bill (made by eport.payments)"),
+            inputs=(
+                Input("reference", _("Bank reference"), kind=LINE, required=True, max_length=64),
+            ),
+            via="payments",
+        ),
         Move(
             "pay",
-            _("Record payment"),
-            _("marked as paid"),
+            _("Record payment at a customs counter"),
+            _("marked as paid at a customs counter"),
             OFFICER,
-            # Payment is confirmed by an officer for now (by the bank later).
             {Status.ASSESSED: Status.PAID},
             service="record_payment",
-            summary=_("Record the payment of duty and VAT, with its reference (officers)"),
+            summary=_("Record a payment made at a customs counter, with its receipt number"),
             inputs=(
-                Input("reference", _("Payment reference"), kind=LINE, required=True, max_length=64),
+                Input(
+                    "reference",
+                    _("Counter receipt number"),
+                    kind=LINE,
+                    required=True,
+                    max_length=64,
+                ),
             ),
-            endpoint="pay/",
+            via="payments",
+        ),
+        Move(
+            "guarantee",
+            _("Release against guarantee"),
+            _("secured by a bank guarantee"),
+            TRADER,
+            {Status.ASSESSED: Status.PAID},
+            service="record_guarantee",
+            summary=_("Reserve the tax bill against a bank guarantee; the bill is paid later"),
+            inputs=(
+                Input(
+                    "reference", _("Guarantee reference"), kind=LINE, required=True, max_length=64
+                ),
+            ),
+            via="payments",
         ),
         Move(
             "release",
@@ -407,6 +451,11 @@ def _role_refusal(actor: Any, move: Move) -> Refusal | None:
     if kind == OFFICER and not (actor.is_officer and actor.office_id):
         return lambda: NotPermitted(
             gettext("Only customs officers can have a declaration %(past)s.") % {"past": move.past}
+        )
+    if kind == BANK and not (actor.is_bank and actor.bank_id):
+        return lambda: NotPermitted(
+            gettext("Only alliance bank staff can have a declaration %(past)s.")
+            % {"past": move.past}
         )
     return None
 

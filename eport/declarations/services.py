@@ -24,7 +24,7 @@ from eport.core.actors import Actor
 from eport.reference.models import TariffLine
 from ledger.services import record
 
-from . import assessment, documents, lifecycle, risk, selectors, validation
+from . import assessment, documents, lifecycle, risk, selectors, signals, validation
 from .errors import DeclarationError, StaleError
 from .fields import ASSESSED_ITEM_FIELDS, HEADER_VALUE_FIELDS, ITEM_FIELDS
 from .lifecycle import allowed_moves  # re-exported: callers find every move here
@@ -51,6 +51,8 @@ __all__ = [
     "make_move",
     "order_inspection",
     "raise_query",
+    "record_bank_payment",
+    "record_guarantee",
     "record_inspection_findings",
     "record_payment",
     "reject_declaration",
@@ -602,6 +604,8 @@ def submit_declaration(*, declaration: Declaration, actor: Actor, version: int) 
         entries.add(actors.ASSESSMENT, "declaration.assessed", totals)
     _save(declaration, changed, bump=True)
     entries.write()
+    if result is not None:
+        signals.assessed.send(sender=Declaration, declaration=declaration, actor=actors.ASSESSMENT)
     _keep(declaration, items=items, documents=held)
     return declaration
 
@@ -838,15 +842,34 @@ def assess_declaration(
     _apply(declaration, transition, ["customs_value", "duty_total", "vat_total"], bump=True)
     entries.add(actor, "declaration.assessed", {**totals, "reason": reason})
     entries.write()
+    signals.assessed.send(sender=Declaration, declaration=declaration, actor=actor)
     return declaration
 
 
-@transaction.atomic
-def record_payment(
-    *, declaration: Declaration, actor: Actor, version: int, reference: str
+# What each payment move records: its ledger action and what its reference is.
+_PAYMENT_ACTIONS = {
+    "confirm_payment": "declaration.paid",
+    "pay": "declaration.paid",
+    "guarantee": "declaration.guaranteed",
+}
+
+
+def _pay(
+    declaration: Declaration,
+    actor: Actor,
+    move: str,
+    version: Any,
+    reference: str,
+    details: dict | None,
 ) -> Declaration:
-    """Record that duty and VAT were paid; a green-lane declaration is then released at once."""
-    declaration, transition = _begin(declaration, actor, "pay", version)
+    """Move an assessed declaration to paid; a green-lane declaration is then released at once.
+
+    ``details`` (the bill's number and amounts, the bank) go into the ledger entry as given;
+    ``version`` is checked when the caller acted on a version of the declaration it saw.
+    """
+    declaration, transition = _begin(
+        declaration, actor, move, version, check_version=version is not None
+    )
     reference = _required(reference, "reference", "Enter the payment reference.")
     if len(reference) > 64:
         raise ValidationError({"reference": ["The payment reference has at most 64 characters."]})
@@ -856,7 +879,11 @@ def record_payment(
     entries = _Entries(
         declaration, items=current_items(declaration), documents=current_documents(declaration)
     )
-    entries.add(actor, "declaration.paid", {"payment_reference": reference})
+    entries.add(
+        actor,
+        _PAYMENT_ACTIONS[move],
+        {"payment_reference": reference, "move": move, **(details or {})},
+    )
     if declaration.lane == Declaration.Lane.GREEN:
         release = lifecycle.check_move(declaration, actors.CLEARANCE, "system_release")
         declaration.released_at = timezone.now()
@@ -865,6 +892,48 @@ def record_payment(
     _save(declaration, changed, bump=True)
     entries.write()
     return declaration
+
+
+@transaction.atomic
+def record_payment(
+    *,
+    declaration: Declaration,
+    actor: Actor,
+    reference: str,
+    version: int | None = None,
+    details: dict | None = None,
+) -> Declaration:
+    """An officer's record of duty and VAT paid at a customs counter (``reference``: its receipt).
+
+    Made through ``eport.payments``, which writes the tax bill off in the same transaction.
+    """
+    return _pay(declaration, actor, "pay", version, reference, details)
+
+
+@transaction.atomic
+def record_bank_payment(
+    *,
+    declaration: Declaration,
+    actor: Actor,
+    reference: str,
+    version: int | None = None,
+    details: dict | None = None,
+) -> Declaration:
+    """A bank's confirmation that it debited the trader for the bill (``reference``: its own)."""
+    return _pay(declaration, actor, "confirm_payment", version, reference, details)
+
+
+@transaction.atomic
+def record_guarantee(
+    *,
+    declaration: Declaration,
+    actor: Actor,
+    reference: str,
+    version: int | None = None,
+    details: dict | None = None,
+) -> Declaration:
+    """The trader's release against a bank guarantee: the bill is reserved and paid later."""
+    return _pay(declaration, actor, "guarantee", version, reference, details)
 
 
 @transaction.atomic

@@ -1,7 +1,7 @@
 """Banks, bank staff and released declarations for the banks' tests."""
 
 from eport.accounts.models import Bank
-from eport.declarations import services
+from eport.payments import services as payments
 from eport.declarations.models import Declaration
 from tests.declarations import factories as f
 
@@ -13,9 +13,7 @@ def bank(bic="ICBKCNBJSHI", legal_name="Industrial and Commercial Bank of China,
 def released(trader, officer, *, lrn="LRN-1", **kwargs) -> Declaration:
     """A green-lane declaration of the trader's company, paid and so released at once."""
     declaration = f.submitted(trader, "green", lrn=lrn, **kwargs)
-    return services.record_payment(
-        declaration=declaration,
-        actor=officer,
-        version=declaration.version,
-        reference=f"PAY-{lrn}",
+    payments.record_counter_payment(
+        bill=declaration.tax_bill, actor=officer, receipt_number=f"CR-{lrn}"
     )
+    return f.fresh(declaration)

@@ -23,8 +23,8 @@ from eport.accounts.models import Bank, User
 from eport.banks import services
 from eport.banks.models import Financing, Presentation
 from eport.core import actors
-from eport.declarations.management.commands.seed_demo import PASSWORD
 from eport.declarations.models import Declaration
+from eport.demo.management.commands.seed_demo import PASSWORD
 
 ACTOR = actors.SEED
 # The bank that holds the alliance's bank witness key, where that witness is configured.

@@ -21,6 +21,8 @@ from eport.accounts.usci import usci_check_character
 from eport.core import actors
 from eport.declarations import rules, services
 from eport.declarations.models import Declaration, RiskRule
+from eport.payments import services as payments
+from eport.payments.models import TaxBill
 from eport.reference.models import HsCode
 
 ACTOR = actors.SEED
@@ -427,12 +429,11 @@ class Command(BaseCommand):
             )
         if stop == "assessed":
             return
-        declaration = services.record_payment(
-            declaration=declaration,
-            actor=officer,
-            version=declaration.version,
-            reference=f"PAY-{declaration.number}",
+        bill = TaxBill.objects.get(declaration=declaration)
+        payments.record_counter_payment(
+            bill=bill, actor=officer, receipt_number=f"CR-{declaration.number}"
         )
+        declaration.refresh_from_db()
         if stop == "paid" or declaration.status == Declaration.Status.RELEASED:
             return
         services.release_declaration(

@@ -1,0 +1,36 @@
+"""Who may read a ledger entry's bytes (EPORT_LEDGER_ENTRY_ACCESS, spec section 6).
+
+Entries about bills, agreements, payment instructions and guarantees are read by whoever may see
+that subject (``selectors``): the company's traders, the bank concerned, the office's officers
+for bills and instructions, auditors. Everything else is as ``eport.banks.access`` says.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from eport.banks.access import may_see_entry as may_see_banking_entry
+
+from . import selectors
+
+_SUBJECTS = {
+    "bill": selectors.bills_for,
+    "agreement": selectors.agreements_for,
+    "payment": selectors.instructions_for,
+    "guarantee": selectors.guarantees_for,
+}
+
+
+def may_see_entry(user, entry) -> bool:
+    """True when ``user`` may read this ledger entry."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    kind, _, identifier = entry.subject.partition(":")
+    visible = _SUBJECTS.get(kind)
+    if visible is None:
+        return may_see_banking_entry(user, entry)
+    try:
+        key = uuid.UUID(identifier)
+    except ValueError:
+        return False
+    return visible(user).filter(uuid=key).exists()

@@ -1,0 +1,1 @@
+from tests.banks.conftest import media_root, world  # noqa: F401
