@@ -1,8 +1,8 @@
 """Banks, bank staff and released declarations for the banks' tests."""
 
 from eport.accounts.models import Bank
-from eport.payments import services as payments
 from eport.declarations.models import Declaration
+from eport.payments import services as payments
 from tests.declarations import factories as f
 
 

@@ -7,6 +7,9 @@ import pytest
 from eport.declarations import lifecycle
 from eport.declarations.errors import TransitionError
 from eport.declarations.models import Declaration
+from tests.banks import factories as bank_factories
+
+from . import factories as f
 
 Status = Declaration.Status
 USER_MOVES = [name for name, who in lifecycle.MOVE_WHO.items() if who != lifecycle.SYSTEM]
@@ -24,6 +27,8 @@ def declaration_in(world, status, lane="", assigned=None):
 
 def actor_for(world, move):
     who = lifecycle.MOVE_WHO[move]
+    if who == lifecycle.BANK:
+        return f.user("bank", "bank", bank=bank_factories.bank())
     return {
         lifecycle.TRADER: world.trader,
         lifecycle.OFFICER: world.officer,
@@ -163,7 +168,9 @@ def test_a_released_declaration_is_final(world):
         (Status.QUERY, "yellow", "trader", ["attach", "amend", "cancel"]),
         (Status.QUERY, "yellow", "officer", ["reject"]),
         (Status.INSPECTION, "red", "officer", ["record_findings", "reject"]),
-        (Status.ASSESSED, "yellow", "officer2", ["pay"]),
+        # Paying is done on the tax bill (eport.payments), never offered on the declaration.
+        (Status.ASSESSED, "yellow", "officer2", []),
+        (Status.ASSESSED, "green", "trader", []),
         (Status.PAID, "yellow", "officer2", ["release"]),
         (Status.PAID, "green", "officer", []),
         (Status.DRAFT, "", "trader2", []),
@@ -175,3 +182,20 @@ def test_allowed_moves_offer_exactly_what_the_table_permits(world, status, lane,
     moves = lifecycle.allowed_moves(declaration, getattr(world, who))
     assert [move.name for move in moves] == expected
     assert all(move.label for move in moves)
+
+
+def test_payment_moves_are_made_only_through_payments_each_by_its_payer(world):
+    assessed = declaration_in(world, Status.ASSESSED, "yellow")
+    banker = actor_for(world, "confirm_payment")
+    assert lifecycle.check_move(assessed, banker, "confirm_payment").target == Status.PAID
+    assert lifecycle.check_move(assessed, world.officer, "pay").target == Status.PAID
+    assert lifecycle.check_move(assessed, world.trader, "guarantee").target == Status.PAID
+    with pytest.raises(TransitionError, match="Only alliance bank staff"):
+        lifecycle.check_move(assessed, world.officer, "confirm_payment")
+    with pytest.raises(TransitionError, match="Only customs officers"):
+        lifecycle.check_move(assessed, banker, "pay")
+    paying = {name for name, move in lifecycle.MOVES.items() if move.via == "payments"}
+    assert paying == {"confirm_payment", "pay", "guarantee"}
+    assert not any(
+        lifecycle.MOVES[name].offered or lifecycle.MOVES[name].endpoint for name in paying
+    )

@@ -50,7 +50,7 @@ def test_the_projects_settings_override_the_defaults(settings, tmp_path):
 
 def test_eport_sets_the_ledger_settings_from_its_own_settings_module(settings):
     assert conf.origin() == settings.EPORT_LEDGER_ORIGIN
-    assert conf.entry_access() == "eport.banks.access.may_see_entry"
+    assert conf.entry_access() == "eport.payments.access.may_see_entry"
     assert conf.witness_quorum() == settings.EPORT_WITNESS_QUORUM
 
 
