@@ -12,6 +12,7 @@ $PY manage.py migrate --noinput
 $PY manage.py collectstatic --noinput -v0  # into var/static, where WhiteNoise serves from
 $PY manage.py ledger_keygen  # writes missing development signing keys into var/keys
 $PY manage.py load_reference  # HS 2022, offices, illustrative tariff; a re-run changes nothing
+$PY manage.py issue_bills  # tax bills of declarations assessed before bills existed, if any
 $PY manage.py seed_demo  # reference data, demo users and declarations; a second run changes nothing
 $PY manage.py seed_banks  # two alliance banks (users bank, bank2) and their demo financings, likewise
 $PY manage.py verify_ledger

@@ -46,6 +46,7 @@ ASSESSMENT = system_actor("assessment", _("Assessment engine"))
 CLEARANCE = system_actor("clearance", _("Automatic clearance"))
 REFERENCE = system_actor("reference", _("Reference data loader"))
 SEED = system_actor("seed", _("Demo data"))
+BILLING = system_actor("billing", _("Tax billing"))
 
 
 def is_system(actor: object) -> bool:

@@ -343,3 +343,26 @@ def test_banks_see_only_their_own_customers_business(world):
         assert not seen(world.bank2).exists()
     assert list(selectors.bills_for(world.officer)) == [bill]
     assert not selectors.guarantees_for(world.officer).exists()
+
+
+def test_ledger_entries_of_payments_are_read_by_whoever_sees_their_subject(world):
+    from eport.payments.access import may_see_entry
+
+    bill = pf.assessed(world.trader)
+    agreement = pf.agreement(world.trader, world.bank)
+    instruction = services.instruct_payment(bill=bill, actor=world.trader, agreement=agreement)
+    guarantee = pf.guarantee(world.bank2, world.alpha, reference="BOC-G")
+    seen = {
+        subject: {
+            who
+            for who in ("trader", "trader2", "officer", "auditor", "bank", "bank2")
+            if may_see_entry(getattr(world, who), entries_about(subject.ledger_subject).first())
+        }
+        for subject in (bill, agreement, instruction, guarantee)
+    }
+    assert seen == {
+        bill: {"trader", "officer", "auditor", "bank"},
+        agreement: {"trader", "auditor", "bank"},
+        instruction: {"trader", "officer", "auditor", "bank"},
+        guarantee: {"trader", "auditor", "bank2"},
+    }
