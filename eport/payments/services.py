@@ -586,7 +586,7 @@ def _amount_difference(bill: TaxBill, due: dues.Due, confirmed: Decimal) -> str:
 
 
 def _instruction_step(instruction, actor, name, version, reason="") -> PaymentInstruction:
-    _, instruction = _lock_instruction(instruction)
+    instruction = _lock_instruction(instruction)[1]  # not "_, instruction": _ is gettext
     step = rules.check_step(instruction, actor, name)
     _bump(instruction, version)
     reason = str(reason or "").strip()
