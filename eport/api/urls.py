@@ -1,7 +1,7 @@
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import banks, docs, views
+from . import banks, docs, payments, views
 
 app_name = "api"
 
@@ -53,6 +53,38 @@ v1 = [
         path(f"financings/<uuid:uuid>/{name}/", view.as_view(), name=f"financing_{name}")
         for name, view in banks.FINANCING_MOVE_VIEWS.items()
     ],
+    # Duties and taxes: tax bills, payment agreements, e-payments, guarantees, statements.
+    path("bills/", payments.BillListView.as_view(), name="bills"),
+    path("bills/<uuid:uuid>/", payments.BillDetailView.as_view(), name="bill"),
+    path("bills/<uuid:uuid>/payments/", payments.BillPaymentsView.as_view(), name="bill_payments"),
+    path(
+        "bills/<uuid:uuid>/guarantee/", payments.BillGuaranteeView.as_view(), name="bill_guarantee"
+    ),
+    path(
+        "bills/<uuid:uuid>/counter-payment/",
+        payments.BillCounterPaymentView.as_view(),
+        name="bill_counter_payment",
+    ),
+    path(
+        "declarations/<uuid:uuid>/bill/",
+        payments.DeclarationBillView.as_view(),
+        name="declaration_bill",
+    ),
+    path("payments/", payments.PaymentListView.as_view(), name="payments"),
+    path("payments/<uuid:uuid>/", payments.PaymentDetailView.as_view(), name="payment"),
+    path("agreements/", payments.AgreementListView.as_view(), name="agreements"),
+    path("agreements/<uuid:uuid>/", payments.AgreementDetailView.as_view(), name="agreement"),
+    path("guarantees/", payments.GuaranteeListView.as_view(), name="guarantees"),
+    path("guarantees/<uuid:uuid>/", payments.GuaranteeDetailView.as_view(), name="guarantee"),
+    *[
+        path(f"{noun}s/<uuid:uuid>/{name}/", view.as_view(), name=f"{noun}_{name}")
+        for (noun, name), view in payments.STEP_VIEWS.items()
+    ],
+    path(
+        "bank/statements/<str:value_date>/",
+        payments.BankStatementView.as_view(),
+        name="bank_statement",
+    ),
 ]
 
 urlpatterns = [
