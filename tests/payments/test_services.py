@@ -366,3 +366,21 @@ def test_ledger_entries_of_payments_are_read_by_whoever_sees_their_subject(world
         instruction: {"trader", "officer", "auditor", "bank"},
         guarantee: {"trader", "auditor", "bank2"},
     }
+
+
+def test_a_refusal_needs_its_reason_and_a_withdrawal_is_the_traders(world):
+    bill = pf.assessed(world.trader)
+    agreement = pf.agreement(world.trader, world.bank)
+    instruction = services.instruct_payment(bill=bill, actor=world.trader, agreement=agreement)
+    with pytest.raises(ValidationError, match="Give the reason"):
+        services.refuse_payment(
+            instruction=instruction, actor=world.bank, version=instruction.version, reason=" "
+        )
+    with pytest.raises(NotPermitted):
+        services.withdraw_payment(
+            instruction=instruction, actor=world.bank, version=instruction.version
+        )
+    withdrawn = services.withdraw_payment(
+        instruction=instruction, actor=world.trader, version=instruction.version
+    )
+    assert withdrawn.status == "withdrawn" and actions(instruction)[-1] == "payment.withdrawn"
