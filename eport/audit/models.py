@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class VerificationRun(models.Model):
@@ -12,15 +13,15 @@ class VerificationRun(models.Model):
     """
 
     class Kind(models.TextChoices):
-        FULL = "full", "Chain, checkpoints and reconciliation"
-        RECONCILE = "reconcile", "State reconciliation only"
+        FULL = "full", _("Chain, checkpoints and reconciliation")
+        RECONCILE = "reconcile", _("State reconciliation only")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        PASSED = "passed", "Passed"
-        FAILED = "failed", "Failed"
-        ERROR = "error", "Could not finish"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        PASSED = "passed", _("Passed")
+        FAILED = "failed", _("Failed")
+        ERROR = "error", _("Could not finish")
 
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FULL)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
@@ -45,6 +46,10 @@ class VerificationRun(models.Model):
     failure = models.TextField(blank=True)
     checkpoints = models.TextField(blank=True)
     declarations_checked = models.BigIntegerField(null=True, blank=True)
+    # Bills, agreements, payment instructions and guarantees compared with the ledger.
+    payments_checked = models.BigIntegerField(null=True, blank=True)
+    # Paid or released declarations checked against their tax bills' payments.
+    settlements_checked = models.BigIntegerField(null=True, blank=True)
     mismatch_count = models.IntegerField(null=True, blank=True)
     summary = models.TextField(blank=True)
 
@@ -72,21 +77,35 @@ class VerificationRun(models.Model):
 
 
 class Mismatch(models.Model):
-    """A declaration whose live state is not the state its latest ledger entry recorded."""
+    """A subject the reconciliation found wrong.
+
+    Either its live state is not the state its latest ledger entry recorded (declarations, bills,
+    agreements, payment instructions, guarantees), or a paid or released declaration is not
+    settled the way its tax bill says; ``detail`` then says how, in words.
+    """
 
     class Kind(models.TextChoices):
-        STATE = "state", "Live state differs from the ledger"
-        NO_ENTRY = "no_entry", "No ledger entry for this declaration"
-        NO_STATE = "no_state", "Latest ledger entry carries no state"
-        MISSING = "missing", "In the ledger but not in the database"
+        STATE = "state", _("Live state differs from the ledger")
+        NO_ENTRY = "no_entry", _("No ledger entry for this subject")
+        NO_STATE = "no_state", _("Latest ledger entry carries no state")
+        MISSING = "missing", _("In the ledger but not in the database")
+        NO_BILL = "no_bill", _("Paid or released without a tax bill")
+        BILL_OPEN = "bill_open", _("Paid or released, but its tax bill is open")
+        NO_PAYMENT = "no_payment", _("Bill paid without a payment to show for it")
+        NO_RECEIPT = "no_receipt", _("Counter payment without a receipt or an officer")
+        AMOUNT_MISMATCH = "amount_mismatch", _("Amounts do not match the bill")
+        REFERENCE_MISMATCH = "reference_mismatch", _("Bank reference differs from the bill's")
+        NO_RESERVATION = "no_reservation", _("Guaranteed bill without a live reservation")
 
     run = models.ForeignKey(VerificationRun, on_delete=models.CASCADE, related_name="mismatches")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
     subject = models.CharField(max_length=200)
-    number = models.CharField(max_length=18, blank=True)
+    # The declaration's or bill's number, the agreement's account, the guarantee's reference.
+    number = models.CharField(max_length=64, blank=True)
     entry_seq = models.BigIntegerField(null=True, blank=True)
     ledger_state = models.CharField(max_length=64, blank=True)
     live_state = models.CharField(max_length=64, blank=True)
+    detail = models.TextField(blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -13,8 +13,9 @@ from django.utils import timezone
 from ledger.verify import Progress, verify_chain
 from ledger.verify_checkpoints import verify_checkpoints
 
+from .findings import Finding
 from .models import Mismatch, VerificationRun
-from .reconcile import Finding, reconcile_declarations
+from .reconcile import reconcile_declarations
 
 logger = logging.getLogger(__name__)
 
@@ -175,6 +176,8 @@ def _execute(run: VerificationRun) -> None:
     )
     Mismatch.objects.bulk_create(pending)
     run.declarations_checked = reconciliation.checked
+    run.payments_checked = reconciliation.payments_checked
+    run.settlements_checked = reconciliation.settlements_checked
     run.mismatch_count = reconciliation.findings
     if not reconciliation.ok:
         problems.append(reconciliation.summary())

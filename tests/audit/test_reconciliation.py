@@ -3,9 +3,11 @@
 import pytest
 from django.db import connection
 
+from eport.audit import reconcile
 from eport.audit.models import Mismatch, VerificationRun
 from eport.audit.reconcile import reconcile_declarations
 from eport.audit.services import execute_run
+from eport.declarations.models import Declaration
 from ledger.models import Entry
 from tests.declarations import factories as f
 
@@ -109,3 +111,23 @@ def test_reconcile_only_run_records_the_mismatches(released, world):
     mismatch = Mismatch.objects.get(run=run)
     assert mismatch.number == released.number
     assert mismatch.get_kind_display() == "Live state differs from the ledger"
+
+
+def test_a_change_committed_while_the_batch_was_read_is_not_a_finding(world, monkeypatch):
+    draft = f.ready(world.trader, lrn="LRN-2")
+    # The batch is read just before the trader's submission commits (status, number, lane, bill).
+    stale = list(Declaration.objects.select_related("company", "office"))
+    f.submit(draft, world.trader)
+    rows = reconcile._row_batches
+
+    def read_before_the_change(subjects):
+        if subjects is reconcile.DECLARATIONS:
+            yield stale
+        else:
+            yield from rows(subjects)
+
+    monkeypatch.setattr(reconcile, "_row_batches", read_before_the_change)
+
+    report, found = findings()
+
+    assert found == [] and report.checked == 1
