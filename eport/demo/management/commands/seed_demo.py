@@ -245,6 +245,8 @@ SCENARIOS = [
     ("DEMO-A13", "A", "shotguns", "released_after_query"),
     ("DEMO-A14", "A", "shotguns", "rejected"),
     ("DEMO-A15", "A", "coffee", "cancelled_draft"),
+    # Its bill is the one seed_banks has the trader pay by e-payment, waiting at ICBC.
+    ("DEMO-A16", "A", "laptops", "assessed"),
     ("DEMO-B01", "B", "coffee", "released"),
     ("DEMO-B02", "B", "electric_cars", "submitted"),
     ("DEMO-B03", "B", "phones_by_air", "assessed"),
