@@ -10,5 +10,6 @@ urlpatterns = [
     path("account/tokens/", include("eport.api.token_urls")),
     path("", include("eport.audit.urls")),
     path("", include("eport.banks.urls")),
+    path("", include("eport.payments.urls")),
     path("", include("eport.web.urls")),
 ]

@@ -16,6 +16,7 @@ def navigation(request) -> dict:
         links = [
             (_("Declarations"), declarations),
             (_("New declaration"), reverse("declarations:new")),
+            (_("Duties and taxes"), reverse("payments:overview")),
             tokens,
         ]
     elif user.is_officer:
@@ -30,6 +31,7 @@ def navigation(request) -> dict:
     elif user.is_bank:
         links = [
             (_("Presented declarations"), reverse("banks:workspace")),
+            (_("Payments"), reverse("payments:bank")),
             (_("Batch check"), reverse("banks:check")),
             (_("Verify"), reverse("audit:verify")),
             tokens,

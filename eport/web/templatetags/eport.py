@@ -2,6 +2,7 @@
 
 from django import template
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from eport.core.actors import is_system, system_label
 
@@ -22,6 +23,17 @@ STATUS_TONES = {
     "registered": "info",
     "disbursed": "warning",
     "repaid": "success",
+    # Duties and taxes: bills, instructions, agreements, guarantees
+    "open": "warning",
+    "guaranteed": "info",
+    "pending": "warning",
+    "confirmed": "success",
+    "refused": "danger",
+    "withdrawn": "neutral",
+    "requested": "info",
+    "active": "success",
+    "ended": "neutral",
+    "live": "success",
 }
 
 # Each lane has a shape as well as a colour, so it reads without colour vision.
@@ -32,23 +44,41 @@ LANES = {
 }
 
 ACTION_WORDS = {
-    "declaration.created": "Draft created",
-    "declaration.updated": "Draft updated",
-    "declaration.document_added": "Document added",
-    "declaration.document_removed": "Document removed",
-    "declaration.submitted": "Submitted",
-    "declaration.risk_assessed": "Risk assessed",
-    "declaration.taken": "Taken for review",
-    "declaration.queried": "Query raised",
-    "declaration.amended": "Amended and resubmitted",
-    "declaration.inspection_ordered": "Inspection ordered",
-    "declaration.inspection_recorded": "Inspection findings recorded",
-    "declaration.corrected": "Correction made",
-    "declaration.assessed": "Assessed",
-    "declaration.paid": "Payment recorded",
-    "declaration.released": "Released",
-    "declaration.rejected": "Rejected",
-    "declaration.cancelled": "Cancelled",
+    "declaration.created": _("Draft created"),
+    "declaration.updated": _("Draft updated"),
+    "declaration.document_added": _("Document added"),
+    "declaration.document_removed": _("Document removed"),
+    "declaration.submitted": _("Submitted"),
+    "declaration.risk_assessed": _("Risk assessed"),
+    "declaration.taken": _("Taken for review"),
+    "declaration.queried": _("Query raised"),
+    "declaration.amended": _("Amended and resubmitted"),
+    "declaration.inspection_ordered": _("Inspection ordered"),
+    "declaration.inspection_recorded": _("Inspection findings recorded"),
+    "declaration.corrected": _("Correction made"),
+    "declaration.assessed": _("Assessed"),
+    "declaration.paid": _("Payment recorded"),
+    "declaration.released": _("Released"),
+    "declaration.rejected": _("Rejected"),
+    "declaration.cancelled": _("Cancelled"),
+    "declaration.guaranteed": _("Secured by a bank guarantee"),
+    # Duties and taxes
+    "bill.issued": _("Tax bill issued"),
+    "bill.surcharged": _("Late-payment surcharge added"),
+    "bill.paid": _("Tax bill paid"),
+    "bill.guaranteed": _("Tax bill reserved against a guarantee"),
+    "payment.instructed": _("Payment instructed"),
+    "payment.confirmed": _("Payment confirmed by the bank"),
+    "payment.refused": _("Payment refused by the bank"),
+    "payment.withdrawn": _("Payment instruction withdrawn"),
+    "agreement.requested": _("Payment agreement asked for"),
+    "agreement.confirmed": _("Payment agreement confirmed"),
+    "agreement.refused": _("Payment agreement refused"),
+    "agreement.ended": _("Payment agreement ended"),
+    "guarantee.issued": _("Guarantee issued"),
+    "guarantee.reserved": _("Bill reserved against the guarantee"),
+    "guarantee.restored": _("Guarantee balance restored"),
+    "guarantee.ended": _("Guarantee ended"),
 }
 
 
@@ -87,7 +117,7 @@ def short_hash(value: str, length: int = 12) -> str:
 def action_words(action: str) -> str:
     """A ledger action in words, e.g. ``declaration.queried`` → "Query raised"."""
     if action in ACTION_WORDS:
-        return ACTION_WORDS[action]
+        return str(ACTION_WORDS[action])
     return action.split(".", 1)[-1].replace("_", " ").capitalize()
 
 

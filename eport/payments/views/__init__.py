@@ -1,0 +1,1 @@
+"""The payments pages, one module per use case."""

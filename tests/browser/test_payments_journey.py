@@ -1,0 +1,264 @@
+"""Duties and taxes through the pages, in a real browser.
+
+1. A green-lane declaration is assessed: its trader sees what is due on the declaration page,
+   asks ICBC for a payment agreement, the bank confirms it, the trader pays the bill from that
+   account, the bank confirms the debit in /bank/payments/, and the declaration is released.
+2. Aggregate taxation: the bank issues a guarantee, the trader releases a bill against it in
+   December, pays it in January by e-payment, the bank confirms, and the guarantee's balance is
+   whole again. The live server runs in this process, so ``time_machine`` moves its clock too.
+"""
+
+import os
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from playwright.sync_api import Page, expect
+
+from eport.accounts.models import User
+from eport.payments.models import TaxBill
+from tests.banks import factories as bf
+from tests.declarations import factories as f
+from tests.payments import factories as pf
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PASSWORD = "Payments-pass-2026"
+SCREENSHOTS = Path(os.environ.get("EPORT_SCREENSHOTS", "/tmp"))
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+ACCOUNT = "6222021001000000001"
+
+
+def at(year, month, day, hour=10):
+    return time_machine.travel(datetime(year, month, day, hour, tzinfo=SHANGHAI), tick=True)
+
+
+@pytest.fixture
+def people(transactional_db, settings, tmp_path):
+    """A trader of Alpha, an officer of Shanghai customs, staff of ICBC."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    f.load_reference_rows()
+    shanghai = f.office("2201", "Shanghai Customs District")
+    alpha = f.company("91310000MA1FL0000", "Alpha Trading Co., Ltd.")
+    icbc = bf.bank("ICBKCNBJSHI", "Industrial and Commercial Bank of China, Shanghai")
+    people = {
+        "liwei": {"role": "trader", "company": alpha, "first_name": "Li", "last_name": "Wei"},
+        "zhangmin": {"role": "officer", "office": shanghai},
+        "wanghua": {"role": "bank", "bank": icbc, "first_name": "Wang", "last_name": "Hua"},
+    }
+    return {
+        name: User.objects.create_user(username=name, password=PASSWORD, **details)
+        for name, details in people.items()
+    }
+
+
+def sign_in(page: Page, username: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".session__name")).to_be_visible()
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+
+
+def nav(page: Page, label: str) -> None:
+    page.get_by_role("navigation", name="Main").get_by_role("link", name=label).click()
+
+
+def waiting_payment(page: Page, bill: TaxBill):
+    return page.get_by_test_id("waiting-instructions").locator(f"[data-bill='{bill.number}']")
+
+
+def confirm_debit(page: Page, bill: TaxBill, reference: str) -> None:
+    """In /bank/payments/, confirm the waiting payment of ``bill`` as the form fills it in."""
+    nav(page, "Payments")
+    payment = waiting_payment(page, bill)
+    expect(payment).to_contain_text(bill.declaration.company.name)
+    expect(payment.get_by_label("Bill number")).to_have_value(bill.number)
+    payment.get_by_label("Your reference").fill(reference)
+    payment.get_by_role("button", name="Confirm debit").click()
+    expect(page.locator(".message--success")).to_contain_text(
+        f"Payment of bill {bill.number} confirmed"
+    )
+    expect(page.get_by_test_id("waiting-instructions")).to_have_count(0)
+
+
+def test_a_trader_pays_through_its_bank_and_the_declaration_is_released(page: Page, people):
+    declaration = f.submitted(people["liwei"], "green")
+    bill = TaxBill.objects.get(declaration=declaration)
+    due = f"CNY {bill.tax:,.2f}"
+
+    # The trader sees what is due on the declaration page, and how to pay it.
+    sign_in(page, "liwei")
+    page.goto(f"/declarations/{declaration.uuid}/")
+    panel = page.get_by_test_id("bill-panel")
+    expect(panel).to_contain_text(bill.number)
+    expect(panel.get_by_test_id("bill-due")).to_have_text(due)
+    expect(panel).to_contain_text(f"due by {bill.due_on.isoformat()}, in 15 days")
+    expect(page.locator("aside")).not_to_contain_text("Nothing for you to do now")
+    page.screenshot(path=str(SCREENSHOTS / "eport-declaration-bill-panel.png"), full_page=True)
+    panel.get_by_role("link", name="Pay duties and taxes").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(bill.number)
+    expect(page.get_by_test_id("bill-total")).to_have_text(f"{bill.tax:,.2f}")
+
+    # No account can pay yet: the page says how to get one, and the trader asks ICBC.
+    no_agreement = page.get_by_test_id("no-agreement")
+    expect(no_agreement).to_contain_text("No payment agreement is in force")
+    no_agreement.get_by_role("link").click()
+    ask = page.locator("form").filter(has=page.get_by_role("button", name="Ask for agreement"))
+    ask.get_by_label("Bank").select_option(
+        label="Industrial and Commercial Bank of China, Shanghai (ICBKCNBJSHI)"
+    )
+    ask.get_by_label("Account number").fill("6222 0210 0100 0000 001")
+    ask.get_by_role("button", name="Ask for agreement").click()
+    expect(page.locator(".message--success")).to_contain_text(f"Agreement for account {ACCOUNT}")
+    expect(
+        page.get_by_test_id("agreements").locator(f"tr[data-account='{ACCOUNT}']")
+    ).to_contain_text("Requested")
+    sign_out(page)
+
+    # The bank confirms the agreement from its payments page.
+    sign_in(page, "wanghua")
+    page.get_by_role("link", name="Duties and taxes payments").click()
+    agreement = page.get_by_test_id("agreements").locator(f"tr[data-account='{ACCOUNT}']")
+    expect(agreement).to_contain_text("Alpha Trading Co., Ltd.")
+    agreement.get_by_role("button", name="Confirm agreement").click()
+    expect(page.locator(".message--success")).to_contain_text("confirmed")
+    expect(agreement).to_contain_text("In force")
+    sign_out(page)
+
+    # The trader pays the bill from that account.
+    sign_in(page, "liwei")
+    nav(page, "Duties and taxes")
+    open_bills = page.get_by_test_id("open-bills")
+    expect(open_bills.locator(f"tr[data-bill='{bill.number}']")).to_contain_text(due)
+    open_bills.get_by_role("link", name=bill.number).click()
+    page.get_by_label("Pay from account").select_option(
+        label=f"{ACCOUNT} · Industrial and Commercial Bank of China, Shanghai (ICBKCNBJSHI)"
+    )
+    page.get_by_role("button", name="Pay from account").click()
+    expect(page.locator(".message--success")).to_contain_text(
+        f"Payment of bill {bill.number} sent to Industrial and Commercial Bank"
+    )
+    expect(page.get_by_test_id("waiting")).to_contain_text(f"{bill.tax:,.2f}")
+    sign_out(page)
+
+    # The bank confirms the debit, with the figures the form filled in and its reference.
+    sign_in(page, "wanghua")
+    nav(page, "Payments")
+    expect(waiting_payment(page, bill).get_by_test_id("amount-due")).to_contain_text(due)
+    page.screenshot(path=str(SCREENSHOTS / "eport-bank-payments.png"), full_page=True)
+    confirm_debit(page, bill, "ICBC-DEBIT-0001")
+    sign_out(page)
+
+    # The declaration is paid and, green, released; the bill says who paid it and how.
+    sign_in(page, "liwei")
+    page.goto(f"/declarations/{declaration.uuid}/")
+    expect(page.locator(".page-head")).to_contain_text("Released")
+    panel = page.get_by_test_id("bill-panel")
+    expect(panel).to_contain_text("Paid")
+    expect(panel.get_by_role("link", name="Pay duties and taxes")).to_have_count(0)
+    timeline = page.locator("[data-timeline] li")
+    expect(timeline.filter(has_text="Payment recorded")).to_contain_text("Wang Hua")
+    panel.get_by_role("link", name=bill.number).click()
+    expect(page.get_by_test_id("paid-means")).to_have_text("E-payment confirmed by the bank")
+    expect(page.get_by_test_id("paid-reference")).to_have_text("ICBC-DEBIT-0001")
+    bill_timeline = page.locator("[data-timeline] .timeline__what")
+    expect(bill_timeline).to_have_text(
+        [
+            "Tax bill issued · Assessment engine",
+            "Payment instructed · Li Wei",
+            "Payment confirmed by the bank · Wang Hua",
+            "Tax bill paid · Wang Hua",
+        ]
+    )
+    page.screenshot(path=str(SCREENSHOTS / "eport-bill-paid.png"), full_page=True)
+
+
+def test_a_bill_released_against_a_guarantee_is_paid_next_month(page: Page, people):
+    trader, bank = people["liwei"], people["wanghua"]
+    alpha = trader.company
+    with at(2026, 12, 7):
+        declaration = f.submitted(trader, "green")
+        bill = TaxBill.objects.get(declaration=declaration)
+        pf.agreement(trader, bank, account=ACCOUNT)
+
+        # The bank issues a general guarantee for Alpha.
+        sign_in(page, "wanghua")
+        nav(page, "Payments")
+        issue = page.locator("form").filter(has=page.get_by_role("button", name="Issue guarantee"))
+        issue.get_by_label("Company USCI").fill(alpha.usci)
+        issue.get_by_label("Amount (CNY)").fill("500000.00")
+        issue.get_by_label("Valid from").fill("2026-12-01")
+        issue.get_by_label("Valid until").fill("2027-11-30")
+        issue.get_by_label("Your reference").fill("ICBC-GTE-2026-01")
+        issue.get_by_role("button", name="Issue guarantee").click()
+        expect(page.locator(".message--success")).to_contain_text(
+            "Guarantee ICBC-GTE-2026-01 issued for Alpha Trading Co., Ltd."
+        )
+        sign_out(page)
+
+        # The trader releases the bill against it: the goods go, the bill stays to be paid.
+        sign_in(page, "liwei")
+        page.goto(f"/declarations/{declaration.uuid}/")
+        page.get_by_test_id("bill-panel").get_by_role("link", name="Pay duties and taxes").click()
+        page.get_by_label("Guarantee", exact=True).select_option(
+            label="ICBC-GTE-2026-01 · Industrial and Commercial Bank of China, Shanghai"
+            " · CNY 500,000.00 left"
+        )
+        page.get_by_role("button", name="Release against guarantee").click()
+        expect(page.locator(".message--success")).to_contain_text(
+            f"Bill {bill.number} released against guarantee ICBC-GTE-2026-01"
+        )
+        expect(page.get_by_test_id("bill-status")).to_contain_text(
+            "Released against guarantee, to be paid"
+        )
+        # Due by the fifth working day of January.
+        expect(page.locator("dl.facts")).to_contain_text("2027-01-07")
+        page.goto(f"/declarations/{declaration.uuid}/")
+        expect(page.locator(".page-head")).to_contain_text("Released")
+        nav(page, "Duties and taxes")
+        held = page.get_by_test_id("guarantees").locator("tr[data-reference='ICBC-GTE-2026-01']")
+        expect(held.get_by_test_id("remaining")).to_have_text(f"CNY {500000 - bill.tax:,.2f}")
+        expect(page.get_by_test_id("guaranteed-bills")).to_contain_text(bill.number)
+        sign_out(page)
+
+    with at(2027, 1, 6):
+        # In January the trader pays the bill by e-payment, before its aggregate date.
+        sign_in(page, "liwei")
+        nav(page, "Duties and taxes")
+        page.get_by_test_id("guaranteed-bills").get_by_role("link", name=bill.number).click()
+        expect(page.get_by_test_id("due-words")).to_contain_text("due by 2027-01-07, in 1 day")
+        page.get_by_role("button", name="Pay from account").click()
+        expect(page.locator(".message--success")).to_contain_text(f"Payment of bill {bill.number}")
+        sign_out(page)
+
+        # The bank confirms the debit; the guarantee's balance is restored.
+        sign_in(page, "wanghua")
+        confirm_debit(page, bill, "ICBC-DEBIT-0107")
+        guarantee = page.get_by_test_id("guarantees").locator(
+            "tr[data-reference='ICBC-GTE-2026-01']"
+        )
+        expect(guarantee.get_by_test_id("remaining")).to_have_text("CNY 500,000.00")
+        page.screenshot(path=str(SCREENSHOTS / "eport-bank-guarantees.png"), full_page=True)
+        page.get_by_label("Value date").fill("2027-01-06")
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download statement (CSV)").click()
+        statement = Path(download.value.path()).read_text()
+        assert bill.number in statement and "ICBC-DEBIT-0107" in statement
+        sign_out(page)
+
+        sign_in(page, "liwei")
+        nav(page, "Duties and taxes")
+        expect(page.get_by_test_id("paid-bills")).to_contain_text(bill.number)
+        held = page.get_by_test_id("guarantees").locator("tr[data-reference='ICBC-GTE-2026-01']")
+        expect(held.get_by_test_id("remaining")).to_have_text("CNY 500,000.00")
+        page.screenshot(path=str(SCREENSHOTS / "eport-duties-and-taxes.png"), full_page=True)
+
+    bill.refresh_from_db()
+    assert (bill.status, bill.paid_on, bill.surcharge) == ("paid", date(2027, 1, 6), 0)
