@@ -2,7 +2,9 @@
 
 Entries about bills, agreements, payment instructions and guarantees are read by whoever may see
 that subject (``selectors``): the company's traders, the bank concerned, the office's officers
-for bills and instructions, auditors. Everything else is as ``eport.banks.access`` says.
+for bills and instructions, auditors. A bank that sees a bill (it was asked to debit it, or it
+guarantees it) reads the bill's entries except those naming another bank: never another bank's
+debit or guarantee. Everything else is as ``eport.banks.access`` says.
 """
 
 from __future__ import annotations
@@ -33,4 +35,9 @@ def may_see_entry(user, entry) -> bool:
         key = uuid.UUID(identifier)
     except ValueError:
         return False
-    return visible(user).filter(uuid=key).exists()
+    if not visible(user).filter(uuid=key).exists():
+        return False
+    if kind == "bill" and user.is_bank:
+        data = entry.data if isinstance(entry.data, dict) else {}
+        return data.get("bank") in (None, user.bank.bic)
+    return True

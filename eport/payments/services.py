@@ -57,9 +57,12 @@ def _reference(value: Any, field: str, problems: dict, missing: str) -> str:
     return text
 
 
-def _currency(value: Any, field: str, problems: dict) -> str:
-    currency = str(value or CNY).strip().upper()
-    if currency != CNY:
+def _currency(value: Any, field: str, problems: dict, *, required: bool = False) -> str:
+    """CNY, the currency of duties and taxes; left out, it is CNY unless it is ``required``."""
+    currency = str(value or "").strip().upper() or ("" if required else CNY)
+    if not currency:
+        problems[field] = [_("Enter the currency, CNY.")]
+    elif currency != CNY:
         problems[field] = [
             _("Duties and taxes are paid in CNY, not %(currency)s.") % {"currency": currency}
         ]
@@ -169,9 +172,10 @@ def _write_off(
     paid_on: date,
     reference: str,
     due: dues.Due,
+    bank: str | None = None,
 ) -> dict:
     """Mark the bill paid: the surcharge line first (if late), then the payment; returns the
-    facts the declaration's entry repeats."""
+    facts the declaration's entry repeats. ``bank``: the BIC of the bank that was debited."""
     bill.status = TaxBill.Status.PAID
     bill.means = means
     bill.paid_on = paid_on
@@ -195,6 +199,7 @@ def _write_off(
                 "days": due.days_late,
                 "rate_per_day": "0.05%",
                 "surcharge": _money(due.surcharge),
+                "bank": bank,
             },
         )
     facts = {
@@ -205,6 +210,7 @@ def _write_off(
         "amount": _money(due.total),
         "currency": CNY,
         "paid_on": paid_on.isoformat(),
+        "bank": bank,
     }
     _record(actor, "bill.paid", bill, {**facts, "reference": reference})
     return facts
@@ -468,7 +474,7 @@ def confirm_payment(
         bank_reference, "bank_reference", problems, _("Enter your bank's reference for the debit.")
     )
     amount_value = parse_amount(amount, "amount", problems)
-    currency = _currency(currency, "currency", problems)
+    currency = _currency(currency, "currency", problems, required=True)
     if not isinstance(value_date, date):
         problems["value_date"] = [_("Enter the value date of the debit, e.g. 2026-12-01.")]
     if problems:
@@ -539,7 +545,13 @@ def confirm_payment(
         },
     )
     facts = _write_off(
-        bill, actor, means=TaxBill.Means.E_PAYMENT, paid_on=value_date, reference=reference, due=due
+        bill,
+        actor,
+        means=TaxBill.Means.E_PAYMENT,
+        paid_on=value_date,
+        reference=reference,
+        due=due,
+        bank=instruction.bank.bic,
     )
     if guaranteed:
         _restore(bill, actor)
@@ -548,7 +560,7 @@ def confirm_payment(
             declaration=bill.declaration,
             actor=actor,
             reference=reference,
-            details={**facts, "bank": instruction.bank.bic},
+            details=facts,
         )
     return instruction
 

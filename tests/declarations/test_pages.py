@@ -534,7 +534,7 @@ def test_a_released_declaration_links_to_its_receipt_and_release_note(client, wo
 
 def test_each_role_sees_its_own_navigation(client, world):
     expected = {
-        "trader": ["Declarations", "New declaration", "API tokens"],
+        "trader": ["Declarations", "New declaration", "Duties and taxes", "API tokens"],
         "officer": ["Work queue", "API tokens"],
         "auditor": ["Declarations", "Audit", "Ledger", "Verify"],
     }

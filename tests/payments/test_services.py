@@ -96,6 +96,7 @@ def test_a_retried_confirmation_confirms_once(world):
     [
         ({"bill_number": "TB0000"}, "bill_number", "not TB0000"),
         ({"currency": "USD"}, "currency", "not USD"),
+        ({"currency": " "}, "currency", "Enter the currency"),
         ({"amount": "1.00"}, "amount", "too little"),
     ],
 )
@@ -384,3 +385,28 @@ def test_a_refusal_needs_its_reason_and_a_withdrawal_is_the_traders(world):
         instruction=instruction, actor=world.trader, version=instruction.version
     )
     assert withdrawn.status == "withdrawn" and actions(instruction)[-1] == "payment.withdrawn"
+
+
+def test_a_guaranteeing_bank_never_reads_another_banks_debit_of_the_bill(world):
+    from eport.payments.access import may_see_entry
+
+    guarantee = pf.guarantee(world.bank, world.alpha)
+    bill = pf.assessed(world.trader)
+    services.release_against_guarantee(bill=bill, actor=world.trader, guarantee=guarantee)
+    agreement = pf.agreement(world.trader, world.bank2, account="BOC000000001")
+    instruction = services.instruct_payment(bill=bill, actor=world.trader, agreement=agreement)
+    pf.confirm(instruction, world.bank2, reference="BOC-DEBIT-1")
+    readable = {
+        who: [
+            entry.action
+            for entry in entries_about(bill.ledger_subject)
+            if may_see_entry(getattr(world, who), entry)
+        ]
+        for who in ("bank", "bank2")
+    }
+    assert readable == {
+        "bank": ["bill.issued", "bill.guaranteed"],
+        "bank2": ["bill.issued", "bill.paid"],
+    }
+    paid = entries_about(bill.ledger_subject).get(action="bill.paid")
+    assert paid.data["bank"] == "BKCHCNBJ300" and paid.data["reference"] == "BOC-DEBIT-1"
