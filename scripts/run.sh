@@ -14,7 +14,7 @@ $PY manage.py ledger_keygen  # writes missing development signing keys into var/
 $PY manage.py load_reference  # HS 2022, offices, illustrative tariff; a re-run changes nothing
 $PY manage.py issue_bills  # tax bills of declarations assessed before bills existed, if any
 $PY manage.py seed_demo  # reference data, demo users and declarations; a second run changes nothing
-$PY manage.py seed_banks  # two alliance banks (users bank, bank2) and their demo financings, likewise
+$PY manage.py seed_banks  # two alliance banks (users bank, bank2), their demo financings and payment stories, likewise
 $PY manage.py verify_ledger
 
 worker_pid=""
