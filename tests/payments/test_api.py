@@ -446,6 +446,22 @@ def test_a_role_that_may_never_take_a_step_is_refused_before_its_body_is_read(wo
     assert "Only bank staff" in statement.json()["detail"]
 
 
+def test_officers_and_auditors_read_but_are_offered_no_step(world, pending):
+    bill, instruction = pending
+    officer, auditor = api(world.officer), api(world.auditor)
+
+    [seen_by_officer] = officer.get("/api/v1/payments/").json()["results"]
+    [seen_by_auditor] = auditor.get("/api/v1/payments/?status=pending").json()["results"]
+
+    assert seen_by_officer["uuid"] == seen_by_auditor["uuid"] == instruction["uuid"]
+    assert seen_by_officer["actions"] == seen_by_auditor["actions"] == []
+    assert officer.get(f"/api/v1/declarations/{bill.declaration.uuid}/bill/").status_code == 200
+    assert [a["actions"] for a in auditor.get("/api/v1/agreements/").json()["results"]] == [[]]
+    assert officer.get("/api/v1/agreements/").json()["results"] == []
+    assert auditor.get(f"/api/v1/bills/{bill.uuid}/").json()["number"] == bill.number
+    assert auditor.get("/api/v1/payments/?status=confirmed").json()["results"] == []
+
+
 def test_another_company_s_or_bank_s_objects_are_not_found(world, pending):
     bill, instruction = pending
     trader2, bank2 = api(world.trader2), api(world.bank2)
