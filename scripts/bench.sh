@@ -15,6 +15,7 @@ BENCHMARKS=(
   bench/web.py
   bench/audit.py
   bench/banks.py
+  bench/payments.py
 )
 
 export EPORT_NEED_BROWSER=0

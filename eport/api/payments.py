@@ -12,6 +12,7 @@ function. The step endpoints of agreements, instructions and guarantees are made
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,20 +46,6 @@ from .idempotency import idempotent
 from .pagination import StableCursorPagination
 from .views import _valid, _valid_query
 
-
-def _check_trader_or_bank(actor: Any) -> None:
-    """The role half of ``rules.EITHER``: bank staff as bank staff, anyone else as a trader."""
-    if getattr(actor, "is_bank", False):
-        rules.check_bank(actor)
-    else:
-        rules.check_trader(actor)
-
-
-ROLE_CHECKS = {
-    rules.BANK: rules.check_bank,
-    rules.TRADER: rules.check_trader,
-    rules.EITHER: _check_trader_or_bank,
-}
 WHO = {
     rules.BANK: "the bank's staff",
     rules.TRADER: "the company's traders",
@@ -422,7 +409,7 @@ class GuaranteeDetailView(BankApiView):
 class Subject:
     """What the step endpoints of one kind of subject share."""
 
-    noun: str  # in URLs' names and the operation ids, and the services' names: confirm_<noun>
+    noun: str  # in URLs' names and the operation ids
     keyword: str  # the services' keyword argument for it
     model: type[Model]
     steps: dict[str, rules.Step]
@@ -468,13 +455,13 @@ SUBJECTS = (
 
 
 def _step_view(subject: Subject, step: rules.Step) -> type[BankApiView]:
-    service = getattr(services, f"{step.name}_{subject.noun}")
+    service = services.STEP_SERVICES[subject.model, step.name]
     request_serializer = p.step_serializer(subject.noun, step, service)
     versioned = p.takes_version(service)
 
     class StepView(BankApiView):
         serializer_class = subject.serializer
-        role_checks = {"POST": ROLE_CHECKS[step.who]}
+        role_checks = {"POST": functools.partial(rules.check_role, who=step.who)}
 
         @extend_schema(
             operation_id=f"{subject.noun}s_{step.name}",

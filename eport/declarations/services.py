@@ -10,6 +10,7 @@ declaration's snapshot right after that step (``snapshot.state_digest``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -87,7 +88,11 @@ class _Entries:
         data["state"] = state_digest(self.declaration, items=self.items, documents=self.documents)
         self.pending.append((actor, action, data))
 
-    def write(self) -> None:
+    def write(self, preceding: Iterable[tuple[Any, str, Any, dict]] = ()) -> None:
+        """Append the entries; ``preceding`` (actor, action, subject, data) of the same change
+        on other subjects first, so the ledger's append lock is taken once, at the very end."""
+        for actor, action, subject, data in preceding:
+            record(actor=actor, action=action, subject=subject, data=data)
         subject = self.declaration.ledger_subject
         for actor, action, data in self.pending:
             record(actor=actor, action=action, subject=subject, data=data)
@@ -861,11 +866,13 @@ def _pay(
     version: Any,
     reference: str,
     details: dict | None,
+    preceding: Iterable[tuple[Any, str, Any, dict]],
 ) -> Declaration:
     """Move an assessed declaration to paid; a green-lane declaration is then released at once.
 
     ``details`` (the bill's number and amounts, the bank) go into the ledger entry as given;
-    ``version`` is checked when the caller acted on a version of the declaration it saw.
+    ``version`` is checked when the caller acted on a version of the declaration it saw;
+    ``preceding`` are the caller's ledger entries of the same payment, appended first.
     """
     declaration, transition = _begin(
         declaration, actor, move, version, check_version=version is not None
@@ -890,7 +897,7 @@ def _pay(
         changed |= {"released_at"} | _move(declaration, release)
         entries.add(actors.CLEARANCE, "declaration.released", {})
     _save(declaration, changed, bump=True)
-    entries.write()
+    entries.write(preceding)
     return declaration
 
 
@@ -902,12 +909,13 @@ def record_payment(
     reference: str,
     version: int | None = None,
     details: dict | None = None,
+    preceding: Iterable[tuple[Any, str, Any, dict]] = (),
 ) -> Declaration:
     """An officer's record of duty and VAT paid at a customs counter (``reference``: its receipt).
 
     Made through ``eport.payments``, which writes the tax bill off in the same transaction.
     """
-    return _pay(declaration, actor, "pay", version, reference, details)
+    return _pay(declaration, actor, "pay", version, reference, details, preceding)
 
 
 @transaction.atomic
@@ -918,9 +926,10 @@ def record_bank_payment(
     reference: str,
     version: int | None = None,
     details: dict | None = None,
+    preceding: Iterable[tuple[Any, str, Any, dict]] = (),
 ) -> Declaration:
     """A bank's confirmation that it debited the trader for the bill (``reference``: its own)."""
-    return _pay(declaration, actor, "confirm_payment", version, reference, details)
+    return _pay(declaration, actor, "confirm_payment", version, reference, details, preceding)
 
 
 @transaction.atomic
@@ -931,9 +940,10 @@ def record_guarantee(
     reference: str,
     version: int | None = None,
     details: dict | None = None,
+    preceding: Iterable[tuple[Any, str, Any, dict]] = (),
 ) -> Declaration:
     """The trader's release against a bank guarantee: the bill is reserved and paid later."""
-    return _pay(declaration, actor, "guarantee", version, reference, details)
+    return _pay(declaration, actor, "guarantee", version, reference, details, preceding)
 
 
 @transaction.atomic

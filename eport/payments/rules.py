@@ -43,6 +43,7 @@ class Step:
     sources: frozenset[str]
     target: str
     who: str
+    service: str  # the function of services.py that makes it
     inputs: tuple[Input, ...] = ()
     final: bool = False
 
@@ -61,6 +62,7 @@ AGREEMENT_STEPS: dict[str, Step] = {
             frozenset({A.REQUESTED}),
             A.ACTIVE,
             BANK,
+            service="confirm_agreement",
         ),
         Step(
             "refuse",
@@ -69,6 +71,7 @@ AGREEMENT_STEPS: dict[str, Step] = {
             frozenset({A.REQUESTED}),
             A.REFUSED,
             BANK,
+            service="refuse_agreement",
             inputs=(Input("reason", _("Reason"), kind=TEXT, required=True, max_length=2000),),
             final=True,
         ),
@@ -79,6 +82,7 @@ AGREEMENT_STEPS: dict[str, Step] = {
             frozenset({A.REQUESTED, A.ACTIVE}),
             A.ENDED,
             EITHER,
+            service="end_agreement",
             inputs=(Input("reason", _("Reason"), kind=TEXT, max_length=2000),),
             final=True,
         ),
@@ -95,6 +99,7 @@ INSTRUCTION_STEPS: dict[str, Step] = {
             frozenset({I.PENDING}),
             I.CONFIRMED,
             BANK,
+            service="confirm_payment",
             inputs=(
                 Input("bill_number", _("Bill number"), kind=LINE, required=True, max_length=24),
                 Input("amount", _("Amount debited"), kind=AMOUNT, required=True),
@@ -112,6 +117,7 @@ INSTRUCTION_STEPS: dict[str, Step] = {
             frozenset({I.PENDING}),
             I.REFUSED,
             BANK,
+            service="refuse_payment",
             inputs=(Input("reason", _("Reason"), kind=TEXT, required=True, max_length=2000),),
             final=True,
         ),
@@ -122,6 +128,7 @@ INSTRUCTION_STEPS: dict[str, Step] = {
             frozenset({I.PENDING}),
             I.WITHDRAWN,
             TRADER,
+            service="withdraw_payment",
             final=True,
         ),
     )
@@ -137,6 +144,7 @@ GUARANTEE_STEPS: dict[str, Step] = {
             frozenset({G.LIVE}),
             G.ENDED,
             BANK,
+            service="end_guarantee",
             final=True,
         ),
     )
@@ -174,13 +182,25 @@ def _company_id(subject: Any) -> int:
     return subject.company_id
 
 
-def _check_party(subject: Any, actor: Any, who: str) -> None:
-    if who == BANK or (who == EITHER and getattr(actor, "is_bank", False)):
+def _as_bank(actor: Any, who: str) -> bool:
+    return who == BANK or (who == EITHER and getattr(actor, "is_bank", False))
+
+
+def check_role(actor: Any, who: str) -> None:
+    """The role half of a step's check, needing no subject: bank staff for the bank's steps
+    (and for either side's, when a bank's staff asks), a company's traders otherwise."""
+    if _as_bank(actor, who):
         check_bank(actor)
+    else:
+        check_trader(actor)
+
+
+def _check_party(subject: Any, actor: Any, who: str) -> None:
+    check_role(actor, who)
+    if _as_bank(actor, who):
         if actor.bank_id != subject.bank_id:
             raise NotPermitted(gettext("This belongs to another bank's customers."))
         return
-    check_trader(actor)
     if actor.company_id != _company_id(subject):
         raise NotPermitted(gettext("This belongs to another company."))
 

@@ -37,9 +37,20 @@ ACCOUNT = re.compile(r"[0-9A-Z]{8,34}")
 MAX_REFERENCE = 35
 
 
-def _record(actor: Actor, action: str, subject: Any, data: dict) -> None:
+def _entry(actor: Actor, action: str, subject: Any, data: dict) -> tuple[Any, str, Any, dict]:
+    """A ledger entry of ``subject`` with its state as it is now (the change just made)."""
     facts = {key: value for key, value in data.items() if value not in ("", None)}
-    record(actor=actor, action=action, subject=subject, data={**facts, "state": state(subject)})
+    return actor, action, subject, {**facts, "state": state(subject)}
+
+
+def _record(actor: Actor, action: str, subject: Any, data: dict) -> None:
+    actor, action, subject, data = _entry(actor, action, subject, data)
+    record(actor=actor, action=action, subject=subject, data=data)
+
+
+def _write(entries: list) -> None:
+    for actor, action, subject, data in entries:
+        record(actor=actor, action=action, subject=subject, data=data)
 
 
 def _money(value: Decimal) -> str:
@@ -172,10 +183,11 @@ def _write_off(
     paid_on: date,
     reference: str,
     due: dues.Due,
+    entries: list,
     bank: str | None = None,
 ) -> dict:
-    """Mark the bill paid: the surcharge line first (if late), then the payment; returns the
-    facts the declaration's entry repeats. ``bank``: the BIC of the bank that was debited."""
+    """Mark the bill paid, adding to ``entries`` the surcharge line first (if late), then the
+    payment; returns the facts the declaration's entry repeats. ``bank``: the BIC debited."""
     bill.status = TaxBill.Status.PAID
     bill.means = means
     bill.paid_on = paid_on
@@ -185,22 +197,24 @@ def _write_off(
     bill.surcharge = due.surcharge
     bill.paid_amount = due.total
     bill.version += 1
-    bill.save()
+    bill.save(update_fields=_WRITTEN_OFF)
     if due.late:
-        _record(
-            actor,
-            "bill.surcharged",
-            bill,
-            {
-                "number": bill.number,
-                "tax": _money(due.tax),
-                "due_on": due.due_on.isoformat(),
-                "paid_on": paid_on.isoformat(),
-                "days": due.days_late,
-                "rate_per_day": "0.05%",
-                "surcharge": _money(due.surcharge),
-                "bank": bank,
-            },
+        entries.append(
+            _entry(
+                actor,
+                "bill.surcharged",
+                bill,
+                {
+                    "number": bill.number,
+                    "tax": _money(due.tax),
+                    "due_on": due.due_on.isoformat(),
+                    "paid_on": paid_on.isoformat(),
+                    "days": due.days_late,
+                    "rate_per_day": "0.05%",
+                    "surcharge": _money(due.surcharge),
+                    "bank": bank,
+                },
+            )
         )
     facts = {
         "bill": bill.number,
@@ -212,11 +226,24 @@ def _write_off(
         "paid_on": paid_on.isoformat(),
         "bank": bank,
     }
-    _record(actor, "bill.paid", bill, {**facts, "reference": reference})
+    entries.append(_entry(actor, "bill.paid", bill, {**facts, "reference": reference}))
     return facts
 
 
-def _restore(bill: TaxBill, actor: Actor) -> None:
+_WRITTEN_OFF = [
+    "status",
+    "means",
+    "paid_on",
+    "paid_reference",
+    "paid_by",
+    "surcharge_days",
+    "surcharge",
+    "paid_amount",
+    "version",
+]
+
+
+def _restore(bill: TaxBill, actor: Actor, entries: list) -> None:
     """A guaranteed bill is paid: its reservation goes back to the guarantee's balance."""
     reservation = Reservation.objects.filter(bill_id=bill.pk, restored_at__isnull=True).first()
     if reservation is None:
@@ -224,15 +251,17 @@ def _restore(bill: TaxBill, actor: Actor) -> None:
     guarantee = _locked(Guarantee, reservation.guarantee_id, "bank", "company")
     reservation.restored_at = timezone.now()
     reservation.save(update_fields=["restored_at"])
-    _record(
-        actor,
-        "guarantee.restored",
-        guarantee,
-        {
-            "bill": bill.number,
-            "amount": _money(reservation.amount),
-            "remaining": _money(selectors.remaining(guarantee)),
-        },
+    entries.append(
+        _entry(
+            actor,
+            "guarantee.restored",
+            guarantee,
+            {
+                "bill": bill.number,
+                "amount": _money(reservation.amount),
+                "remaining": _money(selectors.remaining(guarantee)),
+            },
+        )
     )
 
 
@@ -259,6 +288,7 @@ def record_counter_payment(*, bill: TaxBill, actor: Actor, receipt_number: str) 
     declaration_lifecycle.check_move(bill.declaration, actor, "pay")
     _check_no_instruction(bill)
     paid_on = selectors.today()
+    entries: list = []
     facts = _write_off(
         bill,
         actor,
@@ -266,9 +296,14 @@ def record_counter_payment(*, bill: TaxBill, actor: Actor, receipt_number: str) 
         paid_on=paid_on,
         reference=receipt_number,
         due=selectors.amount_due(bill, paid_on),
+        entries=entries,
     )
     declarations.record_payment(
-        declaration=bill.declaration, actor=actor, reference=receipt_number, details=facts
+        declaration=bill.declaration,
+        actor=actor,
+        reference=receipt_number,
+        details=facts,
+        preceding=entries,
     )
     return bill
 
@@ -445,11 +480,13 @@ def instruct_payment(
 
 
 def _lock_instruction(instruction: PaymentInstruction) -> tuple[TaxBill, PaymentInstruction]:
-    bill_id = PaymentInstruction.objects.values_list("bill_id", flat=True).get(pk=instruction.pk)
-    bill = _lock_bill(TaxBill(pk=bill_id))
-    locked = _locked(PaymentInstruction, instruction.pk, "agreement", "agreement__company", "bank")
-    locked.bill = bill
-    return bill, locked
+    """The instruction and its bill, both locked, in one query."""
+    locked = (
+        PaymentInstruction.objects.select_for_update(of=("self", "bill"))
+        .select_related("bill__declaration__company", "agreement", "bank")
+        .get(pk=instruction.pk)
+    )
+    return locked.bill, locked
 
 
 @transaction.atomic
@@ -530,20 +567,22 @@ def confirm_payment(
     instruction.decided_by = actor
     instruction.decided_at = timezone.now()
     instruction.version += 1
-    instruction.save()
-    _record(
-        actor,
-        "payment.confirmed",
-        instruction,
-        {
-            "bill": bill.number,
-            "bank": instruction.bank.bic,
-            "bank_reference": reference,
-            "amount": _money(amount_value),
-            "currency": CNY,
-            "value_date": value_date.isoformat(),
-        },
-    )
+    instruction.save(update_fields=_CONFIRMED)
+    entries = [
+        _entry(
+            actor,
+            "payment.confirmed",
+            instruction,
+            {
+                "bill": bill.number,
+                "bank": instruction.bank.bic,
+                "bank_reference": reference,
+                "amount": _money(amount_value),
+                "currency": CNY,
+                "value_date": value_date.isoformat(),
+            },
+        )
+    ]
     facts = _write_off(
         bill,
         actor,
@@ -551,18 +590,34 @@ def confirm_payment(
         paid_on=value_date,
         reference=reference,
         due=due,
+        entries=entries,
         bank=instruction.bank.bic,
     )
     if guaranteed:
-        _restore(bill, actor)
+        _restore(bill, actor, entries)
+        _write(entries)
     else:
+        # The declaration's move appends these entries before its own, as its last step.
         declarations.record_bank_payment(
             declaration=bill.declaration,
             actor=actor,
             reference=reference,
             details=facts,
+            preceding=entries,
         )
     return instruction
+
+
+_CONFIRMED = [
+    "status",
+    "bank_reference",
+    "confirmed_amount",
+    "surcharge",
+    "value_date",
+    "decided_by",
+    "decided_at",
+    "version",
+]
 
 
 def _amount_difference(bill: TaxBill, due: dues.Due, confirmed: Decimal) -> str:
@@ -770,14 +825,14 @@ def release_against_guarantee(*, bill: TaxBill, actor: Actor, guarantee: Guarant
         bill.issued_on, settings.EPORT_PAYMENT_DAYS, selectors.work_calendar()
     )
     bill.version += 1
-    bill.save()
-    _record(
+    bill.save(update_fields=["status", "guarantee", "guaranteed_due_on", "version"])
+    reserved = _entry(
         actor,
         "guarantee.reserved",
         guarantee,
         {"bill": bill.number, "amount": _money(bill.tax), "remaining": _money(left - bill.tax)},
     )
-    _record(
+    guaranteed = _entry(
         actor,
         "bill.guaranteed",
         bill,
@@ -799,6 +854,7 @@ def release_against_guarantee(*, bill: TaxBill, actor: Actor, guarantee: Guarant
             "bank": guarantee.bank.bic,
             "due_on": bill.guaranteed_due_on.isoformat(),
         },
+        preceding=[reserved, guaranteed],
     )
     return bill
 
@@ -830,3 +886,11 @@ def _check_usable(guarantee: Guarantee, on: date) -> None:
                 "due": overdue.guaranteed_due_on.isoformat(),
             }
         )
+
+
+# Every step's service, looked up once: a step naming a missing service fails here.
+STEP_SERVICES = {
+    (kind, name): globals()[step.service]
+    for kind, steps in rules.STEPS.items()
+    for name, step in steps.items()
+}
