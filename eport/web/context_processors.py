@@ -20,10 +20,15 @@ def navigation(request) -> dict:
             tokens,
         ]
     elif user.is_officer:
-        links = [(_("Work queue"), declarations), tokens]
+        links = [
+            (_("Work queue"), declarations),
+            (_("Duties and taxes"), reverse("payments:overview")),
+            tokens,
+        ]
     elif user.is_auditor:
         links = [
             (_("Declarations"), declarations),
+            (_("Duties and taxes"), reverse("payments:overview")),
             (_("Audit"), reverse("audit:workspace")),
             (_("Ledger"), reverse("audit:ledger")),
             (_("Verify"), reverse("audit:verify")),

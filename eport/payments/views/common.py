@@ -42,6 +42,36 @@ def trader_required(view):
     return wrapped
 
 
+def reader_required(view):
+    """Traders (their company's), customs officers (their office's bills) and auditors (all):
+    bank staff are told where their side lives."""
+
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        user = request.user
+        if not (
+            (user.is_trader and user.company_id)
+            or (user.is_officer and user.office_id)
+            or user.is_auditor
+        ):
+            return render(
+                request,
+                "banks/forbidden.html",
+                {
+                    "message": _(
+                        "Bank staff answer payments, agreements and guarantees under Payments in "
+                        "the bank workspace."
+                    )
+                },
+                status=403,
+            )
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
 def report_form(request, form: PaymentsForm) -> None:
     """Show every problem of a form as a message on the next page."""
     for problem in form.problems():

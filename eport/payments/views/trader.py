@@ -1,5 +1,6 @@
 """The trader's "Duties and taxes": its bills (open, released against a guarantee, paid), its
-payment agreements with the form asking a bank for another, and its guarantees."""
+payment agreements with the form asking a bank for another, and its guarantees. Customs officers
+read their office's bills here and auditors everyone's, with the agreements and guarantees."""
 
 from __future__ import annotations
 
@@ -15,14 +16,17 @@ from eport.declarations.errors import DeclarationError, NotPermitted
 from .. import selectors, services
 from ..forms import AgreementRequestForm
 from ..models import PaymentInstruction, TaxBill
-from .common import guarantee_rows, step_offers, trader_required
+from .common import guarantee_rows, reader_required, step_offers, trader_required
 
 # Paid bills shown: the latest ones; each stays on its declaration's page.
 PAID_SHOWN = 25
+# Unpaid bills shown to customs and auditors, who read every company's: the soonest due.
+UNPAID_SHOWN = 200
 
 
-def _page(request: HttpRequest, form: AgreementRequestForm, status: int = 200) -> HttpResponse:
+def _page(request: HttpRequest, form: AgreementRequestForm | None, status: int = 200):
     user = request.user
+    limit = None if user.is_trader else UNPAID_SHOWN
     today = selectors.today()
     bills = selectors.bills_for(user)
     waiting = set(
@@ -37,11 +41,15 @@ def _page(request: HttpRequest, form: AgreementRequestForm, status: int = 200) -
             for bill in queryset
         ]
 
+    open_bills = bills.filter(status=TaxBill.Status.OPEN).order_by("due_on", "pk")
+    guaranteed = bills.filter(status=TaxBill.Status.GUARANTEED).order_by("guaranteed_due_on", "pk")
     context = {
-        "open_bills": rows(bills.filter(status=TaxBill.Status.OPEN).order_by("due_on", "pk")),
-        "guaranteed_bills": rows(
-            bills.filter(status=TaxBill.Status.GUARANTEED).order_by("guaranteed_due_on", "pk")
-        ),
+        "is_trader": user.is_trader,
+        "unpaid_shown": limit,
+        "open_count": open_bills.count() if limit else None,
+        "guaranteed_count": guaranteed.count() if limit else None,
+        "open_bills": rows(open_bills[:limit]),
+        "guaranteed_bills": rows(guaranteed[:limit]),
         "paid_bills": list(
             bills.filter(status=TaxBill.Status.PAID).order_by("-paid_on", "-pk")[:PAID_SHOWN]
         ),
@@ -60,10 +68,11 @@ def _page(request: HttpRequest, form: AgreementRequestForm, status: int = 200) -
 
 
 @require_GET
-@trader_required
+@reader_required
 def overview(request: HttpRequest) -> HttpResponse:
-    """The company's bills, payment agreements and guarantees."""
-    return _page(request, AgreementRequestForm())
+    """The bills, payment agreements and guarantees this person may see; traders ask for
+    agreements here."""
+    return _page(request, AgreementRequestForm() if request.user.is_trader else None)
 
 
 @require_POST
