@@ -40,13 +40,15 @@ from .snapshot import financing_snapshot
 MAX_BATCH = 1000
 
 
-def _is(user, role: str) -> bool:
+def has_role(user, role: str) -> bool:
+    """Whether ``user`` is signed in with this role ("trader", "officer", "auditor", "bank")."""
     return bool(user is not None and getattr(user, "is_authenticated", False)) and getattr(
         user, f"is_{role}", False
     )
 
 
-def _uuid(value) -> uuid_module.UUID:
+def uuid_or_404(value) -> uuid_module.UUID:
+    """``value`` as a UUID; Http404 (not a 500) for anything that is not one."""
     try:
         return value if isinstance(value, uuid_module.UUID) else uuid_module.UUID(str(value))
     except (TypeError, ValueError, AttributeError):
@@ -63,7 +65,7 @@ def _live_presentation_to(bank_id) -> Exists:
 
 def presented_declarations(user) -> QuerySet[Declaration]:
     """The declarations presented, now, to this user's bank (none for anyone else)."""
-    if not (_is(user, "bank") and user.bank_id):
+    if not (has_role(user, "bank") and user.bank_id):
         return Declaration.objects.none()
     return (
         Declaration.objects.select_related(*LIST_RELATED)
@@ -74,7 +76,7 @@ def presented_declarations(user) -> QuerySet[Declaration]:
 
 def get_presented_declaration(user, uuid) -> Declaration:
     """A declaration presented to this user's bank; Http404 otherwise."""
-    declaration = presented_declarations(user).filter(uuid=_uuid(uuid)).first()
+    declaration = presented_declarations(user).filter(uuid=uuid_or_404(uuid)).first()
     if declaration is None:
         raise Http404("No such declaration.")
     return declaration
@@ -84,17 +86,17 @@ def presentations_for(user) -> QuerySet[Presentation]:
     """Presentations this user may see: its company's (trader), to its bank (bank), or all
     (auditor)."""
     queryset = Presentation.objects.select_related("declaration", "bank", "presented_by")
-    if _is(user, "trader") and user.company_id:
+    if has_role(user, "trader") and user.company_id:
         return queryset.filter(declaration__company_id=user.company_id)
-    if _is(user, "bank") and user.bank_id:
+    if has_role(user, "bank") and user.bank_id:
         return queryset.filter(bank_id=user.bank_id)
-    if _is(user, "auditor"):
+    if has_role(user, "auditor"):
         return queryset
     return queryset.none()
 
 
 def get_presentation_for(user, uuid) -> Presentation:
-    presentation = presentations_for(user).filter(uuid=_uuid(uuid)).first()
+    presentation = presentations_for(user).filter(uuid=uuid_or_404(uuid)).first()
     if presentation is None:
         raise Http404("No such presentation.")
     return presentation
@@ -104,17 +106,17 @@ def financings_for(user) -> QuerySet[Financing]:
     """Financings this user may see: its bank's own (bank), its company's declarations' (trader),
     all (auditor), none (officer)."""
     queryset = Financing.objects.select_related("declaration", "bank")
-    if _is(user, "bank") and user.bank_id:
+    if has_role(user, "bank") and user.bank_id:
         return queryset.filter(bank_id=user.bank_id)
-    if _is(user, "trader") and user.company_id:
+    if has_role(user, "trader") and user.company_id:
         return queryset.filter(declaration__company_id=user.company_id)
-    if _is(user, "auditor"):
+    if has_role(user, "auditor"):
         return queryset
     return queryset.none()
 
 
 def get_financing_for(user, uuid) -> Financing:
-    financing = financings_for(user).filter(uuid=_uuid(uuid)).first()
+    financing = financings_for(user).filter(uuid=uuid_or_404(uuid)).first()
     if financing is None:
         raise Http404("No such financing.")
     return financing

@@ -13,7 +13,6 @@ guarantee's remaining balance and whether an overdue bill freezes it, a bank's d
 
 from __future__ import annotations
 
-import uuid as uuid_module
 from datetime import date
 from decimal import Decimal
 
@@ -23,6 +22,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from eport.banks.selectors import has_role, uuid_or_404
 from eport.declarations.models import Declaration
 from ledger.models import Entry
 from ledger.selectors import entries_about
@@ -31,19 +31,6 @@ from . import dues
 from .models import Guarantee, PaymentAgreement, PaymentInstruction, Reservation, TaxBill
 
 ZERO = Decimal("0.00")
-
-
-def _is(user, role: str) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False)) and getattr(
-        user, f"is_{role}", False
-    )
-
-
-def _uuid(value) -> uuid_module.UUID:
-    try:
-        return value if isinstance(value, uuid_module.UUID) else uuid_module.UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        raise Http404("Not found.") from None
 
 
 def today() -> date:
@@ -62,13 +49,13 @@ BILL_RELATED = ("declaration", "declaration__company", "declaration__office", "g
 
 def bills_for(user) -> QuerySet[TaxBill]:
     bills = TaxBill.objects.select_related(*BILL_RELATED)
-    if _is(user, "trader") and user.company_id:
+    if has_role(user, "trader") and user.company_id:
         return bills.filter(declaration__company_id=user.company_id)
-    if _is(user, "officer") and user.office_id:
+    if has_role(user, "officer") and user.office_id:
         return bills.filter(declaration__office_id=user.office_id)
-    if _is(user, "auditor"):
+    if has_role(user, "auditor"):
         return bills
-    if _is(user, "bank") and user.bank_id:
+    if has_role(user, "bank") and user.bank_id:
         asked = PaymentInstruction.objects.filter(bank_id=user.bank_id).values("bill_id")
         return bills.filter(Q(pk__in=asked) | Q(guarantee__bank_id=user.bank_id))
     return bills.none()
@@ -76,22 +63,22 @@ def bills_for(user) -> QuerySet[TaxBill]:
 
 def agreements_for(user) -> QuerySet[PaymentAgreement]:
     agreements = PaymentAgreement.objects.select_related("company", "bank")
-    if _is(user, "trader") and user.company_id:
+    if has_role(user, "trader") and user.company_id:
         return agreements.filter(company_id=user.company_id)
-    if _is(user, "bank") and user.bank_id:
+    if has_role(user, "bank") and user.bank_id:
         return agreements.filter(bank_id=user.bank_id)
-    if _is(user, "auditor"):
+    if has_role(user, "auditor"):
         return agreements
     return agreements.none()
 
 
 def guarantees_for(user) -> QuerySet[Guarantee]:
     guarantees = with_balances(Guarantee.objects.select_related("company", "bank"))
-    if _is(user, "trader") and user.company_id:
+    if has_role(user, "trader") and user.company_id:
         return guarantees.filter(company_id=user.company_id)
-    if _is(user, "bank") and user.bank_id:
+    if has_role(user, "bank") and user.bank_id:
         return guarantees.filter(bank_id=user.bank_id)
-    if _is(user, "auditor"):
+    if has_role(user, "auditor"):
         return guarantees
     return guarantees.none()
 
@@ -107,19 +94,19 @@ INSTRUCTION_RELATED = (
 
 def instructions_for(user) -> QuerySet[PaymentInstruction]:
     instructions = PaymentInstruction.objects.select_related(*INSTRUCTION_RELATED)
-    if _is(user, "trader") and user.company_id:
+    if has_role(user, "trader") and user.company_id:
         return instructions.filter(agreement__company_id=user.company_id)
-    if _is(user, "bank") and user.bank_id:
+    if has_role(user, "bank") and user.bank_id:
         return instructions.filter(bank_id=user.bank_id)
-    if _is(user, "officer") and user.office_id:
+    if has_role(user, "officer") and user.office_id:
         return instructions.filter(bill__declaration__office_id=user.office_id)
-    if _is(user, "auditor"):
+    if has_role(user, "auditor"):
         return instructions
     return instructions.none()
 
 
 def _one(queryset: QuerySet, uuid):
-    found = queryset.filter(uuid=_uuid(uuid)).first()
+    found = queryset.filter(uuid=uuid_or_404(uuid)).first()
     if found is None:
         raise Http404("Not found.")
     return found
@@ -147,6 +134,11 @@ def bill_of(user, declaration: Declaration) -> TaxBill | None:
 
 
 # --- what a bill asks for ---------------------------------------------------------------------
+
+
+def aggregate_due_date(bill: TaxBill) -> date:
+    """When ``bill`` must be paid if it is released against a guarantee (aggregate taxation)."""
+    return dues.aggregate_due_date(bill.issued_on, settings.EPORT_PAYMENT_DAYS, work_calendar())
 
 
 def amount_due(bill: TaxBill, on: date | None = None) -> dues.Due:

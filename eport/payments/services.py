@@ -821,9 +821,7 @@ def release_against_guarantee(*, bill: TaxBill, actor: Actor, guarantee: Guarant
     Reservation.objects.create(guarantee=guarantee, bill=bill, amount=bill.tax, reserved_by=actor)
     bill.status = TaxBill.Status.GUARANTEED
     bill.guarantee = guarantee
-    bill.guaranteed_due_on = dues.aggregate_due_date(
-        bill.issued_on, settings.EPORT_PAYMENT_DAYS, selectors.work_calendar()
-    )
+    bill.guaranteed_due_on = selectors.aggregate_due_date(bill)
     bill.version += 1
     bill.save(update_fields=["status", "guarantee", "guaranteed_due_on", "version"])
     reserved = _entry(

@@ -151,6 +151,7 @@ def _context(user, bill: TaxBill) -> dict:
             else None
         ),
         "is_trader": is_trader,
+        "aggregate_due_on": selectors.aggregate_due_date(bill) if bill.unpaid else None,
         "counter_form": None,
         "timeline": _timeline(bill, instructions),
     }
