@@ -22,6 +22,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from eport.declarations.models import Declaration
+from eport.payments import dues
 from eport.payments.models import PaymentInstruction, Reservation, TaxBill
 
 from .findings import Finding, latest_entries
@@ -84,6 +85,27 @@ def _paid_problems(bill: TaxBill, instructions: list[PaymentInstruction]) -> lis
                 },
             )
         )
+    if bill.paid_on is not None:
+        # The surcharge the bill's own dates call for: 0.05 % a day after the date it was due.
+        due = dues.due(bill.duty + bill.vat, bill.payable_due_on, bill.paid_on)
+        if surcharge != due.surcharge:
+            problems.append(
+                (
+                    Kind.AMOUNT_MISMATCH,
+                    _(
+                        "Bill %(bill)s was paid on %(paid_on)s, %(days)s day(s) after %(due_on)s: "
+                        "its surcharge is %(expected)s CNY, not %(surcharge)s CNY."
+                    )
+                    % {
+                        "bill": bill.number,
+                        "paid_on": bill.paid_on.isoformat(),
+                        "days": due.days_late,
+                        "due_on": bill.payable_due_on.isoformat(),
+                        "expected": _money(due.surcharge),
+                        "surcharge": _money(surcharge),
+                    },
+                )
+            )
     if bill.means == TaxBill.Means.E_PAYMENT:
         problems.extend(_e_payment_problems(bill, instructions))
     elif bill.means == TaxBill.Means.COUNTER:

@@ -122,6 +122,23 @@ def test_a_paid_amount_changed_by_sql_is_found(settled):
     assert f"ICBKCNBJSHI confirmed {bill.paid_amount:.2f} CNY" in amounts.detail
 
 
+def test_a_surcharge_the_bill_s_dates_do_not_call_for_is_found(settled):
+    # Surcharge and amount raised together, so the amounts still add up: only the dates tell.
+    bill = settled["counter"]
+    sql(
+        "UPDATE payments_taxbill SET surcharge = 5, paid_amount = paid_amount + 5 WHERE id = %s",
+        bill.pk,
+    )
+
+    report, found = findings()
+
+    assert not report.ok
+    kinds = sorted((item.kind, item.subject) for item in found)
+    assert kinds == [("amount_mismatch", bill.ledger_subject), ("state", bill.ledger_subject)]
+    wrong = next(item for item in found if item.kind == "amount_mismatch")
+    assert "its surcharge is 0.00 CNY, not 5.00 CNY" in wrong.detail
+
+
 def test_a_counter_paid_amount_changed_by_sql_names_the_lines(settled):
     bill = settled["counter"]
     sql("UPDATE payments_taxbill SET paid_amount = 1 WHERE id = %s", bill.pk)
