@@ -117,8 +117,11 @@ def check_token(raw: str) -> tuple[ApiToken | None, str]:
     if match is None:
         return None, "The bearer token is malformed; it looks like eport_<12 hex>_<43 characters>."
     prefix, secret = match.groups()
-    # The company comes along: filing a declaration names it, and the join costs less than a query.
-    token = ApiToken.objects.select_related("user__company").filter(prefix=prefix).first()
+    # The organisation comes along: filing a declaration names the company, a bank's every
+    # change checks its bank, and the joins cost less than a query.
+    token = (
+        ApiToken.objects.select_related("user__company", "user__bank").filter(prefix=prefix).first()
+    )
     # Compare even when no row matched, so timing does not tell which prefixes exist.
     expected = token.secret_sha256 if token is not None else "0" * 64
     if not hmac.compare_digest(expected, _hash(secret)) or token is None:
