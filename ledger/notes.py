@@ -7,6 +7,11 @@ Python on ``cryptography``, no Django, so that ``ledger.verify_receipt`` can use
 One deliberate difference from Go: in notes and checkpoints, base64 must be canonical (no stray bits
 in the last character). Every honest signer, Go's included, writes canonical base64, and accepting
 only that gives each note exactly one encoding, so any altered byte is detected.
+
+Keys come in two kinds, told apart by their algorithm byte: plain Ed25519 note signatures (0x01),
+which the ledger signs with, and witness cosignatures (C2SP tlog-cosignature, ``cosignature/v1``,
+0x04), whose signature line carries the time of cosigning and signs
+``cosignature/v1\ntime <t>\n`` followed by the checkpoint body. ``open_note`` verifies both.
 """
 
 from __future__ import annotations
@@ -26,6 +31,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 ALGORITHM_ED25519 = 0x01
+ALGORITHM_COSIGNATURE_V1 = 0x04  # C2SP tlog-cosignature, Ed25519 with a timestamp
+ALGORITHMS = (ALGORITHM_ED25519, ALGORITHM_COSIGNATURE_V1)
+COSIGNATURE_V1_HEADER = b"cosignature/v1\n"
+TIMESTAMP_SIZE = 8
 SIGNATURE_PREFIX = "\u2014 "  # EM DASH, then a space
 MAX_SIGNATURES = 100  # note.Open's limit, so a hostile note cannot make us verify forever
 KEY_ID_SIZE = 4
@@ -98,10 +107,15 @@ def check_key_name(name: str) -> None:
         raise ValueError(f"key name {name!r} is not valid UTF-8") from None
 
 
-def key_id(name: str, public_key: bytes) -> bytes:
-    """Return the 4-byte key id: SHA-256(name || "\\n" || 0x01 || public key)[:4]."""
-    material = name.encode("utf-8") + b"\n" + bytes([ALGORITHM_ED25519]) + public_key
+def key_id(name: str, public_key: bytes, algorithm: int = ALGORITHM_ED25519) -> bytes:
+    """Return the 4-byte key id: SHA-256(name || "\\n" || algorithm || public key)[:4]."""
+    material = name.encode("utf-8") + b"\n" + bytes([algorithm]) + public_key
     return hashlib.sha256(material).digest()[:KEY_ID_SIZE]
+
+
+def cosigned_message(body: str | bytes, timestamp: int) -> bytes:
+    """What a ``cosignature/v1`` signs: the header, ``time <t>``, then the checkpoint body."""
+    return COSIGNATURE_V1_HEADER + b"time %d\n" % timestamp + _body_bytes(body)
 
 
 def _decode_base64(text: str, what: str, *, canonical: bool = True) -> bytes:
@@ -121,36 +135,48 @@ def _parse_key_id(text: str) -> bytes:
     return bytes.fromhex(text)
 
 
-def _parse_typed_key(text: str, what: str) -> bytes:
+def _parse_typed_key(text: str, what: str) -> tuple[int, bytes]:
     # Keys are trusted configuration, so they are read as leniently as Go reads them: its base64
     # decoder skips CR and LF and ignores stray bits in the last character.
     raw = _decode_base64(text.replace("\r", "").replace("\n", ""), what, canonical=False)
     if not raw:
         raise ValueError(f"{what} is empty")
-    if raw[0] != ALGORITHM_ED25519:
-        raise ValueError(f"{what} has algorithm 0x{raw[0]:02x}; only 0x01 (Ed25519) is supported")
+    if raw[0] not in ALGORITHMS:
+        raise ValueError(
+            f"{what} has algorithm 0x{raw[0]:02x}; only 0x01 (Ed25519) and 0x04 "
+            "(cosignature/v1) are supported"
+        )
     if len(raw) != 1 + 32:
         raise ValueError(f"Ed25519 {what} must be 32 bytes, got {len(raw) - 1}")
-    return raw[1:]
+    return raw[0], raw[1:]
 
 
 class Verifier:
-    """A public key that checks signatures by one named key."""
+    """A public key that checks signatures by one named key: plain note signatures (0x01) or
+    witness cosignatures (``cosignature/v1``, 0x04)."""
 
-    __slots__ = ("_public_key", "key_id", "name", "public_key")
+    __slots__ = ("_public_key", "algorithm", "key_id", "name", "public_key")
 
-    def __init__(self, name: str, public_key: bytes) -> None:
+    def __init__(self, name: str, public_key: bytes, algorithm: int = ALGORITHM_ED25519) -> None:
         check_key_name(name)
         if len(public_key) != 32:
             raise ValueError(f"Ed25519 public key must be 32 bytes, got {len(public_key)}")
+        if algorithm not in ALGORITHMS:
+            raise ValueError(f"unsupported key algorithm 0x{algorithm:02x}")
         self.name = name
+        self.algorithm = algorithm
         self.public_key = bytes(public_key)
-        self.key_id = key_id(name, self.public_key)
+        self.key_id = key_id(name, self.public_key, algorithm)
         self._public_key = Ed25519PublicKey.from_public_bytes(self.public_key)
+
+    @property
+    def cosigner(self) -> bool:
+        """Whether this is a witness's ``cosignature/v1`` key."""
+        return self.algorithm == ALGORITHM_COSIGNATURE_V1
 
     @classmethod
     def from_string(cls, vkey: str) -> Verifier:
-        """Parse ``<name>+<key id hex>+<base64(0x01 || public key)>``; ValueError if bad."""
+        """Parse ``<name>+<key id hex>+<base64(0x01 or 0x04 || public key)>``; ValueError if bad."""
         if not isinstance(vkey, str):
             raise ValueError(f"verifier key must be a string, not {type(vkey).__name__}")
         parts = vkey.split("+", 2)  # base64 may itself contain '+'
@@ -159,8 +185,8 @@ class Verifier:
         name, id_hex, key64 = parts
         check_key_name(name)
         claimed_id = _parse_key_id(id_hex)
-        public_key = _parse_typed_key(key64, "verifier key")
-        verifier = cls(name, public_key)
+        algorithm, public_key = _parse_typed_key(key64, "verifier key")
+        verifier = cls(name, public_key, algorithm)
         if verifier.key_id != claimed_id:
             raise ValueError(
                 f"key id {id_hex} does not match name {name!r} and its key "
@@ -169,7 +195,7 @@ class Verifier:
         return verifier
 
     def __str__(self) -> str:
-        encoded = base64.b64encode(bytes([ALGORITHM_ED25519]) + self.public_key).decode("ascii")
+        encoded = base64.b64encode(bytes([self.algorithm]) + self.public_key).decode("ascii")
         return f"{self.name}+{self.key_id.hex()}+{encoded}"
 
     def __repr__(self) -> str:
@@ -178,37 +204,64 @@ class Verifier:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Verifier):
             return NotImplemented
-        return (self.name, self.public_key) == (other.name, other.public_key)
+        return (self.name, self.public_key, self.algorithm) == (
+            other.name,
+            other.public_key,
+            other.algorithm,
+        )
 
     def __hash__(self) -> int:
-        return hash((self.name, self.public_key))
+        return hash((self.name, self.public_key, self.algorithm))
 
     def verify(self, body: str | bytes, signature: bytes) -> bool:
-        """Return True exactly when signature is this key's Ed25519 signature of the body bytes."""
-        if len(signature) != ED25519_SIGNATURE_SIZE:
+        """Return True exactly when ``signature`` (the bytes after the key id) is this key's
+        signature of the body: Ed25519 over the body bytes, or for a cosigner an 8-byte
+        big-endian timestamp followed by Ed25519 over ``cosigned_message(body, timestamp)``."""
+        signature = bytes(signature)
+        message = _body_bytes(body)
+        if self.cosigner:
+            if len(signature) != TIMESTAMP_SIZE + ED25519_SIGNATURE_SIZE:
+                return False
+            timestamp = int.from_bytes(signature[:TIMESTAMP_SIZE], "big")
+            message = cosigned_message(message, timestamp)
+            signature = signature[TIMESTAMP_SIZE:]
+        elif len(signature) != ED25519_SIGNATURE_SIZE:
             return False
         try:
-            self._public_key.verify(bytes(signature), _body_bytes(body))
+            self._public_key.verify(signature, message)
         except (_CryptoInvalidSignature, ValueError):
             return False
         return True
 
+    def timestamp(self, signature: bytes) -> int | None:
+        """A cosignature's time (POSIX seconds), or None for a plain signature."""
+        if not self.cosigner or len(signature) != TIMESTAMP_SIZE + ED25519_SIGNATURE_SIZE:
+            return None
+        return int.from_bytes(bytes(signature[:TIMESTAMP_SIZE]), "big")
+
 
 class Signer:
-    """A private key that signs notes under a key name; repr() and str() never show the key."""
+    """A private key that signs notes under a key name (0x01), or cosigns checkpoints as a
+    witness (``cosignature/v1``, 0x04); repr() and str() never show the key."""
 
-    __slots__ = ("_private_key", "key_id", "name", "public_key")
+    __slots__ = ("_private_key", "algorithm", "key_id", "name", "public_key")
 
-    def __init__(self, name: str, private_key: Ed25519PrivateKey) -> None:
+    def __init__(
+        self, name: str, private_key: Ed25519PrivateKey, algorithm: int = ALGORITHM_ED25519
+    ) -> None:
         check_key_name(name)
+        if algorithm not in ALGORITHMS:
+            raise ValueError(f"unsupported key algorithm 0x{algorithm:02x}")
         self.name = name
+        self.algorithm = algorithm
         self._private_key = private_key
         self.public_key = private_key.public_key().public_bytes_raw()
-        self.key_id = key_id(name, self.public_key)
+        self.key_id = key_id(name, self.public_key, algorithm)
 
     @classmethod
     def from_string(cls, skey: str) -> Signer:
-        """Parse ``PRIVATE+KEY+<name>+<key id hex>+<base64(0x01 || seed)>``; ValueError if bad."""
+        """Parse ``PRIVATE+KEY+<name>+<key id hex>+<base64(0x01 or 0x04 || seed)>``; ValueError
+        if bad."""
         # Messages never quote the input: it holds the private key.
         if not isinstance(skey, str):
             raise ValueError(f"signer key must be a string, not {type(skey).__name__}")
@@ -218,8 +271,8 @@ class Signer:
         _, _, name, id_hex, key64 = parts
         check_key_name(name)
         claimed_id = _parse_key_id(id_hex)
-        seed = _parse_typed_key(key64, "signer key")
-        signer = cls(name, Ed25519PrivateKey.from_private_bytes(seed))
+        algorithm, seed = _parse_typed_key(key64, "signer key")
+        signer = cls(name, Ed25519PrivateKey.from_private_bytes(seed), algorithm)
         if signer.key_id != claimed_id:
             raise ValueError(
                 f"key id {id_hex} does not match name {name!r} and its key "
@@ -230,20 +283,33 @@ class Signer:
     @property
     def verifier(self) -> Verifier:
         """The matching public verifier."""
-        return Verifier(self.name, self.public_key)
+        return Verifier(self.name, self.public_key, self.algorithm)
 
     @property
     def verifier_key(self) -> str:
         """The public verifier key string, as served by GET /ledger/keys."""
         return str(self.verifier)
 
-    def signature(self, body: str | bytes) -> bytes:
-        """Return the 64-byte Ed25519 signature of the body bytes (deterministic)."""
-        return self._private_key.sign(_body_bytes(body))
+    def signature(self, body: str | bytes, timestamp: int | None = None) -> bytes:
+        """Return the signature bytes after the key id (deterministic): the 64-byte Ed25519
+        signature of the body, or for a cosigner the 8-byte big-endian ``timestamp`` (POSIX
+        seconds, required) followed by the signature of ``cosigned_message(body, timestamp)``."""
+        if not self.cosigner:
+            return self._private_key.sign(_body_bytes(body))
+        if timestamp is None or not 0 <= timestamp < 2**63:
+            raise ValueError("a cosignature/v1 needs its timestamp, in POSIX seconds")
+        stamp = timestamp.to_bytes(TIMESTAMP_SIZE, "big")
+        return stamp + self._private_key.sign(cosigned_message(body, timestamp))
 
-    def sign(self, body: str | bytes) -> str:
-        """Return the signature line ``— <name> <base64(key id || signature)>\\n`` for the body."""
-        encoded = base64.b64encode(self.key_id + self.signature(body)).decode("ascii")
+    @property
+    def cosigner(self) -> bool:
+        """Whether this is a witness's ``cosignature/v1`` key."""
+        return self.algorithm == ALGORITHM_COSIGNATURE_V1
+
+    def sign(self, body: str | bytes, timestamp: int | None = None) -> str:
+        """Return the signature line ``— <name> <base64(key id || signature)>\\n`` for the body
+        (a cosigner's carries ``timestamp``)."""
+        encoded = base64.b64encode(self.key_id + self.signature(body, timestamp)).decode("ascii")
         return f"{SIGNATURE_PREFIX}{self.name} {encoded}\n"
 
     def __repr__(self) -> str:
@@ -254,22 +320,25 @@ class Signer:
         raise TypeError("a Signer holds a private key and cannot be pickled")
 
 
-def signer_key_string(name: str, seed: bytes) -> str:
+def signer_key_string(name: str, seed: bytes, algorithm: int = ALGORITHM_ED25519) -> str:
     """Return the secret signer key string for a name and a 32-byte Ed25519 seed."""
     check_key_name(name)
     if len(seed) != 32:
         raise ValueError(f"Ed25519 seed must be 32 bytes, got {len(seed)}")
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"unsupported key algorithm 0x{algorithm:02x}")
     public_key = Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes_raw()
-    encoded = base64.b64encode(bytes([ALGORITHM_ED25519]) + seed).decode("ascii")
-    return f"PRIVATE+KEY+{name}+{key_id(name, public_key).hex()}+{encoded}"
+    encoded = base64.b64encode(bytes([algorithm]) + seed).decode("ascii")
+    return f"PRIVATE+KEY+{name}+{key_id(name, public_key, algorithm).hex()}+{encoded}"
 
 
-def generate_signer(name: str) -> tuple[str, str]:
-    """Return a new random key pair as (signer key string, verifier key string)."""
+def generate_signer(name: str, algorithm: int = ALGORITHM_ED25519) -> tuple[str, str]:
+    """Return a new random key pair as (signer key string, verifier key string); pass
+    ``ALGORITHM_COSIGNATURE_V1`` for a witness's cosigning key."""
     check_key_name(name)
     private_key = Ed25519PrivateKey.generate()
-    skey = signer_key_string(name, private_key.private_bytes_raw())
-    return skey, Signer(name, private_key).verifier_key
+    skey = signer_key_string(name, private_key.private_bytes_raw(), algorithm)
+    return skey, Signer(name, private_key, algorithm).verifier_key
 
 
 def _body_bytes(body: str | bytes) -> bytes:
@@ -426,29 +495,50 @@ def _check_body(body: str) -> None:
         raise MalformedNote("malformed note body: does not end in a newline")
 
 
-def sign_note(body: str, signers: Sequence[Signer]) -> str:
-    """Return the signed note: body, a blank line, one signature line per signer in order."""
+def sign_note(body: str, signers: Sequence[Signer], timestamp: int | None = None) -> str:
+    """Return the signed note: body, a blank line, one signature line per signer in order
+    (cosigners sign with ``timestamp``)."""
     _check_body(body)
     if not signers:
         raise ValueError("a signed note needs at least one signer")
     lines: dict[tuple[str, bytes], str] = {}
     for signer in signers:
-        lines.setdefault((signer.name, signer.key_id), signer.sign(body))
+        lines.setdefault(
+            (signer.name, signer.key_id),
+            signer.sign(body, timestamp if signer.cosigner else None),
+        )
     if len(lines) > MAX_SIGNATURES:
         raise ValueError(f"a note carries at most {MAX_SIGNATURES} signatures")
     return body + "\n" + "".join(lines.values())
 
 
-def add_signatures(note: str | bytes, signers: Sequence[Signer]) -> str:
-    """Return the note with the signers' lines added after the existing ones (cosigning).
+def add_signatures(
+    note: str | bytes, signers: Sequence[Signer], timestamp: int | None = None
+) -> str:
+    """Return the note with the signers' lines added after the existing ones (cosigning;
+    cosigners sign with ``timestamp``).
 
     A signer whose key already has a line gets it replaced in place; Ed25519 is deterministic, so
-    re-signing an honestly signed note leaves it byte-for-byte unchanged.
+    re-signing an honestly signed note (at the same time) leaves it byte-for-byte unchanged.
+    """
+    body, _signatures = parse_note(note)
+    return add_signature_lines(
+        note, [signer.sign(body, timestamp if signer.cosigner else None) for signer in signers]
+    )
+
+
+def add_signature_lines(note: str | bytes, new: Iterable[str]) -> str:
+    """Return the note with these signature lines (e.g. a witness's answer) after its own.
+
+    A line by a key that already has one replaces it in place. The lines are parsed, not trusted:
+    whoever adds them still opens the note with the verifier keys it trusts.
     """
     body, signatures = parse_note(note)
     new_lines: dict[tuple[str, bytes], str] = {}
-    for signer in signers:
-        new_lines.setdefault((signer.name, signer.key_id), signer.sign(body))
+    for text in new:
+        _, parsed = parse_note("x\n\n" + text.rstrip("\n") + "\n")
+        for signature in parsed:
+            new_lines.setdefault((signature.name, signature.key_id), signature.line)
     lines = []
     for signature in signatures:
         replacement = new_lines.pop((signature.name, signature.key_id), None)

@@ -275,6 +275,7 @@ def _check_signatures(
     # The same rules as note.Open: a trusted key's first line counts, repeats are ignored, and a
     # trusted key's bad signature condemns the note.
     good: set[str] = set()
+    ledger_signed = False  # by the ledger's own (0x01) key: a cosigning key never stands for it
     bad: list[tuple[str, bytes]] = []
     untrusted = 0
     seen: set[tuple[str, bytes]] = set()
@@ -289,8 +290,10 @@ def _check_signatures(
         seen.add(key)
         candidates = trusted[key]
         # Two different trusted keys with one name and key id: the line cannot be attributed.
-        if len(candidates) == 1 and next(iter(candidates)).verify(body_bytes, signature.signature):
+        verifier = next(iter(candidates))
+        if len(candidates) == 1 and verifier.verify(body_bytes, signature.signature):
             good.add(signature.name)
+            ledger_signed |= signature.name == ledger_name and not verifier.cosigner
         else:
             bad.append(key)
 
@@ -310,7 +313,7 @@ def _check_signatures(
         )
     elif bad_ledger:
         report.add(LEDGER_SIGNATURE, False, f"signature by {describe(bad_ledger)} does not verify")
-    elif ledger_name not in good:
+    elif not ledger_signed:
         report.add(LEDGER_SIGNATURE, False, f"no signature by the ledger key {ledger_name}")
     else:
         report.add(LEDGER_SIGNATURE, True, f"signed by {ledger_name}")

@@ -119,6 +119,7 @@ def test_two_different_trusted_keys_with_one_name_and_id_are_ambiguous():
     impostor = notes.Verifier.__new__(notes.Verifier)
     for slot, value in [
         ("name", real.name),
+        ("algorithm", real.algorithm),
         ("key_id", real.key_id),
         ("public_key", bytes(32)),
         ("_public_key", Ed25519PublicKey.from_public_bytes(bytes(32))),

@@ -91,7 +91,7 @@ class Ledger:
 
     def checkpoint(self, signers=(LEDGER_KEY, BANK, CUSTOMS), origin=ORIGIN):
         body = notes.checkpoint_body(origin, self.frontier.size, self.frontier.root())
-        return notes.sign_note(body, list(signers))
+        return notes.sign_note(body, list(signers), timestamp=1_765_000_000)
 
     def receipt(self, index, *, subject=True, **checkpoint_options):
         plan = merkle.plan_inclusion_proof(index, self.frontier.size)
@@ -145,6 +145,32 @@ def test_an_honest_receipt_passes_every_check(ledger):
     assert "2 of 2 trusted witnesses signed, quorum 2" in report.get(WITNESSES).detail
     assert str(report).endswith("VALID: the entry is in the notarized ledger")
     assert "✓ inclusion:" in str(report)
+
+
+def test_witnesses_cosigning_in_cosignature_v1_count_toward_the_quorum(ledger):
+    # Witnesses' own cosigning keys (C2SP tlog-cosignature), beside checkpoints made before them.
+    bank_v1 = notes.Signer.from_string(
+        notes.generate_signer("bank.witness", notes.ALGORITHM_COSIGNATURE_V1)[0]
+    )
+    customs_v1 = notes.Signer.from_string(
+        notes.generate_signer("customs.witness", notes.ALGORITHM_COSIGNATURE_V1)[0]
+    )
+    keys = [*KEYS_TEXT, bank_v1.verifier_key, customs_v1.verifier_key]
+    cosigned = ledger.receipt(5, signers=(LEDGER_KEY, bank_v1, customs_v1))
+    older = ledger.receipt(5)
+
+    for receipt in (cosigned, older):
+        report = verify_receipt(receipt, keys)
+        assert report.valid, str(report)
+        assert "2 of 2 trusted witnesses signed, quorum 2" in report.get(WITNESSES).detail
+    # A cosigning key named after the ledger never stands for the ledger's own signature.
+    impostor = notes.Signer.from_string(
+        notes.generate_signer(ORIGIN, notes.ALGORITHM_COSIGNATURE_V1)[0]
+    )
+    report = verify_receipt(
+        ledger.receipt(5, signers=(impostor, BANK, CUSTOMS)), [*KEYS_TEXT, impostor.verifier_key]
+    )
+    assert failed_names(report) == [LEDGER_SIGNATURE]
 
 
 @pytest.mark.parametrize("encode", [json.dumps, lambda r: json.dumps(r).encode()])
