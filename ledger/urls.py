@@ -10,4 +10,6 @@ urlpatterns = [
     path("proof/inclusion", views.inclusion_proof, name="inclusion-proof"),
     path("proof/consistency", views.consistency_proof, name="consistency-proof"),
     path("entries/<str:seq>", views.entry, name="entry"),
+    path("tile/entries/<path:path>", views.entry_bundle, name="entry-bundle"),
+    path("tile/<path:path>", views.hash_tile, name="tile"),
 ]

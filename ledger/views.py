@@ -15,8 +15,8 @@ from django.http import HttpResponse, JsonResponse
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_safe
 
-from . import conf, keys, notarized, proofs
-from .models import Entry
+from . import conf, keys, notarized, proofs, tiles
+from .models import Entry, Node
 
 MAX_SIZE = 2**63 - 1
 log = logging.getLogger("ledger.views")
@@ -158,3 +158,103 @@ def entry(request, seq: str):
     response = HttpResponse(bytes(found.canonical), content_type="application/json")
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- Tiles (spec section 8, C2SP tlog-tiles) ------------------------------------------------------
+# Hash tiles are public like proofs; entry bundles follow the entries' own access rule. Both are
+# built from ``ledger_node``/``ledger_entry`` only up to the latest notarized checkpoint.
+
+_IMMUTABLE = "max-age=31536000, immutable"
+_PARTIAL = "max-age=60"
+
+
+def _tile_path(text: str):
+    try:
+        level, _, index = text.partition("/")
+        if not index:
+            raise tiles.TilePathError(
+                f"{text[:80]!r} is not a tile path: tile/<level>/<index>[.p/<width>]"
+            )
+        return tiles.parse_tile_path(level, index)
+    except tiles.TilePathError as problem:
+        raise BadParameter(str(problem), 404) from None
+
+
+def _covered(tile: tiles.Tile, name: str) -> None:
+    """404 unless a notarized checkpoint covers exactly this tile: full, or of this width.
+
+    Partial tiles are served for the size of every notarized checkpoint (C2SP tlog-tiles) until
+    the latest one makes the tile full; then only the full tile is.
+    """
+    latest = notarized.latest_notarized()
+    if latest is None:
+        raise BadParameter("no checkpoint has been notarized yet", 404)
+    covered = tiles.width_at(tile.level, tile.index, latest.size)
+    if tile.full:
+        if covered < tiles.TILE_WIDTH:
+            raise BadParameter(
+                f"{name} is not full in the latest notarized checkpoint (size {latest.size})", 404
+            )
+        return
+    if covered == tiles.TILE_WIDTH:
+        full = name.split(".p/")[0]
+        raise BadParameter(f"{name} is full now: fetch {full}", 404)
+    if tile.width == covered:
+        return
+    low, high = tiles.sizes_with_width(tile)
+    if tile.width > covered or not (
+        notarized.notarized_checkpoints().filter(size__gte=low, size__lt=high).exists()
+    ):
+        raise BadParameter(
+            f"{name} is not the width of this tile in any notarized checkpoint "
+            f"(the latest, size {latest.size}, has width {covered})",
+            404,
+        )
+
+
+def _octets(content: bytes, cache: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/octet-stream")
+    response["Cache-Control"] = cache
+    return response
+
+
+@require_safe
+@answers_errors_as_json
+def hash_tile(request, path: str):
+    tile = _tile_path(path)
+    _covered(tile, tile.path)
+    start, end = tile.node_range
+    rows = list(
+        Node.objects.filter(level=tile.node_level, index__gte=start, index__lt=end)
+        .order_by("index")
+        .values_list("index", "hash")
+    )
+    if [index for index, _ in rows] != list(range(start, end)):
+        log.error("ledger_node lacks hashes of %s below the latest notarized checkpoint", tile.path)
+        raise BadParameter(f"the hashes of {tile.path} are not stored on this server", 503)
+    content = b"".join(bytes(hash_) for _, hash_ in rows)
+    return _octets(content, "public, " + (_IMMUTABLE if tile.full else _PARTIAL))
+
+
+@require_safe
+@answers_errors_as_json
+def entry_bundle(request, path: str):
+    try:
+        tile = tiles.Tile(0, *tiles.decode_index(path))
+    except tiles.TilePathError as problem:
+        raise BadParameter(str(problem), 404) from None
+    if not request.user.is_authenticated:
+        raise BadParameter("log in to read ledger entries", 403)
+    _covered(tile, tile.entries_path)
+    start, end = tile.node_range
+    found = list(Entry.objects.filter(seq__gte=start, seq__lt=end).order_by("seq"))
+    # A bundle holding any entry the user may not see answers like one that does not exist.
+    if [entry.seq for entry in found] != list(range(start, end)) or not all(
+        may_see(request.user, entry) for entry in found
+    ):
+        raise BadParameter(f"no {tile.entries_path} that you may read", 404)
+    try:
+        content = tiles.encode_bundle(bytes(entry.canonical) for entry in found)
+    except ValueError as problem:
+        raise BadParameter(f"{tile.entries_path} cannot be served: {problem}", 404) from None
+    return _octets(content, "private, " + (_IMMUTABLE if tile.full else _PARTIAL))
