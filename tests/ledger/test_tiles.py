@@ -1,6 +1,12 @@
 """C2SP tlog-tiles under /ledger/tile/ (spec section 8): paths, hashes, proofs, access."""
 
+import base64
 import hashlib
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -328,3 +334,212 @@ def test_entry_bundles_not_covered_are_404(client, ledger, users):
         response = client.get(f"/ledger/tile/entries/{path}")
         assert response.status_code == 404
         assert error_of(response) == message
+
+
+# --- Go's golang.org/x/mod/sumdb/tlog reads the tiles -------------------------------------------
+
+GOPATH = Path("/usr/share/gocode")  # Debian's golang-golang-x-mod-dev
+TILEREAD = r"""
+package main
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+type input struct {
+	Size    int64             `json:"size"`
+	Root    string            `json:"root"`
+	Tiles   map[string]string `json:"tiles"`
+	Indexes []int64           `json:"indexes"`
+	Records []struct {
+		Index int64  `json:"index"`
+		Data  string `json:"data"`
+	} `json:"records"`
+	Old []struct {
+		Size int64  `json:"size"`
+		Root string `json:"root"`
+	} `json:"old"`
+}
+
+// reader serves Go's tiles (tile/8/<L>/<N>) from the C2SP paths (tile/<L>/<N>) we fetched.
+type reader struct{ tiles map[string]string }
+
+func (r reader) Height() int { return 8 }
+
+func (r reader) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
+	out := make([][]byte, len(tiles))
+	for i, t := range tiles {
+		path := "tile/" + strings.TrimPrefix(t.Path(), "tile/8/")
+		text, ok := r.tiles[path]
+		if !ok {
+			return nil, fmt.Errorf("tile %s was not served", path)
+		}
+		data, err := base64.StdEncoding.DecodeString(text)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Printf("read %s\n", path)
+		out[i] = data
+	}
+	return out, nil
+}
+
+func (r reader) SaveTiles([]tlog.Tile, [][]byte) {}
+
+func hash(text string) tlog.Hash {
+	var h tlog.Hash
+	data, _ := base64.StdEncoding.DecodeString(text)
+	copy(h[:], data)
+	return h
+}
+
+func main() {
+	var in input
+	if err := json.NewDecoder(os.Stdin).Decode(&in); err != nil {
+		fmt.Println("FAIL input:", err)
+		os.Exit(2)
+	}
+	for _, n := range in.Indexes {
+		fmt.Printf("path %d %s\n", n, tlog.Tile{H: 8, L: 0, N: n, W: 256}.Path())
+	}
+	failed := false
+	report := func(what string, err error) {
+		if err != nil {
+			failed = true
+			fmt.Printf("FAIL %s: %v\n", what, err)
+		} else {
+			fmt.Printf("ok %s\n", what)
+		}
+	}
+	tree := tlog.Tree{N: in.Size, Hash: hash(in.Root)}
+	hashes := tlog.TileHashReader(tree, reader{in.Tiles})
+	th, err := tlog.TreeHash(in.Size, hashes)
+	if err == nil && th != tree.Hash {
+		err = fmt.Errorf("tree hash %v is not the checkpoint's %v", th, tree.Hash)
+	}
+	report("tlog.TreeHash", err)
+	for _, record := range in.Records {
+		data, _ := base64.StdEncoding.DecodeString(record.Data)
+		proof, err := tlog.ProveRecord(in.Size, record.Index, hashes)
+		if err == nil {
+			err = tlog.CheckRecord(proof, in.Size, tree.Hash, record.Index, tlog.RecordHash(data))
+		}
+		report(fmt.Sprintf("tlog.CheckRecord index %d", record.Index), err)
+	}
+	for _, old := range in.Old {
+		proof, err := tlog.ProveTree(in.Size, old.Size, hashes)
+		if err == nil {
+			err = tlog.CheckTree(proof, in.Size, tree.Hash, old.Size, hash(old.Root))
+		}
+		report(fmt.Sprintf("tlog.CheckTree old %d", old.Size), err)
+	}
+	if failed {
+		os.Exit(1)
+	}
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def tileread(tmp_path_factory):
+    if shutil.which("go") is None or not (GOPATH / "src/golang.org/x/mod/sumdb").is_dir():
+        reason = "needs Go and golang.org/x/mod (apt-get install golang-go golang-golang-x-mod-dev)"
+        if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+            pytest.fail(f"make test installs them: {reason}")
+        pytest.skip(reason)
+    folder = tmp_path_factory.mktemp("go")
+    source = folder / "tileread.go"
+    source.write_text(TILEREAD)
+    binary = folder / "tileread"
+    env = os.environ | {
+        "GO111MODULE": "off",
+        "GOPATH": str(GOPATH),
+        "GOCACHE": str(folder / "cache"),
+        "GOFLAGS": "",
+    }
+    subprocess.run(
+        ["go", "build", "-o", str(binary), str(source)],
+        check=True,
+        env=env,
+        capture_output=True,
+        timeout=240,
+    )
+    return binary
+
+
+def b64(value: bytes) -> str:
+    return base64.b64encode(value).decode("ascii")
+
+
+def go_payload(client, ledger) -> dict:
+    """The checkpoint, every tile of it and a few entries from their bundles, fetched over HTTP."""
+    first, size = ledger
+    note = client.get("/ledger/checkpoint").content.decode()
+    checkpoint = parse_checkpoint(note.split("\n\n")[0] + "\n")
+    served = {tile.path: b64(fetch(client, tile)) for tile in tiles.tiles_for(size)}
+    records = []
+    for index in (0, 1, 255, 256, 300, 511, 512, 599):
+        tile = Tile(0, index // 256, tiles.width_at(0, index // 256, size))
+        bundle = tiles.decode_bundle(client.get(f"/ledger/{tile.entries_path}").content)
+        records.append({"index": index, "data": b64(bundle[index % 256])})
+    leaves = independent_leaf_hashes()
+    old = [{"size": n, "root": b64(independent_mth(leaves[:n]))} for n in (1, 7, 256, first, 599)]
+    return {
+        "size": checkpoint.size,
+        "root": b64(checkpoint.root),
+        "tiles": served,
+        "indexes": [0, 67, 1000, 1234067],
+        "records": records,
+        "old": old,
+    }
+
+
+def run_go(binary, payload: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(binary)], input=json.dumps(payload), capture_output=True, text=True, timeout=60
+    )
+
+
+def test_go_tlog_proves_inclusion_and_consistency_from_our_tiles(tileread, client, ledger, users):
+    client.force_login(users.auditor)
+    payload = go_payload(client, ledger)
+
+    result = run_go(tileread, payload)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    for index in payload["indexes"]:
+        # Go's paths carry the tile height (tile/8/...); the rest is the C2SP encoding.
+        assert f"path {index} tile/8/0/{tiles.encode_index(index)}" in lines
+    read = {line.removeprefix("read ") for line in lines if line.startswith("read ")}
+    assert read == set(payload["tiles"])  # Go asked for exactly the tiles we serve, widths too
+    assert "ok tlog.TreeHash" in lines
+    assert sum(line.startswith("ok tlog.CheckRecord") for line in lines) == 8
+    assert sum(line.startswith("ok tlog.CheckTree") for line in lines) == 5
+
+
+def test_go_tlog_refuses_an_altered_tile_or_entry(tileread, client, ledger, users):
+    client.force_login(users.auditor)
+    payload = go_payload(client, ledger)
+
+    altered = json.loads(json.dumps(payload))
+    data = bytearray(base64.b64decode(altered["tiles"]["tile/0/001"]))
+    data[40] ^= 1
+    altered["tiles"]["tile/0/001"] = b64(bytes(data))
+    result = run_go(tileread, altered)
+    assert result.returncode == 1
+    # Hash 1 of tile 0/001 (leaf 257) is altered: every proof that reads that tile fails.
+    assert "FAIL tlog.CheckRecord index 300" in result.stdout
+    assert "ok tlog.CheckRecord index 0" in result.stdout
+
+    altered = json.loads(json.dumps(payload))
+    altered["records"][0]["data"] = b64(base64.b64decode(altered["records"][0]["data"]) + b" ")
+    result = run_go(tileread, altered)
+    assert result.returncode == 1
+    assert "FAIL tlog.CheckRecord index 0" in result.stdout
