@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from ledger import keys, notes
 from tests.audit.support import release_receipt
 
 PROGRAM = Path(__file__).resolve().parents[2] / "ledger" / "contrib" / "verify_receipt.go"
@@ -78,3 +79,93 @@ def test_go_rejects_a_changed_checkpoint(go_verifier, released, keys_file, tmp_p
 
     assert result.returncode == 1
     assert "INVALID: checkpoint signatures" in result.stdout
+
+
+COSIGNED_AT = 1_765_000_000
+
+
+def cosigners(*names):
+    """Fresh C2SP cosignature/v1 (0x04) witness keys: (signers, verifier key strings)."""
+    pairs = [notes.generate_signer(name, notes.ALGORITHM_COSIGNATURE_V1) for name in names]
+    return [notes.Signer.from_string(skey) for skey, _ in pairs], [vkey for _, vkey in pairs]
+
+
+def recosigned(receipt, signers):
+    """The receipt with its checkpoint's body signed anew by ``signers`` (witnesses cosign)."""
+    body, _, _ = receipt["checkpoint"].partition("\n\n")
+    return dict(receipt, checkpoint=notes.sign_note(body + "\n", signers, timestamp=COSIGNED_AT))
+
+
+def write_keys(tmp_path, vkeys):
+    path = tmp_path / "cosign-keys.txt"
+    path.write_text("\n".join(vkeys) + "\n")
+    return path
+
+
+def test_go_accepts_cosignature_v1_witnesses(go_verifier, released, tmp_path):
+    witnesses, witness_vkeys = cosigners("alliance.example/a", "alliance.example/b")
+    receipt = recosigned(release_receipt(released), [keys.ledger_signer(), *witnesses])
+    assert receipt["checkpoint"].count("\u2014 ") == 3
+    keys_path = write_keys(tmp_path, [str(keys.ledger_verifier()), *witness_vkeys])
+
+    result = run(go_verifier, receipt, keys_path, tmp_path)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "and 2 witness(es)" in result.stdout
+    assert "VALID" in result.stdout
+
+
+def test_go_rejects_a_changed_cosignature_timestamp(go_verifier, released, tmp_path):
+    witnesses, witness_vkeys = cosigners("alliance.example/a", "alliance.example/b")
+    receipt = recosigned(release_receipt(released), [keys.ledger_signer(), *witnesses])
+    body, _, signatures = receipt["checkpoint"].partition("\n\n")
+    lines = signatures.splitlines()
+    dash, name, signature = lines[2].split(" ")
+    assert name == "alliance.example/b"
+    raw = bytearray(base64.b64decode(signature))
+    raw[4 + 7] ^= 1  # after the key id, the last byte of the 8-byte timestamp
+    lines[2] = f"{dash} {name} {base64.b64encode(bytes(raw)).decode()}"
+    receipt["checkpoint"] = body + "\n\n" + "\n".join(lines) + "\n"
+    keys_path = write_keys(tmp_path, [str(keys.ledger_verifier()), *witness_vkeys])
+
+    result = run(go_verifier, receipt, keys_path, tmp_path)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "INVALID: checkpoint signatures" in result.stdout
+
+
+def test_go_still_accepts_plain_witness_lines_beside_cosigning_keys(
+    go_verifier, released, tmp_path
+):
+    receipt = release_receipt(released)
+    assert all(not verifier.cosigner for verifier in keys.witness_verifiers().values())
+    _, witness_vkeys = cosigners("alliance.example/a", "alliance.example/b")
+    keys_path = write_keys(tmp_path, [*keys.verifier_keys(), *witness_vkeys])
+
+    result = run(go_verifier, receipt, keys_path, tmp_path)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "VALID" in result.stdout
+
+
+def test_go_does_not_take_a_cosigning_key_named_after_the_ledger_for_the_ledger(
+    go_verifier, released, tmp_path
+):
+    origin = keys.ledger_key_name()
+    impostors, impostor_vkeys = cosigners(origin)
+    witnesses, witness_vkeys = cosigners("alliance.example/a", "alliance.example/b")
+    receipt = recosigned(release_receipt(released), [*impostors, *witnesses])
+    assert receipt["checkpoint"].partition("\n\n")[0].split("\n")[0] == origin
+    keys_path = write_keys(tmp_path, [*impostor_vkeys, *witness_vkeys])
+
+    result = run(go_verifier, receipt, keys_path, tmp_path)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"INVALID: ledger signature: no valid signature by {origin}" in result.stdout
+
+    # With the ledger's own Ed25519 key beside it, the same witnesses make it valid.
+    receipt = recosigned(receipt, [keys.ledger_signer(), *impostors, *witnesses])
+    keys_path = write_keys(tmp_path, [str(keys.ledger_verifier()), *impostor_vkeys, *witness_vkeys])
+    result = run(go_verifier, receipt, keys_path, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "and 2 witness(es)" in result.stdout
