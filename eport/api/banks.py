@@ -17,6 +17,7 @@ from rest_framework import permissions, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from eport.accounts.models import Bank
 from eport.banks import lifecycle, selectors, services
 from eport.declarations import selectors as declaration_selectors
 from eport.declarations.errors import NotPermitted
@@ -52,6 +53,15 @@ class BankRoleMay(permissions.BasePermission):
 class BankApiView(ApiView):
     permission_classes = [*ApiView.permission_classes, BankRoleMay]
     role_checks: dict = {}
+
+
+def alliance_bank_named(bic: str) -> Bank:
+    """The alliance bank a request names in its ``bank`` field; 422 on that field if none."""
+    bank = selectors.alliance_bank(bic)
+    if bank is None:
+        unknown = _("No alliance bank has the BIC %(bic)s.") % {"bic": bic}
+        raise ValidationError({"bank": [unknown]})
+    return bank
 
 
 def _receipt_unavailable(why: ReceiptUnavailable) -> ApiProblem:
@@ -108,11 +118,7 @@ class DeclarationPresentationsView(BankApiView):
     @idempotent
     def post(self, request, uuid):
         declaration = declaration_selectors.get_declaration_for(request.user, uuid)
-        bic = _valid(b.PresentInSerializer, request).validated_data["bank"]
-        bank = selectors.alliance_bank(bic)
-        if bank is None:
-            unknown = _("No alliance bank has the BIC %(bic)s.") % {"bic": bic}
-            raise ValidationError({"bank": [unknown]})
+        bank = alliance_bank_named(_valid(b.PresentInSerializer, request).validated_data["bank"])
         presentation = services.present_declaration(
             declaration=declaration, actor=request.user, bank=bank
         )

@@ -30,7 +30,6 @@ from rest_framework.response import Response
 
 from eport.accounts.models import Company
 from eport.accounts.usci import validate_usci
-from eport.banks import selectors as bank_selectors
 from eport.payments import rules, selectors, services
 from eport.payments.models import (
     Guarantee,
@@ -41,7 +40,7 @@ from eport.payments.models import (
 from eport.payments.statement import statement_csv, statement_filename
 
 from . import payment_serializers as p
-from .banks import BankApiView
+from .banks import BankApiView, alliance_bank_named
 from .idempotency import idempotent
 from .pagination import StableCursorPagination
 from .views import _valid, _valid_query
@@ -55,6 +54,16 @@ WHO = {
 
 def _status_parameter(choices) -> OpenApiParameter:
     return OpenApiParameter("status", str, enum=choices.values, description="Only these.")
+
+
+# Each list's query parameter -> the lookup it narrows the list by.
+_FILTERS = {"status": "status", "bill": "bill__uuid"}
+
+
+def _filtered(queryset: QuerySet, query: type[serializers.Serializer], request) -> QuerySet:
+    """The list narrowed by the query parameters ``query`` allows (a bad one: 422 naming it)."""
+    wanted = _valid_query(query, request).validated_data
+    return queryset.filter(**{_FILTERS[name]: value for name, value in wanted.items()})
 
 
 def _page(view: BankApiView, queryset: QuerySet) -> Response:
@@ -91,10 +100,7 @@ class BillListView(BankApiView):
         responses={200: p.BillSerializer(many=True)},
     )
     def get(self, request):
-        wanted = _valid_query(p.BillListQuery, request).validated_data
-        bills = selectors.bills_for(request.user)
-        if "status" in wanted:
-            bills = bills.filter(status=wanted["status"])
+        bills = _filtered(selectors.bills_for(request.user), p.BillListQuery, request)
         return _page(self, _with_payer(bills, request.user))
 
 
@@ -244,12 +250,9 @@ class PaymentListView(BankApiView):
         responses={200: p.InstructionSerializer(many=True)},
     )
     def get(self, request):
-        wanted = _valid_query(p.InstructionListQuery, request).validated_data
-        instructions = selectors.instructions_for(request.user)
-        if "status" in wanted:
-            instructions = instructions.filter(status=wanted["status"])
-        if "bill" in wanted:
-            instructions = instructions.filter(bill__uuid=wanted["bill"])
+        instructions = _filtered(
+            selectors.instructions_for(request.user), p.InstructionListQuery, request
+        )
         return _page(self, instructions)
 
 
@@ -281,10 +284,9 @@ class AgreementListView(BankApiView):
         responses={200: p.AgreementSerializer(many=True)},
     )
     def get(self, request):
-        wanted = _valid_query(p.AgreementListQuery, request).validated_data
-        agreements = selectors.agreements_for(request.user)
-        if "status" in wanted:
-            agreements = agreements.filter(status=wanted["status"])
+        agreements = _filtered(
+            selectors.agreements_for(request.user), p.AgreementListQuery, request
+        )
         return _page(self, agreements)
 
     @extend_schema(
@@ -301,10 +303,7 @@ class AgreementListView(BankApiView):
     @idempotent
     def post(self, request):
         data = _valid(p.AgreementInSerializer, request).validated_data
-        bank = bank_selectors.alliance_bank(data["bank"])
-        if bank is None:
-            unknown = _("No alliance bank has the BIC %(bic)s.") % {"bic": data["bank"]}
-            raise ValidationError({"bank": [unknown]})
+        bank = alliance_bank_named(data["bank"])
         agreement = services.request_agreement(
             actor=request.user,
             bank=bank,
@@ -362,10 +361,9 @@ class GuaranteeListView(BankApiView):
         responses={200: p.GuaranteeSerializer(many=True)},
     )
     def get(self, request):
-        wanted = _valid_query(p.GuaranteeListQuery, request).validated_data
-        guarantees = selectors.guarantees_for(request.user)
-        if "status" in wanted:
-            guarantees = guarantees.filter(status=wanted["status"])
+        guarantees = _filtered(
+            selectors.guarantees_for(request.user), p.GuaranteeListQuery, request
+        )
         return _page(self, guarantees)
 
     @extend_schema(

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Sum
-
 from eport.core.ledgering import json_value, state_digest
 
+from . import selectors
 from .models import Guarantee, PaymentAgreement, PaymentInstruction, TaxBill
 
 
@@ -74,9 +73,6 @@ def instruction_snapshot(instruction: PaymentInstruction) -> dict:
 
 
 def guarantee_snapshot(guarantee: Guarantee) -> dict:
-    reserved = guarantee.reservations.filter(restored_at__isnull=True).aggregate(
-        total=Sum("amount")
-    )["total"] or Decimal("0")
     return {
         "uuid": str(guarantee.uuid),
         "bank": guarantee.bank.bic,
@@ -87,7 +83,8 @@ def guarantee_snapshot(guarantee: Guarantee) -> dict:
         "valid_until": json_value(guarantee.valid_until),
         "bank_reference": guarantee.bank_reference,
         "status": guarantee.status,
-        "reserved": _money(reserved),
+        # Read afresh, not from a list's annotation: the digest is of the state after a change.
+        "reserved": _money(selectors.reserved(guarantee)),
     }
 
 
