@@ -31,6 +31,8 @@ def may_see_entry(user, entry) -> bool:
     visible = _SUBJECTS.get(kind)
     if visible is None:
         return may_see_banking_entry(user, entry)
+    if user.is_auditor:
+        return True  # as the selectors say, without a query per entry (bundles ask 256 at once)
     try:
         key = uuid.UUID(identifier)
     except ValueError:
