@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
@@ -12,24 +15,28 @@ from ledger.receipts import ReceiptUnavailable, receipt_bytes, verify_with_trust
 from ledger.verify_receipt import SUBJECT, WITNESSES, Check
 
 
-def bank_staff_required(view):
-    """Signed-in staff of an alliance bank only: others are told whom the pages are for."""
+def only_for(may_enter: Callable[[Any], bool], message: Callable[[], str]):
+    """A view decorator: signed-in people for whom ``may_enter(user)`` holds; anyone else is
+    told ``message()`` (whom the pages are for, where their side lives) with a 403."""
 
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        user = request.user
-        if not (user.is_bank and user.bank_id):
-            return render(
-                request,
-                "banks/forbidden.html",
-                {"message": _("The bank workspace is for the staff of alliance banks.")},
-                status=403,
-            )
-        return view(request, *args, **kwargs)
+    def decorator(view):
+        @login_required
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not may_enter(request.user):
+                return render(request, "banks/forbidden.html", {"message": message()}, status=403)
+            return view(request, *args, **kwargs)
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
+        return wrapped
+
+    return decorator
+
+
+# Signed-in staff of an alliance bank only.
+bank_staff_required = only_for(
+    lambda user: user.is_bank and user.bank_id,
+    lambda: _("The bank workspace is for the staff of alliance banks."),
+)
 
 
 @dataclass(frozen=True)

@@ -6,70 +6,37 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+
+from eport.banks.views.common import only_for
 
 from .. import rules, selectors
 from ..forms import PaymentsForm, StepForm
 from ..models import Guarantee, TaxBill
 
+# Signed-in traders of a company only.
+trader_required = only_for(
+    lambda user: user.is_trader and user.company_id,
+    lambda: _(
+        "Duties and taxes are paid by a company's traders. Officers and auditors open a "
+        "declaration's tax bill from the declaration's page; bank staff answer payments under "
+        "Payments in the bank workspace."
+    ),
+)
 
-def trader_required(view):
-    """Signed-in traders of a company only: others are told where their side of it lives."""
-
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        user = request.user
-        if not (user.is_trader and user.company_id):
-            return render(
-                request,
-                "banks/forbidden.html",
-                {
-                    "message": _(
-                        "Duties and taxes are paid by a company's traders. Officers and auditors "
-                        "open a declaration's tax bill from the declaration's page; bank staff "
-                        "answer payments under Payments in the bank workspace."
-                    )
-                },
-                status=403,
-            )
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
-
-
-def reader_required(view):
-    """Traders (their company's), customs officers (their office's bills) and auditors (all):
-    bank staff are told where their side lives."""
-
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        user = request.user
-        if not (
-            (user.is_trader and user.company_id)
-            or (user.is_officer and user.office_id)
-            or user.is_auditor
-        ):
-            return render(
-                request,
-                "banks/forbidden.html",
-                {
-                    "message": _(
-                        "Bank staff answer payments, agreements and guarantees under Payments in "
-                        "the bank workspace."
-                    )
-                },
-                status=403,
-            )
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
+# Traders (their company's), customs officers (their office's bills) and auditors (all).
+reader_required = only_for(
+    lambda user: (
+        (user.is_trader and user.company_id)
+        or (user.is_officer and user.office_id)
+        or user.is_auditor
+    ),
+    lambda: _(
+        "Bank staff answer payments, agreements and guarantees under Payments in the bank "
+        "workspace."
+    ),
+)
 
 
 def report_form(request, form: PaymentsForm) -> None:
