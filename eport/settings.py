@@ -301,6 +301,9 @@ EPORT_WITNESS_QUORUM = env_number("EPORT_WITNESS_QUORUM", 2)
 EPORT_KEYS_DIR = Path(os.environ.get("EPORT_KEYS_DIR", VAR_DIR / "keys"))
 # Who may read an entry's bytes at /ledger/entries/<seq>: a callable (user, entry) -> bool.
 EPORT_LEDGER_ENTRY_ACCESS = "eport.payments.access.may_see_entry"
+# Alliance mirrors that may read entry bundles: `<name>:<SHA-256 hex of its bearer token>`, comma
+# separated (`manage.py ledger_mirror_token NAME` makes a token and prints its line).
+EPORT_LEDGER_MIRROR_TOKENS = env_list("EPORT_LEDGER_MIRROR_TOKENS")
 # Every ledger setting above, and its default when a project leaves it out, is listed in
 # ledger/conf.py, the one module through which the ledger reads them.
 

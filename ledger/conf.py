@@ -19,6 +19,9 @@ EPORT_WITNESS_QUORUM            ``0``                         witness cosignatur
 EPORT_KEYS_DIR                  ``"var/keys"``                folder of ``<name>.key`` / ``.pub``
 EPORT_LEDGER_ENTRY_ACCESS       ``"ledger.views.no_one_but_   dotted path of ``(user, entry) ->
                                 superusers"``                 bool``: who may read an entry's bytes
+EPORT_LEDGER_MIRROR_TOKENS      ``[]``                        ``<name>:<SHA-256 hex of a bearer
+                                                              token>`` per alliance mirror allowed
+                                                              to read entry bundles
 =============================== ============================= ======================================
 
 Keys may also come from the environment: ``EPORT_LEDGER_SIGNER_KEY`` (the ledger's signer key),
@@ -42,6 +45,7 @@ DEFAULTS: dict[str, Any] = {
     "EPORT_WITNESS_QUORUM": 0,
     "EPORT_KEYS_DIR": "var/keys",
     "EPORT_LEDGER_ENTRY_ACCESS": "ledger.views.no_one_but_superusers",
+    "EPORT_LEDGER_MIRROR_TOKENS": [],
 }
 
 # Environment variables that may hold keys (read at use, so a rotated key needs no restart).
@@ -89,6 +93,11 @@ def keys_dir() -> Path:
 def entry_access() -> str:
     """Dotted path of the callable ``(user, entry) -> bool`` deciding who may read an entry."""
     return _setting("EPORT_LEDGER_ENTRY_ACCESS") or DEFAULTS["EPORT_LEDGER_ENTRY_ACCESS"]
+
+
+def mirror_tokens() -> list[str]:
+    """The alliance mirrors' ``<name>:<SHA-256 hex>`` token digests, unchecked."""
+    return list(_setting("EPORT_LEDGER_MIRROR_TOKENS") or [])
 
 
 def environment(variable: str) -> str:
