@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
+import hmac
 import logging
 
 from django.core.exceptions import ImproperlyConfigured
@@ -15,7 +17,7 @@ from django.http import HttpResponse, JsonResponse
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_safe
 
-from . import conf, keys, notarized, proofs, tiles
+from . import checks, conf, keys, notarized, proofs, tiles
 from .models import Entry, Node
 
 MAX_SIZE = 2**63 - 1
@@ -236,6 +238,39 @@ def hash_tile(request, path: str):
     return _octets(content, "public, " + (_IMMUTABLE if tile.full else _PARTIAL))
 
 
+def _mirror(request) -> str | None:
+    """The name of the alliance mirror whose bearer token the request carries, or None.
+
+    Only an ``Authorization: Bearer <token>`` header counts (any other scheme leaves the session's
+    rule); its SHA-256 is compared in constant time with every EPORT_LEDGER_MIRROR_TOKENS digest.
+    A token that matches none is a 403; the token itself is never logged or echoed.
+    """
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    token = token.strip()
+    if not token:
+        raise BadParameter("the Authorization header says Bearer but carries no token", 403)
+    try:
+        configured = checks.parse_mirror_tokens(conf.mirror_tokens())
+    except checks.MirrorTokenError as problem:
+        log.error("%s", problem)
+        raise BadParameter(
+            "the mirror tokens are misconfigured on this server (EPORT_LEDGER_MIRROR_TOKENS)", 503
+        ) from None
+    digest = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest().encode("ascii")
+    found = None
+    for name, expected in configured:  # no early exit: every digest is compared
+        if hmac.compare_digest(digest, expected.encode("ascii")):
+            found = name
+    if found is None:
+        raise BadParameter("the bearer token is not one of this server's mirror tokens", 403)
+    return found
+
+
 @require_safe
 @answers_errors_as_json
 def entry_bundle(request, path: str):
@@ -243,16 +278,20 @@ def entry_bundle(request, path: str):
         tile = tiles.Tile(0, *tiles.decode_index(path))
     except tiles.TilePathError as problem:
         raise BadParameter(str(problem), 404) from None
-    if not request.user.is_authenticated:
+    mirror = _mirror(request)
+    if mirror is None and not request.user.is_authenticated:
         raise BadParameter("log in to read ledger entries", 403)
     _covered(tile, tile.entries_path)
     start, end = tile.node_range
     found = list(Entry.objects.filter(seq__gte=start, seq__lt=end).order_by("seq"))
-    # A bundle holding any entry the user may not see answers like one that does not exist.
-    if [entry.seq for entry in found] != list(range(start, end)) or not all(
-        may_see(request.user, entry) for entry in found
+    # A bundle holding any entry the user may not see answers like one that does not exist; an
+    # alliance mirror sees every entry.
+    if [entry.seq for entry in found] != list(range(start, end)) or (
+        mirror is None and not all(may_see(request.user, entry) for entry in found)
     ):
         raise BadParameter(f"no {tile.entries_path} that you may read", 404)
+    if mirror is not None:
+        log.info("mirror %s read %s", mirror, tile.entries_path)
     try:
         content = tiles.encode_bundle(bytes(entry.canonical) for entry in found)
     except ValueError as problem:
