@@ -291,11 +291,14 @@ EPORT_WORKDAYS = env_dates("EPORT_WORKDAYS")
 # The ledger ------------------------------------------------------------------------------------
 EPORT_LEDGER_ORIGIN = os.environ.get("EPORT_LEDGER_ORIGIN", "eport.localhost/ledger")
 # Notarization (spec section 4): a checkpoint every EPORT_CHECKPOINT_INTERVAL seconds, or sooner
-# once EPORT_CHECKPOINT_MAX_ENTRIES entries wait. Witnesses are key names (no spaces or '+').
+# once EPORT_CHECKPOINT_MAX_ENTRIES entries wait. Witnesses (spec section 8) are the members' own
+# servers, each '<verifier key> <URL>', comma separated; a bare key name is a development witness
+# eport runs itself (its key in EPORT_KEYS_DIR), for tests and runs without witness servers.
 EPORT_CHECKPOINT_INTERVAL = env_number("EPORT_CHECKPOINT_INTERVAL", 10.0, minimum=0.1)
 EPORT_CHECKPOINT_MAX_ENTRIES = env_number("EPORT_CHECKPOINT_MAX_ENTRIES", 10000)
 EPORT_WITNESSES = env_list("EPORT_WITNESSES", "customs.witness,commerce.witness,bank.witness")
 EPORT_WITNESS_QUORUM = env_number("EPORT_WITNESS_QUORUM", 2)
+EPORT_WITNESS_TIMEOUT = env_number("EPORT_WITNESS_TIMEOUT", 5.0, minimum=0.1)
 # Signer keys live here (or in EPORT_LEDGER_SIGNER_KEY / EPORT_WITNESS_<NAME>_KEY), never in the
 # repository or the database; `manage.py ledger_keygen` writes missing development keys.
 EPORT_KEYS_DIR = Path(os.environ.get("EPORT_KEYS_DIR", VAR_DIR / "keys"))

@@ -13,7 +13,14 @@ EPORT_CHECKPOINT_INTERVAL       ``10.0``                      seconds between sc
                                                               notarizations (the beat schedule's)
 EPORT_CHECKPOINT_MAX_ENTRIES    ``0``                         every N-th entry asks for a checkpoint
                                                               at once; 0 leaves it to the schedule
-EPORT_WITNESSES                 ``[]``                        the witnesses' key names, in order
+EPORT_WITNESSES                 ``[]``                        the witnesses, in order: each a
+                                                              ``"<verifier key> <URL>"`` (or a dict
+                                                              with ``key`` and ``url``) of a
+                                                              member's witness server, or a bare
+                                                              key name for a development witness
+                                                              run in-process (see ``ledger.keys``)
+EPORT_WITNESS_TIMEOUT           ``5.0``                       seconds the notary waits for its
+                                                              witnesses, all asked at once
 EPORT_WITNESS_QUORUM            ``0``                         witness cosignatures that make a
                                                               checkpoint notarized
 EPORT_KEYS_DIR                  ``"var/keys"``                folder of ``<name>.key`` / ``.pub``
@@ -43,6 +50,7 @@ DEFAULTS: dict[str, Any] = {
     "EPORT_CHECKPOINT_MAX_ENTRIES": 0,
     "EPORT_WITNESSES": [],
     "EPORT_WITNESS_QUORUM": 0,
+    "EPORT_WITNESS_TIMEOUT": 5.0,
     "EPORT_KEYS_DIR": "var/keys",
     "EPORT_LEDGER_ENTRY_ACCESS": "ledger.views.no_one_but_superusers",
     "EPORT_LEDGER_MIRROR_TOKENS": [],
@@ -75,9 +83,14 @@ def checkpoint_max_entries() -> int:
     return _setting("EPORT_CHECKPOINT_MAX_ENTRIES") or 0
 
 
-def witnesses() -> list[str]:
-    """The configured witnesses' key names, as configured (``ledger.keys`` checks them)."""
+def witnesses() -> list[Any]:
+    """The configured witnesses, as configured (``ledger.keys`` parses and checks them)."""
     return list(_setting("EPORT_WITNESSES"))
+
+
+def witness_timeout() -> float:
+    """Seconds the notary waits for its witnesses' answers (at least 0.1)."""
+    return max(0.1, float(_setting("EPORT_WITNESS_TIMEOUT")))
 
 
 def witness_quorum() -> Any:

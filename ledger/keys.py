@@ -1,4 +1,10 @@
-"""Signing keys of the ledger and its witnesses (spec sections 4 and 7).
+"""Signing keys of the ledger and its witnesses (spec sections 4, 7 and 8).
+
+``EPORT_WITNESSES`` lists the witnesses that cosign checkpoints. In production each is a member's
+own server, named by its verifier key and URL (``"<verifier key> <URL>"``, or a dict with ``key``
+and ``url``): eport holds none of their private keys. A bare key name is a development witness that
+eport runs in this process from a ``cosignature/v1`` key in ``EPORT_KEYS_DIR``, with its state
+beside it; development runs and tests use them.
 
 A key is found, in this order, in an environment variable (``EPORT_LEDGER_SIGNER_KEY`` for the
 ledger, ``EPORT_WITNESS_<NAME>_KEY`` for a witness, where ``<NAME>`` is the key name upper-cased
@@ -15,19 +21,28 @@ from __future__ import annotations
 import os
 import re
 import threading
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 
 from . import conf
-from .notes import Signer, Verifier, check_key_name, generate_signer
+from .notes import (
+    ALGORITHM_COSIGNATURE_V1,
+    ALGORITHM_ED25519,
+    Signer,
+    Verifier,
+    check_key_name,
+    generate_signer,
+)
 
 LEDGER_ENV = conf.LEDGER_SIGNER_KEY_ENV
 VERIFIER_KEYS_ENV = conf.VERIFIER_KEYS_ENV
 
 _cache: dict[tuple, Signer | Verifier] = {}
-_lock = threading.Lock()
+_lock = threading.RLock()  # reentrant: a verifier lookup reads the witness configuration
 
 
 class KeyNotFound(ImproperlyConfigured):
@@ -39,19 +54,94 @@ def ledger_key_name() -> str:
     return conf.origin()
 
 
-def witness_names() -> list[str]:
-    """The configured witnesses' key names, in configured order."""
-    names = conf.witnesses()
-    for name in names:
-        try:
-            check_key_name(name)
-        except ValueError as error:
-            raise ImproperlyConfigured(f"EPORT_WITNESSES: {error}") from None
+@dataclass(frozen=True)
+class WitnessEndpoint:
+    """A configured witness: its key name, and where and with which key it is reached.
+
+    ``url`` and ``key`` are None for a development witness, which this process runs itself from
+    its signer key in EPORT_KEYS_DIR (``ledger.witness.local_witness``).
+    """
+
+    name: str
+    url: str | None = None
+    key: Verifier | None = None
+
+    @property
+    def remote(self) -> bool:
+        return self.url is not None
+
+
+def _endpoint(item, number: int) -> WitnessEndpoint:
+    where = f"EPORT_WITNESSES item {number}"
+    if isinstance(item, dict):
+        unknown = set(item) - {"name", "url", "key"}
+        if unknown:
+            raise ImproperlyConfigured(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+        key_text, url, name = item.get("key"), item.get("url"), item.get("name")
+        if not key_text or not url:
+            raise ImproperlyConfigured(f"{where}: a witness server needs both 'key' and 'url'")
+    elif isinstance(item, str):
+        parts = item.split()
+        if len(parts) == 1:
+            try:
+                check_key_name(parts[0])
+            except ValueError as error:
+                raise ImproperlyConfigured(f"{where}: {error}") from None
+            return WitnessEndpoint(parts[0])
+        if len(parts) != 2 or "+" not in parts[0]:
+            raise ImproperlyConfigured(
+                f"{where}: {item!r} is neither a key name (no spaces or '+') nor "
+                "'<verifier key> <URL>'"
+            )
+        (key_text, url), name = parts, None
+    else:
+        raise ImproperlyConfigured(f"{where}: expected text or a dict, not {type(item).__name__}")
+    try:
+        key = Verifier.from_string(key_text)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{where}: the verifier key is not usable: {error}") from None
+    if name is not None and name != key.name:
+        raise ImproperlyConfigured(f"{where}: name {name!r} is not the key's name {key.name!r}")
+    parsed = urlsplit(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ImproperlyConfigured(f"{where}: {url!r} is not an http:// or https:// URL")
+    return WitnessEndpoint(key.name, url.rstrip("/"), key)
+
+
+def witness_endpoints() -> list[WitnessEndpoint]:
+    """The configured witnesses, in configured order; ImproperlyConfigured names a bad item."""
+    configured = conf.witnesses()
+    cache_key = ("witnesses", repr(configured), conf.origin())
+    with _lock:
+        found = _cache.get(cache_key)
+    if found is not None:
+        return list(found)
+    endpoints = [_endpoint(item, number) for number, item in enumerate(configured, 1)]
+    names = [endpoint.name for endpoint in endpoints]
     if len(set(names)) != len(names):
         raise ImproperlyConfigured("EPORT_WITNESSES names a witness twice")
     if ledger_key_name() in names:
         raise ImproperlyConfigured("EPORT_WITNESSES must not include the ledger's own key name")
-    return names
+    with _lock:
+        _cache[cache_key] = tuple(endpoints)
+    return endpoints
+
+
+def witness_names() -> list[str]:
+    """The configured witnesses' key names, in configured order."""
+    return [endpoint.name for endpoint in witness_endpoints()]
+
+
+def development_witness_names() -> list[str]:
+    """The witnesses this process runs itself, from keys in EPORT_KEYS_DIR."""
+    return [endpoint.name for endpoint in witness_endpoints() if not endpoint.remote]
+
+
+def _remote_key(name: str) -> Verifier | None:
+    for endpoint in witness_endpoints():
+        if endpoint.name == name:
+            return endpoint.key
+    return None
 
 
 def all_key_names() -> list[str]:
@@ -132,6 +222,9 @@ def _listed_verifiers() -> dict[str, Verifier]:
 
 
 def _read_verifier(name: str) -> Verifier:
+    configured = _remote_key(name)
+    if configured is not None:
+        return configured  # a member's witness: the key it was configured with, nothing else
     listed = _listed_verifiers().get(name)
     try:
         derived = _read_signer(name).verifier
@@ -196,9 +289,12 @@ def verifier_keys() -> list[str]:
 def ensure_keys(names: list[str] | None = None) -> list[tuple[str, bool]]:
     """Write a new key pair for every name that has no signer key yet; return (name, created).
 
-    Files are created with mode 0600 in a 0700 folder, never overwritten: an existing key is kept.
+    By default: the ledger's key (0x01) and the development witnesses' (``cosignature/v1``, 0x04);
+    witness servers keep their own keys. Files are created with mode 0600 in a 0700 folder, never
+    overwritten: an existing key is kept.
     """
-    names = all_key_names() if names is None else names
+    development = development_witness_names()
+    names = [ledger_key_name(), *development] if names is None else names
     folder = keys_dir()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     folder.chmod(0o700)
@@ -208,7 +304,8 @@ def ensure_keys(names: list[str] | None = None) -> list[tuple[str, bool]]:
         if conf.environment(env_var(name)).strip() or key_file(name).exists():
             results.append((name, False))
             continue
-        skey, vkey = generate_signer(name)
+        algorithm = ALGORITHM_COSIGNATURE_V1 if name in development else ALGORITHM_ED25519
+        skey, vkey = generate_signer(name, algorithm)
         _write_new(key_file(name), skey)
         pub = key_file(name, ".pub")
         pub.unlink(missing_ok=True)  # a stale public key must not outlive its private key

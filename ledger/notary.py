@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from . import keys, merkle, proofs, witness
 from .conf import origin
-from .models import Checkpoint, WitnessState
+from .models import Checkpoint
 
 # Which checkpoints are notarized is decided in ledger.notarized; these names stay importable
 # from here for the notary's callers.
@@ -59,9 +59,9 @@ def notarize(
 ) -> Checkpoint | None:
     """Sign a checkpoint of every entry appended since the last one (at most ``limit``), or None.
 
-    ``cosign`` says how witnesses are then asked: ``inline`` in this process (the command),
-    ``tasks`` one Celery task per witness after commit, ``none`` not at all. Either way each
-    witness cosigns every checkpoint it has not signed yet, so a lost request is made good later.
+    ``cosign`` says how witnesses are then asked: ``inline`` from this process (the command),
+    ``tasks`` by a Celery task after commit, ``none`` not at all. Either way every witness that has
+    not cosigned the latest checkpoint is asked, so a lost request is made good later.
     """
     if cosign not in COSIGN_MODES:
         raise ValueError(f"cosign must be one of {', '.join(COSIGN_MODES)}, not {cosign!r}")
@@ -261,32 +261,31 @@ def _insert_nodes(connection, nodes: Iterable[merkle.Subtree]) -> None:
 
 
 def pending_witnesses(*, using: str | None = None) -> list[str]:
-    """Return the configured witnesses that have not yet signed the latest checkpoint."""
-    using = using or router.db_for_read(Checkpoint)
-    latest = Checkpoint.objects.using(using).order_by("-size").values_list("size", flat=True)
-    latest = latest.first()
-    if latest is None:
-        return []
-    signed = dict(WitnessState.objects.using(using).values_list("witness", "size"))
-    return [name for name in keys.witness_names() if signed.get(name, 0) < latest]
+    """Return the configured witnesses that have not yet cosigned the latest checkpoint."""
+    return witness.pending(using=using)[1]
 
 
 def request_cosignatures(cosign: str = "inline", *, using: str | None = None) -> None:
-    """Ask every witness that is behind to cosign what it has not signed yet."""
-    if cosign == "none":
+    """Ask every witness that has not cosigned the latest checkpoint to cosign it.
+
+    ``inline`` asks them all at once from this process and waits at most EPORT_WITNESS_TIMEOUT;
+    ``tasks`` leaves that to one Celery task after commit; ``none`` does nothing.
+    """
+    if cosign == "none" or not pending_witnesses(using=using):
         return
-    for name in pending_witnesses(using=using):
-        if cosign == "inline":
-            witness.catch_up(name, using=using)
-        else:
-            # robust: the entries are committed; a broker hiccup only delays the cosignature.
-            transaction.on_commit(
-                lambda name=name: witness.cosign_task.delay(name), using=using, robust=True
-            )
+    if cosign == "inline":
+        witness.catch_up(using=using)
+    else:
+        # robust: the entries are committed; a broker hiccup only delays the cosignatures.
+        transaction.on_commit(lambda: witness.cosign_task.delay(), using=using, robust=True)
 
 
 # The task sits beside the service it runs; ledger.tasks re-exports it for Celery's autodiscovery.
 @shared_task(name="ledger.notarize")
 def notarize_task() -> int:
-    """Notarize every entry appended since the last checkpoint, then ask witnesses to cosign."""
-    return len(notarize_pending(cosign="tasks"))
+    """Notarize every entry appended since the last checkpoint, then ask witnesses to cosign.
+
+    The witnesses are asked from this task, all at once, so a checkpoint is notarized one round
+    trip after it is signed; one that is down costs at most EPORT_WITNESS_TIMEOUT.
+    """
+    return len(notarize_pending(cosign="inline"))

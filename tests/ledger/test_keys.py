@@ -6,10 +6,11 @@ import re
 import stat
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 
 from ledger import keys, notary, witness
-from ledger.notes import Signer, Verifier, generate_signer
+from ledger.notes import ALGORITHM_COSIGNATURE_V1, Signer, Verifier, generate_signer
 
 from .notary_support import WITNESSES, append, ledger_keys  # noqa: F401
 
@@ -139,7 +140,7 @@ def test_private_keys_never_reach_the_database_or_the_logs(settings, caplog, cli
 
 def test_witness_names_must_be_valid_key_names(settings):
     settings.EPORT_WITNESSES = ["bad name"]
-    with pytest.raises(Exception, match="EPORT_WITNESSES: key name 'bad name' contains whitespace"):
+    with pytest.raises(Exception, match="EPORT_WITNESSES item 1: 'bad name' is neither a key name"):
         keys.witness_names()
 
 
@@ -149,3 +150,60 @@ def test_env_var_names_follow_the_key_name():
     assert os.path.basename(keys.key_file("eport.localhost/ledger")) == (
         "eport.localhost_ledger.key"
     )
+
+
+def _witness_key(name: str) -> str:
+    return generate_signer(name, ALGORITHM_COSIGNATURE_V1)[1]
+
+
+def test_a_member_witness_is_named_by_its_verifier_key_and_url(settings, tmp_path):
+    settings.EPORT_KEYS_DIR = tmp_path
+    customs, bank = _witness_key("customs.witness"), _witness_key("bank.witness")
+    settings.EPORT_WITNESSES = [
+        f"{customs} https://witness.customs.example/",
+        {"name": "bank.witness", "key": bank, "url": "http://10.0.0.7:7380"},
+        "commerce.witness",
+    ]
+    keys.clear_cache()
+
+    endpoints = keys.witness_endpoints()
+
+    assert [(e.name, e.url, str(e.key) if e.key else None) for e in endpoints] == [
+        ("customs.witness", "https://witness.customs.example", customs),
+        ("bank.witness", "http://10.0.0.7:7380", bank),
+        ("commerce.witness", None, None),
+    ]
+    # eport writes a key only for its own development witness, never for a member's
+    created = dict(keys.ensure_keys())
+    assert set(created) == {"eport.localhost/ledger", "commerce.witness"}
+    assert not keys.key_file("customs.witness").exists()
+    served = keys.verifier_keys()
+    assert served[1:3] == [customs, bank]
+    assert keys.verifier("commerce.witness").cosigner  # development witnesses cosign in v1 too
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        ("{key} ftp://witness.example", "is not an http:// or https:// URL"),
+        ("{key} https://", "is not an http:// or https:// URL"),
+        ("customs.witness+00000000+AAAA https://w.example", "the verifier key is not usable"),
+        ({"key": "{key}"}, "a witness server needs both 'key' and 'url'"),
+        ({"key": "{key}", "url": "https://w", "name": "other"}, "is not the key's name"),
+        ({"key": "{key}", "url": "https://w", "port": 1}, "unknown field(s) port"),
+        (42, "expected text or a dict, not int"),
+    ],
+)
+def test_a_bad_witness_entry_is_named_with_its_problem(settings, item, message):
+    key = _witness_key("customs.witness")
+    if isinstance(item, str):
+        item = item.format(key=key)
+    elif isinstance(item, dict):
+        item = {
+            field: value.format(key=key) if isinstance(value, str) else value
+            for field, value in item.items()
+        }
+    settings.EPORT_WITNESSES = [item]
+    keys.clear_cache()
+    with pytest.raises(ImproperlyConfigured, match=re.escape(message)):
+        keys.witness_endpoints()

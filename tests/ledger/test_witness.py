@@ -1,4 +1,8 @@
-"""Witnesses cosign only checkpoints that consistently extend what they signed before."""
+"""Witnesses cosign only checkpoints that consistently extend what they signed before.
+
+These use development witnesses: the witness program itself (``ledger.witness_server.Witness``)
+run in the test process, reached through the same protocol as a member's server over HTTP.
+"""
 
 import logging
 
@@ -10,7 +14,7 @@ from ledger import keys, merkle, notary, witness
 from ledger.models import Checkpoint, Cosignature, Entry, WitnessRefusal, WitnessState
 from ledger.notes import Signer, checkpoint_body, generate_signer, sign_note
 
-from .notary_support import append, leaf_hashes, ledger_keys, tamper  # noqa: F401
+from .notary_support import WITNESSES, append, leaf_hashes, ledger_keys, tamper  # noqa: F401
 
 pytestmark = [pytest.mark.usefixtures("ledger_keys"), pytest.mark.django_db]
 
@@ -49,13 +53,20 @@ def test_cosigning_twice_returns_the_same_signature():
     assert Cosignature.objects.filter(witness="bank.witness").count() == 1
 
 
-def test_catch_up_signs_every_newer_checkpoint_in_order():
-    sizes = [make_checkpoint(n).size for n in (2, 3, 4)]
+def test_catch_up_asks_every_witness_behind_for_the_latest_checkpoint_only():
+    first = make_checkpoint(2)
+    witness.cosign("commerce.witness", first)
+    make_checkpoint(3)
+    latest = make_checkpoint(4)
 
-    signed = witness.catch_up("commerce.witness")
+    outcomes = witness.catch_up()
 
-    assert [c.checkpoint_id for c in signed] == sizes
-    assert witness.catch_up("commerce.witness") == []
+    assert {name: o.result for name, o in outcomes.items()} == dict.fromkeys(WITNESSES, "cosigned")
+    assert set(latest.cosignatures.values_list("witness", flat=True)) == set(WITNESSES)
+    # commerce proved 3 -> 10 in one step; the checkpoint between stays unsigned
+    assert WitnessState.objects.get(witness="commerce.witness").size == latest.size
+    assert notary.is_notarized(latest)
+    assert witness.catch_up() == {}
 
 
 def test_a_size_that_went_backwards_is_refused_recorded_and_alarmed(caplog):
@@ -68,7 +79,7 @@ def test_a_size_that_went_backwards_is_refused_recorded_and_alarmed(caplog):
 
     refusal = WitnessRefusal.objects.get()
     assert (refusal.witness, refusal.size, refusal.signed_size) == ("customs.witness", 3, 5)
-    assert "size went backwards" in refusal.reason
+    assert "it already cosigned size 5" in refusal.reason
     assert any(
         record.levelno == logging.ERROR and "WITNESS REFUSAL" in record.getMessage()
         for record in caplog.records
@@ -101,7 +112,9 @@ def test_a_rewritten_history_is_refused_by_every_witness(caplog):
     refusals = WitnessRefusal.objects.order_by("witness")
     assert [r.witness for r in refusals] == sorted(keys.witness_names())
     assert all(r.size == 9 and r.signed_size == 6 for r in refusals)
-    assert all("no valid consistency proof from the size 6" in r.reason for r in refusals)
+    assert all(
+        "422 (the proof fails): consistency proof 6 to 9 fails" in r.reason for r in refusals
+    )
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == 3
     assert notary.latest_notarized() is None  # nothing newer is served
@@ -147,7 +160,7 @@ def test_a_checkpoint_not_signed_by_the_ledger_key_is_refused():
     )
 
     assert witness.cosign("bank.witness", forged) is None
-    assert "not validly signed by the ledger key" in WitnessRefusal.objects.get().reason
+    assert "403 (not the ledger's signature)" in WitnessRefusal.objects.get().reason
 
 
 def test_a_refusal_is_stored_once_but_alarmed_every_time(caplog):
@@ -172,7 +185,7 @@ def test_refusals_are_visible_to_auditors_in_the_admin(client):
     page = client.get("/admin/ledger/witnessrefusal/")
 
     assert page.status_code == 200
-    assert "size went backwards" in page.content.decode()
+    assert "it already cosigned size 3" in page.content.decode()
 
 
 def test_an_unknown_witness_cannot_cosign():

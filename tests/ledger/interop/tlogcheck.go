@@ -7,12 +7,17 @@
 package main
 
 import (
+	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -69,6 +74,76 @@ func hashes(texts []string) []tlog.Hash {
 	return out
 }
 
+// Witnesses cosign in C2SP cosignature/v1 (0x04 keys), which note.NewVerifier does not know;
+// note.Open takes any note.Verifier, so this one checks them (as ledger/contrib/verify_receipt.go).
+
+// algCosignatureV1 is the C2SP tlog-cosignature key type: Ed25519 over a timestamped message.
+const algCosignatureV1 = 0x04
+
+// cosigV1Verifier checks C2SP cosignature/v1 signatures for note.Open. Go passes Verify the note
+// body; the signature is an 8-byte big-endian timestamp followed by a 64-byte Ed25519 signature
+// of "cosignature/v1\ntime <timestamp>\n" || body.
+type cosigV1Verifier struct {
+	name string
+	hash uint32
+	key  ed25519.PublicKey
+}
+
+func (v *cosigV1Verifier) Name() string    { return v.name }
+func (v *cosigV1Verifier) KeyHash() uint32 { return v.hash }
+
+func (v *cosigV1Verifier) Verify(msg, sig []byte) bool {
+	if len(sig) != 8+ed25519.SignatureSize {
+		return false
+	}
+	t := binary.BigEndian.Uint64(sig[:8])
+	m := []byte("cosignature/v1\ntime " + strconv.FormatUint(t, 10) + "\n")
+	m = append(m, msg...)
+	return ed25519.Verify(v.key, m, sig[8:])
+}
+
+// keyHash is the C2SP signed-note key id: the first 4 bytes of SHA-256(name || "\n" || type ||
+// public key), as a big-endian uint32.
+func keyHash(name string, typedKey []byte) uint32 {
+	h := sha256.New()
+	h.Write([]byte(name + "\n"))
+	h.Write(typedKey)
+	return binary.BigEndian.Uint32(h.Sum(nil)[:4])
+}
+
+// parseVerifier reads one verifier key line "name+hash+base64(type || key)": a 0x04 key becomes
+// a cosigV1Verifier, anything else goes to note.NewVerifier (which knows Ed25519 0x01 keys). The
+// result tells whether the key is a cosigning key.
+func parseVerifier(line string) (note.Verifier, bool, error) {
+	parts := strings.SplitN(line, "+", 3)
+	if len(parts) == 3 {
+		typed, err := base64.StdEncoding.DecodeString(parts[2])
+		if err == nil && len(typed) > 0 && typed[0] == algCosignatureV1 {
+			name, hash16 := parts[0], parts[1]
+			hash, err := strconv.ParseUint(hash16, 16, 32)
+			if err != nil || len(hash16) != 8 || !validName(name) {
+				return nil, false, fmt.Errorf("malformed verifier key %q", line)
+			}
+			if len(typed) != 1+ed25519.PublicKeySize {
+				return nil, false, fmt.Errorf("cosignature/v1 key %s: bad public key length", name)
+			}
+			if keyHash(name, typed) != uint32(hash) {
+				return nil, false, fmt.Errorf("cosignature/v1 key %s: key id does not match the key", name)
+			}
+			key := ed25519.PublicKey(append([]byte(nil), typed[1:]...))
+			return &cosigV1Verifier{name: name, hash: uint32(hash), key: key}, true, nil
+		}
+	}
+	v, err := note.NewVerifier(line)
+	return v, false, err
+}
+
+// validName is note's rule for key names: non-empty UTF-8 without spaces or '+'.
+func validName(name string) bool {
+	return name != "" && utf8.ValidString(name) && strings.IndexFunc(name, unicode.IsSpace) < 0 &&
+		!strings.Contains(name, "+")
+}
+
 func main() {
 	var in input
 	if err := json.NewDecoder(os.Stdin).Decode(&in); err != nil {
@@ -76,7 +151,7 @@ func main() {
 	}
 	var verifiers []note.Verifier
 	for _, key := range in.Keys {
-		v, err := note.NewVerifier(key)
+		v, _, err := parseVerifier(key)
 		if err != nil {
 			fail("verifier key %q: %v", key, err)
 		}
