@@ -1,8 +1,10 @@
 import re
 
-from django.core.checks import Error, register
+from django.conf import settings
+from django.core.checks import Error, Warning, register
+from django.core.exceptions import ImproperlyConfigured
 
-from . import conf
+from . import conf, keys
 
 ORIGIN_PATTERN = re.compile(r"^[^\s+]+$")
 
@@ -77,6 +79,35 @@ def check_mirror_tokens(app_configs, **kwargs):
                 hint="Each item is '<name>:<SHA-256 hex of the bearer token>', comma separated "
                 "in the environment; 'manage.py ledger_mirror_token NAME' prints one.",
                 id="ledger.E002",
+            )
+        ]
+    return []
+
+
+@register()
+def check_witnesses(app_configs, **kwargs):
+    """EPORT_WITNESSES must parse; outside DEBUG, a development witness is a warning: eport would
+    hold that member's private key, so its cosignature proves nothing beyond eport's own."""
+    try:
+        development = keys.development_witness_names()
+    except ImproperlyConfigured as problem:
+        return [
+            Error(
+                str(problem),
+                hint="Each item is '<witness verifier key> <URL>' of a member's witness server "
+                "(comma separated in the environment), or a bare key name for a development "
+                "witness.",
+                id="ledger.E003",
+            )
+        ]
+    if development and not settings.DEBUG:
+        return [
+            Warning(
+                f"EPORT_WITNESSES runs {', '.join(development)} inside eport, with private keys "
+                "in EPORT_KEYS_DIR: whoever runs eport can sign for those members.",
+                hint="Name each member's own witness server by its verifier key and URL "
+                "(python -m ledger.witness_server on the member's machine).",
+                id="ledger.W001",
             )
         ]
     return []

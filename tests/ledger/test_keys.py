@@ -207,3 +207,19 @@ def test_a_bad_witness_entry_is_named_with_its_problem(settings, item, message):
     keys.clear_cache()
     with pytest.raises(ImproperlyConfigured, match=re.escape(message)):
         keys.witness_endpoints()
+
+
+def test_system_checks_name_a_bad_witness_and_warn_of_in_process_witnesses(settings):
+    from ledger import checks
+
+    settings.EPORT_WITNESSES = ["bad name"]
+    keys.clear_cache()
+    assert [m.id for m in checks.check_witnesses(None)] == ["ledger.E003"]
+    settings.EPORT_WITNESSES = ["customs.witness"]
+    settings.DEBUG = False
+    keys.clear_cache()
+    (warning,) = checks.check_witnesses(None)
+    assert warning.id == "ledger.W001" and "customs.witness" in warning.msg
+    settings.EPORT_WITNESSES = [f"{_witness_key('customs.witness')} https://w.customs.example"]
+    keys.clear_cache()
+    assert checks.check_witnesses(None) == []
