@@ -78,4 +78,5 @@ def test_a_function_local_import_that_closes_a_circle_breaks_the_build(tmp_path)
 
     assert result.returncode != 0
     assert "no import circles" in result.stdout
-    assert ".notarized -> .notary" in result.stdout
+    # the report names one edge of the circle to remove, whichever import-linter picks
+    assert ".notarized -> .notary" in result.stdout or ".notary -> .notarized" in result.stdout

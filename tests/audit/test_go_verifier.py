@@ -137,10 +137,13 @@ def test_go_rejects_a_changed_cosignature_timestamp(go_verifier, released, tmp_p
 def test_go_still_accepts_plain_witness_lines_beside_cosigning_keys(
     go_verifier, released, tmp_path
 ):
-    receipt = release_receipt(released)
-    assert all(not verifier.cosigner for verifier in keys.witness_verifiers().values())
+    # A checkpoint cosigned before cosignature/v1: its witnesses signed plain Ed25519 (0x01) lines.
+    pairs = [notes.generate_signer(name) for name in ("customs.witness", "bank.witness")]
+    plain = [notes.Signer.from_string(skey) for skey, _ in pairs]
+    receipt = recosigned(release_receipt(released), [keys.ledger_signer(), *plain])
     _, witness_vkeys = cosigners("alliance.example/a", "alliance.example/b")
-    keys_path = write_keys(tmp_path, [*keys.verifier_keys(), *witness_vkeys])
+    ledger_vkey = str(keys.ledger_verifier())
+    keys_path = write_keys(tmp_path, [ledger_vkey, *(vkey for _, vkey in pairs), *witness_vkeys])
 
     result = run(go_verifier, receipt, keys_path, tmp_path)
 
