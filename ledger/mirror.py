@@ -4,8 +4,8 @@ Pure Python (standard library, ``cryptography`` through ``ledger.notes``), no Dj
 it on its own machine with nothing but the ledger's and the witnesses' verifier keys::
 
     python -m ledger.mirror URL --keys FILE --quorum N --store DIR [--token-file FILE]
-                            [--interval SECONDS | --once]
-    python -m ledger.mirror --verify-store --store DIR --keys FILE --quorum N
+                            [--interval SECONDS | --once] [--workers N] [--processes N]
+    python -m ledger.mirror --verify-store --store DIR --keys FILE --quorum N [--processes N]
 
 ``URL`` is the site's root (``http://127.0.0.1:8000``); the mirror reads ``URL/ledger/checkpoint``,
 the hash tiles ``URL/ledger/tile/<L>/<N>[.p/<W>]`` and the entry bundles
@@ -13,7 +13,8 @@ the hash tiles ``URL/ledger/tile/<L>/<N>[.p/<W>]`` and the entry bundles
 the environment variable ``EPORT_MIRROR_TOKEN``; ``manage.py ledger_mirror_token NAME`` makes one).
 ``--keys`` holds one verifier key per line, as ``GET /ledger/keys`` serves them (blank lines and
 lines starting with ``#`` are skipped). Without ``--once`` it polls every ``--interval`` seconds
-(default 10) until stopped.
+(default 10) until stopped. ``--workers`` downloads run at once (8); entries are checked in
+``--processes`` worker processes (one per CPU; 0 checks them in the mirror's own process).
 
 A checkpoint is accepted only when all of these hold, none of them taken from the server's word:
 
@@ -70,15 +71,18 @@ import base64
 import collections
 import hashlib
 import http.client
+import itertools
+import multiprocessing
 import os
 import sys
 import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from . import merkle, notes, tiles
 from .canonical import CanonicalError, parse_canonical
@@ -88,6 +92,7 @@ HASH = merkle.HASH_SIZE
 ZERO_PREV = "0" * 64
 TOKEN_ENV = "EPORT_MIRROR_TOKEN"  # noqa: S105 (the variable's name, not a token)
 USER_AGENT = "eport-ledger-mirror (C2SP tlog-tiles client)"
+MIN_BUNDLES_FOR_PROCESSES = 8  # fewer are checked in the mirror's own process
 
 EXIT_OK = 0
 EXIT_LOCAL = 1
@@ -110,6 +115,9 @@ class Alarm(Exception):
         assert kind in ALARMS
         super().__init__(message)
         self.kind = kind
+
+    def __reduce__(self):  # raised in worker processes, re-raised here
+        return Alarm, (self.kind, str(self))
 
     @property
     def status(self) -> int:
@@ -370,6 +378,16 @@ class Store:
             )
         return entries[: tile.width]
 
+    def bundle_bytes(self, tile: Tile) -> tuple[bytes, int]:
+        """The stored bundle at this index as wide or wider, and its width (for check_bundle)."""
+        try:
+            found = self._read_widest(tile, entries=True)
+        except OSError as error:
+            raise Alarm("store", f"cannot read {tile.entries_path}: {error}") from None
+        if found is None:
+            raise Alarm("store", f"the store has no {tile.entries_path} (or a wider one)")
+        return found
+
     def drop_partials(self, size: int) -> None:
         """Remove partial tiles and bundles narrower than those of ``size`` (superseded)."""
         for folder in self.root.joinpath("tile").glob("**/*.p"):
@@ -561,43 +579,88 @@ def check_tiles(
     return getter
 
 
-def check_bundle(tile: Tile, entries: list[bytes], leaves: bytes, prev: str) -> str:
-    """Check one bundle's entries; return the entry hash (hex) of its last entry."""
-    if len(entries) != tile.width:
-        raise Alarm("entry", f"{tile.entries_path} holds {len(entries)} entries, not {tile.width}")
+class BundleCheck(NamedTuple):
+    """What ``check_bundle`` found: the first entry's prev (empty if it did not get that far), the
+    last entry's hash, and the alarm it raised, if any."""
+
+    first_prev: list[object]
+    last: str
+    alarm: Alarm | None
+
+
+def check_bundle(
+    tile: Tile, data: bytes, leaves: bytes, stored_width: int | None = None
+) -> BundleCheck:
+    """``check_bundle_or_raise``, its alarm returned rather than raised: the caller first checks
+    the link to the bundle before, which comes earlier in the log."""
+    found: list[object] = []
+    try:
+        last = check_bundle_or_raise(tile, data, leaves, stored_width, found)
+    except Alarm as alarm:
+        return BundleCheck(found, "", alarm)
+    return BundleCheck(found, last, None)
+
+
+def check_bundle_or_raise(
+    tile: Tile,
+    data: bytes,
+    leaves: bytes,
+    stored_width: int | None = None,
+    first_prev: list[object] | None = None,
+) -> str:
+    """Check one entry bundle against the hashes of its level-0 tile (``leaves``).
+
+    Every entry is canonical, has its seq, the ``prev`` of the entry before it within the bundle,
+    and its leaf hash at its place in the tile. Return the entry hash (hex) of the last entry and
+    append the first entry's ``prev`` to ``first_prev``: the caller links them to the bundles
+    around it. A pure function of its arguments, so bundles are checked in worker processes.
+    ``stored_width``: the bundle is the store's, that wide, and only its first ``tile.width``
+    entries count.
+    """
+    where = f"stored {tile.entries_path}" if stored_width else tile.entries_path
+    try:
+        entries = tiles.decode_bundle(data)
+    except ValueError as error:
+        raise Alarm("entry", f"{where}: {error}") from None
+    expected = stored_width or tile.width
+    if len(entries) != expected:
+        raise Alarm("entry", f"{where} holds {len(entries)} entries, not {expected}")
     sha = hashlib.sha256
     seq = tile.index * TILE_WIDTH
-    for position, raw in enumerate(entries):
+    prev = ""
+    at = 0
+    for position, raw in enumerate(entries[: tile.width]):
         try:
             value = parse_canonical(raw)
         except CanonicalError as error:
-            raise Alarm(
-                "entry", f"seq {seq} ({tile.entries_path}, position {position}): {error}"
-            ) from None
-        if type(value) is not dict or value.get("seq") != seq or type(value.get("seq")) is not int:
+            raise Alarm("entry", f"seq {seq} ({where}, position {position}): {error}") from None
+        if type(value) is not dict or type(value.get("seq")) is not int or value["seq"] != seq:
             found = value.get("seq") if type(value) is dict else type(value).__name__
-            raise Alarm(
-                "entry",
-                f"seq {seq} ({tile.entries_path}, position {position}): its seq is {found!r}",
-            )
-        if value.get("prev") != prev:
-            raise Alarm(
-                "entry",
-                f"seq {seq} ({tile.entries_path}, position {position}): prev is "
-                f"{value.get('prev')!r}, but the SHA-256 of entry {seq - 1} is {prev}",
-            )
+            raise Alarm("entry", f"seq {seq} ({where}, position {position}): its seq is {found!r}")
+        if position == 0:
+            if first_prev is not None:
+                first_prev.append(value.get("prev"))
+        elif value.get("prev") != prev:
+            raise Alarm("entry", prev_problem(seq, where, position, value.get("prev"), prev))
         leaf = sha(b"\x00" + raw).digest()
-        at = position * HASH
         if leaf != leaves[at : at + HASH]:
             raise Alarm(
                 "entry",
-                f"seq {seq} ({tile.entries_path}, position {position}): its leaf hash "
+                f"seq {seq} ({where}, position {position}): its leaf hash "
                 f"{b64(leaf)} is not hash {position} of {Tile(0, tile.index, tile.width).path} "
                 f"({b64(leaves[at : at + HASH])})",
             )
         prev = sha(raw).hexdigest()
         seq += 1
+        at += HASH
     return prev
+
+
+def prev_problem(seq: int, where: str, position: int, found: object, expected: str) -> str:
+    return (
+        f"seq {seq} ({where}, position {position}): prev is {found!r}, but the SHA-256 of "
+        f"entry {seq - 1} is {expected}"
+    )
 
 
 def previous_entry_hash(store: Store, first_seq: int) -> str:
@@ -618,12 +681,14 @@ class Mirror:
         server: Server | None = None,
         *,
         workers: int = 8,
+        processes: int = 0,
         log: Callable[[str], None] | None = None,
     ) -> None:
         self.store = store
         self.trust = trust
         self.server = server
         self.workers = workers
+        self.processes = processes
         self.log = log or (lambda text: print(text, file=sys.stderr, flush=True))
         self.accepted: dict[int, bytes] = {}
         self.origin: str | None = None
@@ -720,16 +785,43 @@ class Mirror:
         assert self.server is not None
         return self.server.get(tile.path)
 
-    def server_bundle(self, tile: Tile) -> bytes:
+    def server_bundle(self, tile: Tile) -> tuple[bytes, None]:
         assert self.server is not None
-        return self.server.get(tile.entries_path, secret=True)
+        return self.server.get(tile.entries_path, secret=True), None
+
+    def checked(
+        self, bundles: Iterable[tuple[Tile, tuple[bytes, int | None]]], fetched: dict
+    ) -> Iterator[tuple[Tile, tuple[bytes, int | None], BundleCheck]]:
+        """Yield each bundle with ``check_bundle``'s answer, in order, checked in ``processes``
+        worker processes (in this one for a few bundles, or with ``processes`` 0)."""
+        bundles = iter(bundles)
+        head = list(itertools.islice(bundles, MIN_BUNDLES_FOR_PROCESSES))
+        if not self.processes or len(head) < MIN_BUNDLES_FOR_PROCESSES:
+            for tile, item in itertools.chain(head, bundles):
+                data, stored_width = item
+                yield tile, item, check_bundle(tile, data, fetched[(0, tile.index)], stored_width)
+            return
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(self.processes, mp_context=context) as workers:
+            pending: collections.deque = collections.deque()
+            for tile, item in itertools.chain(head, bundles):
+                data, stored_width = item
+                leaves = fetched[(0, tile.index)]
+                future = workers.submit(check_bundle, tile, data, leaves, stored_width)
+                pending.append((tile, item, future))
+                if len(pending) >= 4 * self.processes:
+                    tile, item, future = pending.popleft()
+                    yield tile, item, future.result()
+            while pending:
+                tile, item, future = pending.popleft()
+                yield tile, item, future.result()
 
     def extend(
         self,
         checkpoint: notes.Checkpoint,
         note: str | None,
         get_tile: Callable[[Tile], bytes],
-        get_bundle: Callable[[Tile], bytes | list[bytes]],
+        get_bundle: Callable[[Tile], tuple[bytes, int | None]],
         *,
         old: Accepted | None = None,
         write: bool = True,
@@ -748,15 +840,15 @@ class Mirror:
             first = old_size // TILE_WIDTH * TILE_WIDTH
             prev = previous_entry_hash(self.store, first)
             level0 = [tile for tile in needed if tile.level == 0]
-            for tile, data in ordered_prefetch(level0, get_bundle, pool, 4 * self.workers):
-                if isinstance(data, list):
-                    entries = data  # from the store, already decoded
-                else:
-                    try:
-                        entries = tiles.decode_bundle(data)
-                    except ValueError as error:
-                        raise Alarm("entry", f"{tile.entries_path}: {error}") from None
-                prev = check_bundle(tile, entries, fetched[(0, tile.index)], prev)
+            bundles = ordered_prefetch(level0, get_bundle, pool, 4 * self.workers)
+            for tile, (data, stored_width), check in self.checked(bundles, fetched):
+                if check.first_prev and check.first_prev[0] != prev:
+                    where = f"stored {tile.entries_path}" if stored_width else tile.entries_path
+                    seq = tile.index * TILE_WIDTH
+                    raise Alarm("entry", prev_problem(seq, where, 0, check.first_prev[0], prev))
+                if check.alarm is not None:
+                    raise check.alarm
+                prev = check.last
                 if write:
                     self.store.write(tile, data, entries=True)
         if write:
@@ -783,7 +875,7 @@ class Mirror:
             checkpoint,
             None,
             self.store.tile,
-            self.store.bundle,
+            self.store.bundle_bytes,
             old=Accepted(0, b"", latest.origin),
             write=False,
         )
@@ -827,6 +919,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--token-file", type=Path, help=f"the bearer token for entry bundles (or ${TOKEN_ENV})"
     )
     parser.add_argument("--workers", type=int, default=8, help="parallel downloads (8)")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes checking entries (the CPUs; 0: this one only)",
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--once", action="store_true", help="one round, then exit")
     mode.add_argument("--interval", type=float, default=10.0, help="seconds between rounds (10)")
@@ -838,6 +936,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("give either URL or --verify-store")
     if args.workers < 1:
         parser.error("--workers must be at least 1")
+    if args.processes < 0:
+        parser.error("--processes must be at least 0")
     if args.interval <= 0:
         parser.error("--interval must be positive")
     return args
@@ -863,7 +963,7 @@ def run(args: argparse.Namespace) -> int:
     trust = Trust.from_file(args.keys, args.quorum)
     store = Store(args.store)
     if args.verify_store:
-        mirror = Mirror(store, trust, workers=args.workers, log=say)
+        mirror = Mirror(store, trust, workers=args.workers, processes=args.processes, log=say)
         started = time.perf_counter()
         count = mirror.verify_store()
         elapsed = time.perf_counter() - started
@@ -876,7 +976,7 @@ def run(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     server = Server(args.url, read_token(args))
-    mirror = Mirror(store, trust, server, workers=args.workers, log=say)
+    mirror = Mirror(store, trust, server, workers=args.workers, processes=args.processes, log=say)
     try:
         store.root.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -926,4 +1026,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the imported module's main, so that worker processes unpickle ledger.mirror's functions
+    # and alarms, not __main__'s.
+    from ledger import mirror
+
+    sys.exit(mirror.main())

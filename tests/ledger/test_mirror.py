@@ -175,6 +175,30 @@ def test_a_changed_entry_is_an_alarm_naming_its_seq(site):
     assert verify_store(site).returncode == 0
 
 
+def test_entries_checked_in_worker_processes_raise_the_same_alarms(site):
+    assert grow(2299) == 2300  # nine bundles: checked by worker processes
+    accepted(follow(site, "--processes", "2"), 2300)
+    grow(2000)
+    content = json.loads(entry_bytes(3999))
+    content["prev"] = "ab" * 32
+    tamper(
+        "UPDATE ledger_entry SET canonical = %s WHERE seq = %s", [canonical_bytes(content), 3999]
+    )
+    line = alarm(follow(site, "--processes", "2"), "entry")
+    assert line.startswith("ALARM entry: seq 3999 (tile/entries/015, position 159): prev is ")
+    result = verify_store(site)
+    assert result.returncode == 0, result.stderr
+    assert "verified 2300 entries" in result.stdout
+    # The first entry of a bundle is linked to the bundle before it in the mirror's own process.
+    content = json.loads(entry_bytes(3840))
+    content["prev"] = "cd" * 32
+    tamper(
+        "UPDATE ledger_entry SET canonical = %s WHERE seq = %s", [canonical_bytes(content), 3840]
+    )
+    line = alarm(follow(site, "--processes", "2"), "entry")
+    assert line.startswith("ALARM entry: seq 3840 (tile/entries/015, position 0): prev is 'cdcd")
+
+
 def test_a_broken_hash_chain_is_an_alarm(site):
     grow(20)
     content = json.loads(entry_bytes(7))
@@ -275,4 +299,6 @@ def test_offline_verification_finds_a_changed_stored_entry(site):
     bundle.write_bytes(tiles.encode_bundle(entries))
     result = verify_store(site)
     line = alarm(result, "entry")
-    assert line.startswith("ALARM entry: seq 3 (tile/entries/000, position 3): its leaf hash ")
+    assert line.startswith(
+        "ALARM entry: seq 3 (stored tile/entries/000, position 3): its leaf hash "
+    )
