@@ -28,7 +28,7 @@ import urllib.error
 import urllib.request
 from base64 import b64encode
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor, TimeoutError, as_completed
 from dataclasses import dataclass
 
 from celery import shared_task
@@ -130,25 +130,31 @@ def _post(endpoint: keys.WitnessEndpoint, body: bytes, timeout: float) -> Answer
 
 
 def _post_all(requests: dict[str, tuple[keys.WitnessEndpoint, bytes]], deadline: float):
-    """Send every request at once; answers by witness name, unreachable ones past the deadline."""
+    """Send every request at once; yield ``(name, answer)`` as each arrives, then the witnesses
+    that did not answer by the deadline, so each cosignature is stored the moment it comes."""
     if not requests:
-        return {}
-    answers = {
-        name: Answer(0, problem="no answer within EPORT_WITNESS_TIMEOUT") for name in requests
-    }
+        return
     pool = ThreadPoolExecutor(max_workers=len(requests), thread_name_prefix="witness")
     try:
         futures = {
             pool.submit(_post, endpoint, body, max(0.05, deadline - time.monotonic())): name
             for name, (endpoint, body) in requests.items()
         }
-        # Each request has its own timeout; the grace covers a thread's start and its clock.
-        done, _late = wait(futures, timeout=max(0.0, deadline - time.monotonic()) + 0.5)
-        for future in done:
-            answers[futures[future]] = future.result()
+        answered = set()
+        try:
+            # Each request has its own timeout; the grace covers a thread's start and its clock.
+            for future in as_completed(
+                futures, timeout=max(0.0, deadline - time.monotonic()) + 0.5
+            ):
+                answered.add(futures[future])
+                yield futures[future], future.result()
+        except TimeoutError:
+            pass
+        for name in requests:
+            if name not in answered:
+                yield name, Answer(0, problem="no answer within EPORT_WITNESS_TIMEOUT")
     finally:
         pool.shutdown(wait=False, cancel_futures=True)  # a late thread ends at its own timeout
-    return answers
 
 
 # --- Asking witnesses -----------------------------------------------------------------------------
@@ -196,9 +202,10 @@ def ask(
                     f"no consistency proof from size "
                     f"{old[name]}, which the witness cosigned, can be made: {error}",
                 )
-        answers = _post_all(requests, deadline)
         follow = {}
-        for name, answer in answers.items():
+        # Each answer is acted on as it arrives: the checkpoint is notarized once the quorum's
+        # cosignatures are stored, while a slow witness still has until the deadline.
+        for name, answer in _post_all(requests, deadline):
             checkpoint = pending[name]
             if answer.status == 409 and attempt == 0:
                 size = _size(answer)

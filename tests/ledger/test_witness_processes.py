@@ -11,6 +11,7 @@ import time
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from ledger import notary, witness
 from ledger.models import Cosignature, Entry, WitnessRefusal, WitnessState
@@ -78,11 +79,15 @@ def test_a_frozen_witness_delays_nothing_beyond_the_timeout(members, caplog):
     frozen.freeze()
     append(2)
 
+    asked = timezone.now()
     with caplog.at_level(logging.WARNING, logger="ledger.witness"):
         checkpoint, elapsed = timed_notarize()
 
     assert elapsed < BOUND  # the frozen one costs at most the timeout
     assert notary.is_notarized(checkpoint)
+    # the quorum's cosignatures were stored as they came, not when the frozen one timed out
+    stored = checkpoint.cosignatures.values_list("created", flat=True)
+    assert all((created - asked).total_seconds() < WITNESS_TIMEOUT for created in stored)
     assert set(checkpoint.cosignatures.values_list("witness", flat=True)) == {
         "commerce.witness",
         "bank.witness",
