@@ -5,7 +5,7 @@ import os
 import pytest
 from django.db import connection
 
-from ledger import keys, merkle
+from ledger import keys, merkle, notary
 from ledger.models import Entry
 from ledger.services import record
 
@@ -56,3 +56,16 @@ def tamper(sql: str, params=()) -> None:
         finally:
             if connection.vendor == "postgresql":
                 cursor.execute("SET session_replication_role = origin")
+
+
+def rewrite_history():
+    """Rewrite entry 2 the way a database owner could, rebuild the tree and checkpoints from
+    scratch, append 3 more entries and sign that forged history; return its checkpoint."""
+    raw = bytes(Entry.objects.get(seq=2).canonical)
+    tamper(
+        "UPDATE ledger_entry SET canonical = %s WHERE seq = 2", [raw.replace(b'"n":1', b'"n":9')]
+    )
+    for table in ("ledger_cosignature", "ledger_checkpoint", "ledger_node"):
+        tamper(f"DELETE FROM {table}")
+    append(3)
+    return notary.notarize(cosign="none")

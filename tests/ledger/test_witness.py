@@ -11,10 +11,10 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from ledger import keys, merkle, notary, witness
-from ledger.models import Checkpoint, Cosignature, Entry, WitnessRefusal, WitnessState
+from ledger.models import Checkpoint, Cosignature, WitnessRefusal, WitnessState
 from ledger.notes import Signer, checkpoint_body, generate_signer, sign_note
 
-from .notary_support import WITNESSES, append, leaf_hashes, ledger_keys, tamper  # noqa: F401
+from .notary_support import WITNESSES, append, leaf_hashes, ledger_keys, rewrite_history, tamper  # noqa: F401
 
 pytestmark = [pytest.mark.usefixtures("ledger_keys"), pytest.mark.django_db]
 
@@ -93,14 +93,7 @@ def test_a_rewritten_history_is_refused_by_every_witness(caplog):
     for name in keys.witness_names():
         witness.cosign(name, honest)
     # when the operator rewrites entry 2 and rebuilds the tree and checkpoints from scratch
-    raw = bytes(Entry.objects.get(seq=2).canonical)
-    tamper(
-        "UPDATE ledger_entry SET canonical = %s WHERE seq = 2", [raw.replace(b'"n":1', b'"n":9')]
-    )
-    for table in ("ledger_cosignature", "ledger_checkpoint", "ledger_node"):
-        tamper(f"DELETE FROM {table}")
-    append(3)
-    forged = notary.notarize(cosign="none")
+    forged = rewrite_history()
     assert forged.size == 9
 
     # then no witness cosigns it, each refusal is stored and logged at ERROR

@@ -16,7 +16,7 @@ from django.utils import timezone
 from ledger import notary, witness
 from ledger.models import Cosignature, Entry, WitnessRefusal, WitnessState
 
-from .notary_support import WITNESSES, append, ledger_keys, tamper  # noqa: F401
+from .notary_support import WITNESSES, append, ledger_keys, rewrite_history, tamper  # noqa: F401
 from .witness_processes import WITNESS_TIMEOUT, WitnessProcess, members_fixture  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("members")]
@@ -172,14 +172,7 @@ def test_a_rewritten_history_is_refused_by_every_member_and_shown_to_auditors(
     assert honest.size == 6
     assert honest.cosignatures.count() == 3
     # when the operator rewrites entry 2 and rebuilds the tree and checkpoints from scratch
-    raw = bytes(Entry.objects.get(seq=2).canonical)
-    tamper(
-        "UPDATE ledger_entry SET canonical = %s WHERE seq = 2", [raw.replace(b'"n":1', b'"n":9')]
-    )
-    for table in ("ledger_cosignature", "ledger_checkpoint", "ledger_node"):
-        tamper(f"DELETE FROM {table}")
-    append(3)
-    forged = notary.notarize(cosign="none")
+    forged = rewrite_history()
     assert forged.size == 9
 
     # then every member's process refuses it (422), each refusal is stored and logged at ERROR
