@@ -283,17 +283,22 @@ def entry_bundle(request, path: str):
         raise BadParameter("log in to read ledger entries", 403)
     _covered(tile, tile.entries_path)
     start, end = tile.node_range
-    found = list(Entry.objects.filter(seq__gte=start, seq__lt=end).order_by("seq"))
-    # A bundle holding any entry the user may not see answers like one that does not exist; an
-    # alliance mirror sees every entry.
-    if [entry.seq for entry in found] != list(range(start, end)) or (
-        mirror is None and not all(may_see(request.user, entry) for entry in found)
+    rows = Entry.objects.filter(seq__gte=start, seq__lt=end).order_by("seq")
+    if mirror is not None:
+        # An alliance mirror sees every entry: only the bytes are read, no model is built.
+        found = list(rows.values_list("seq", "canonical"))
+    else:
+        entries = list(rows)
+        found = [(entry.seq, entry.canonical) for entry in entries]
+    # A bundle holding any entry the user may not see answers like one that does not exist.
+    if [seq for seq, _ in found] != list(range(start, end)) or (
+        mirror is None and not all(may_see(request.user, entry) for entry in entries)
     ):
         raise BadParameter(f"no {tile.entries_path} that you may read", 404)
     if mirror is not None:
         log.info("mirror %s read %s", mirror, tile.entries_path)
     try:
-        content = tiles.encode_bundle(bytes(entry.canonical) for entry in found)
+        content = tiles.encode_bundle(bytes(canonical) for _, canonical in found)
     except ValueError as problem:
         raise BadParameter(f"{tile.entries_path} cannot be served: {problem}", 404) from None
     return _octets(content, "private, " + (_IMMUTABLE if tile.full else _PARTIAL))
