@@ -130,6 +130,30 @@ def test_a_smaller_checkpoint_that_agrees_is_kept_and_the_mirror_restarts_cleanl
     assert verify_store(site).returncode == 0
 
 
+def test_a_mirror_killed_before_its_commit_point_restarts_from_what_it_accepted(
+    site, monkeypatch, capsys
+):
+    grow(299)
+    accepted(follow(site), 300)
+    grow(300)
+    save_checkpoint = mirror.Store.save_checkpoint
+
+    def killed(self, size, note, *, latest):
+        raise KeyboardInterrupt  # the tiles and bundles of 600 are written, its checkpoint not
+
+    monkeypatch.setattr(mirror.Store, "save_checkpoint", killed)
+    status, _ = run_in_process(site, monkeypatch, capsys, {})
+    assert status == 130
+    assert (site.store / "tile" / "entries" / "002.p" / "88").exists()
+    assert stored_sizes(site) == [300]
+    assert verify_store(site).returncode == 0  # still the copy of size 300
+    monkeypatch.setattr(mirror.Store, "save_checkpoint", save_checkpoint)
+    accepted(follow(site), 600)
+    result = verify_store(site)
+    assert result.returncode == 0, result.stderr
+    assert "verified 600 entries" in result.stdout
+
+
 def test_below_the_quorum_nothing_is_accepted(site):
     grow(10)
     result = follow(site, quorum=4)
