@@ -11,6 +11,7 @@ PY=.venv/bin/python
 BENCHMARKS=(
   bench/ledger_write.py
   bench/notarize.py
+  bench/mirror.py
   bench/api.py
   bench/web.py
   bench/audit.py
