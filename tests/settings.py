@@ -14,6 +14,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     options["options"] = (options.get("options", "") + " -c eport.allow_truncate=on").strip()
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
+# Tests read English unless they ask for another language (Accept-Language, the switch).
+LANGUAGE_CODE = "en"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = VAR_DIR / "test-media"
 SECURE_SSL_REDIRECT = False

@@ -1,6 +1,8 @@
-"""Request guards that hold for every page and API endpoint."""
+"""Request guards and the language of every page and API answer."""
 
 from django.core.exceptions import SuspiciousOperation
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 
 
 class RefuseNulCharactersMiddleware:
@@ -21,3 +23,29 @@ class RefuseNulCharactersMiddleware:
         ):
             raise SuspiciousOperation("The address contains a NUL character; remove it.")
         return self.get_response(request)
+
+
+def supported_language(code: str | None) -> str | None:
+    """The configured language ``code`` stands for (``zh-CN`` is ``zh-hans``), or None."""
+    if not code:
+        return None
+    try:
+        return translation.get_supported_language_variant(code)
+    except LookupError:
+        return None
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Choose the language: the signed-in person's saved choice, else the language cookie the
+    switch sets, else the browser's ``Accept-Language``, else ``LANGUAGE_CODE``.
+
+    URLs are the same in every language. Responses say which language they are in
+    (``Content-Language``) and that they vary with ``Accept-Language``, as Django's does.
+    """
+
+    def process_request(self, request):
+        user = getattr(request, "user", None)
+        saved = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+        language = supported_language(saved) or translation.get_language_from_request(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

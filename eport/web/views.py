@@ -4,7 +4,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language as django_set_language
 
 from eport.reference.models import HsCode
 
@@ -47,3 +48,12 @@ def hs_lookup(request: HttpRequest, code: str) -> JsonResponse:
             "heading": found.get(digits[:4], "") if len(digits) >= 4 else "",
         }
     )
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch the language (a plain form POST, no script needed) and go back to the page.
+
+    Django's view sets the language cookie and checks ``next`` is a safe address on this site.
+    """
+    return django_set_language(request)

@@ -1,0 +1,66 @@
+"""The language of every page: saved choice, else the switch's cookie, else the browser's."""
+
+import pytest
+from django.conf import settings
+
+pytestmark = pytest.mark.django_db
+
+
+def page_language(response) -> str:
+    return response["Content-Language"]
+
+
+def test_the_browsers_language_is_used_when_nothing_was_chosen(client):
+    chinese = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9,en;q=0.5")
+    english = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+
+    assert page_language(chinese) == "zh-hans"
+    assert '<html lang="zh-Hans">' in chinese.content.decode()
+    assert page_language(english) == "en"
+    assert '<html lang="en">' in english.content.decode()
+    assert "Accept-Language" in chinese["Vary"]
+
+
+def test_a_language_nobody_configured_falls_back_to_the_default(client, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    response = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="fr-FR")
+    assert page_language(response) == "zh-hans"
+
+
+def test_the_switch_works_without_script_and_stays_on_the_page(client):
+    page = client.get("/accounts/login/?next=/declarations/", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    html = page.content.decode()
+    assert 'action="/language/"' in html
+    assert 'name="language" value="en"' in html
+    assert 'name="next" value="/accounts/login/?next=/declarations/"' in html
+
+    switched = client.post(
+        "/language/",
+        {"language": "en", "next": "/accounts/login/?next=/declarations/"},
+        HTTP_ACCEPT_LANGUAGE="zh-CN",
+    )
+
+    assert switched.status_code == 302
+    assert switched["Location"] == "/accounts/login/?next=/declarations/"
+    assert switched.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    # the choice now outranks the browser's Accept-Language
+    again = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert page_language(again) == "en"
+
+
+def test_the_switch_never_sends_anyone_off_the_site(client):
+    response = client.post(
+        "/language/", {"language": "en", "next": "https://evil.example/"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+
+
+def test_an_unknown_language_changes_nothing(client):
+    response = client.post("/language/", {"language": "xx", "next": "/"})
+    assert response.status_code == 302
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+
+
+def test_the_switch_is_a_post(client):
+    assert client.get("/language/").status_code == 405
