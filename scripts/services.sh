@@ -19,6 +19,8 @@ need_packages() {
   # Go's x/mod note and tlog check our checkpoints and proofs independently (tests/ledger/interop).
   command -v go >/dev/null 2>&1 || missing+=(golang-go)
   [ -d /usr/share/gocode/src/golang.org/x/mod/sumdb ] || missing+=(golang-golang-x-mod-dev)
+  # GNU gettext's msgfmt checks and compiles the zh-Hans catalogue (tests/test_translations.py).
+  command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
   if [ "${EPORT_NEED_BROWSER:-1}" = 1 ]; then
     command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   fi
