@@ -26,6 +26,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from eport.accounts.models import Bank
 from eport.declarations.models import Declaration
@@ -52,7 +53,7 @@ def uuid_or_404(value) -> uuid_module.UUID:
     try:
         return value if isinstance(value, uuid_module.UUID) else uuid_module.UUID(str(value))
     except (TypeError, ValueError, AttributeError):
-        raise Http404("Not found.") from None
+        raise Http404(_("Not found.")) from None
 
 
 def _live_presentation_to(bank_id) -> Exists:
@@ -78,7 +79,7 @@ def get_presented_declaration(user, uuid) -> Declaration:
     """A declaration presented to this user's bank; Http404 otherwise."""
     declaration = presented_declarations(user).filter(uuid=uuid_or_404(uuid)).first()
     if declaration is None:
-        raise Http404("No such declaration.")
+        raise Http404(_("No such declaration."))
     return declaration
 
 
@@ -98,7 +99,7 @@ def presentations_for(user) -> QuerySet[Presentation]:
 def get_presentation_for(user, uuid) -> Presentation:
     presentation = presentations_for(user).filter(uuid=uuid_or_404(uuid)).first()
     if presentation is None:
-        raise Http404("No such presentation.")
+        raise Http404(_("No such presentation."))
     return presentation
 
 
@@ -118,7 +119,7 @@ def financings_for(user) -> QuerySet[Financing]:
 def get_financing_for(user, uuid) -> Financing:
     financing = financings_for(user).filter(uuid=uuid_or_404(uuid)).first()
     if financing is None:
-        raise Http404("No such financing.")
+        raise Http404(_("No such financing."))
     return financing
 
 
@@ -227,7 +228,7 @@ def presented_receipt(user, declaration: Declaration) -> dict:
     notarized checkpoint covers the entry.
     """
     if not presented_declarations(user).filter(pk=declaration.pk).exists():
-        raise Http404("No such declaration.")
+        raise Http404(_("No such declaration."))
     ledger = declaration_ledger(declaration)
     try:
         entry = ledger.entry()
@@ -252,7 +253,10 @@ def registration_receipt(financing: Financing) -> dict:
         entries_about(financing.ledger_subject).filter(action=REGISTERED_ACTION).order_by("seq")
     ).first()
     if entry is None:
-        raise ReceiptUnavailable(f"financing {financing} has no registration entry in the ledger")
+        raise ReceiptUnavailable(
+            _("financing %(financing)s has no registration entry in the ledger")
+            % {"financing": financing}
+        )
     snapshot = financing_snapshot(financing)
     subject = snapshot if subject_digest(snapshot) == recorded_state(entry) else None
     return build_receipt(entry.seq, subject=subject)

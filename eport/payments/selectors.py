@@ -21,6 +21,7 @@ from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum,
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from eport.banks.selectors import has_role, uuid_or_404
 from eport.declarations.models import Declaration
@@ -108,7 +109,7 @@ def instructions_for(user) -> QuerySet[PaymentInstruction]:
 def _one(queryset: QuerySet, uuid):
     found = queryset.filter(uuid=uuid_or_404(uuid)).first()
     if found is None:
-        raise Http404("Not found.")
+        raise Http404(_("Not found."))
     return found
 
 

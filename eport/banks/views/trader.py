@@ -26,7 +26,7 @@ def _own_declaration(user, uuid) -> Declaration:
     try:
         lifecycle.check_trader_of(declaration, user)
     except NotPermitted:
-        raise Http404("No such declaration.") from None
+        raise Http404(_("No such declaration.")) from None
     return declaration
 
 
