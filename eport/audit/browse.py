@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
 
 from eport.declarations.models import Declaration
 from ledger.models import Entry
@@ -64,14 +65,17 @@ def resolve_subject(text: str) -> str:
     if text.isdigit() and len(text) == 18:
         found = Declaration.objects.filter(number=text).values_list("uuid", flat=True).first()
         if found is None:
-            raise FilterError(f"no declaration has the number {text}")
+            raise FilterError(_("no declaration has the number %(number)s") % {"number": text})
         return f"declaration:{found}"
     try:
         return f"declaration:{uuid.UUID(text)}"
     except ValueError:
         raise FilterError(
-            f"{text!r} is not a subject; write it as type:id (e.g. declaration:<uuid>, "
-            "company:<USCI>), or give an 18-digit declaration number"
+            _(
+                "%(text)r is not a subject; write it as type:id (e.g. declaration:<uuid>, "
+                "company:<USCI>), or give an 18-digit declaration number"
+            )
+            % {"text": text}
         ) from None
 
 
@@ -83,7 +87,8 @@ def resolve_actor(text: str) -> str:
     found = get_user_model().objects.filter(username=text).values_list("pk", flat=True).first()
     if found is None:
         raise FilterError(
-            f"no user is called {text!r}; write an actor as user:<id> or system:<component>"
+            _("no user is called %(text)r; write an actor as user:<id> or system:<component>")
+            % {"text": text}
         )
     return f"user:{found}"
 

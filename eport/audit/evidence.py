@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 from eport.declarations.models import Declaration
 from eport.declarations.selectors import declaration_ledger
 from eport.declarations.snapshot import snapshot
@@ -42,11 +44,14 @@ class Package:
 
 def _entries_for_range(from_seq: int, to_seq: int) -> list[Entry]:
     if from_seq < 0 or to_seq < from_seq:
-        raise EvidenceError("the range must start at 0 or more and not end before it starts")
+        raise EvidenceError(_("the range must start at 0 or more and not end before it starts"))
     if to_seq - from_seq + 1 > MAX_ENTRIES:
         raise EvidenceError(
-            f"at most {MAX_ENTRIES:,} entries fit in one package; split the range "
-            f"{from_seq}–{to_seq} into smaller ones"
+            _(
+                "at most %(max)s entries fit in one package; split the range "
+                "%(first)s–%(last)s into smaller ones"
+            )
+            % {"max": f"{MAX_ENTRIES:,}", "first": from_seq, "last": to_seq}
         )
     return list(Entry.objects.filter(seq__gte=from_seq, seq__lte=to_seq).order_by("seq"))
 
@@ -56,9 +61,14 @@ def declaration_package(declaration: Declaration) -> Package:
     ledger = declaration_ledger(declaration)
     entries = ledger.entries
     if not entries:
-        raise EvidenceError(f"declaration {declaration} has no ledger entries")
+        raise EvidenceError(
+            _("declaration %(declaration)s has no ledger entries") % {"declaration": declaration}
+        )
     if len(entries) > MAX_ENTRIES:
-        raise EvidenceError(f"declaration {declaration} has more than {MAX_ENTRIES:,} entries")
+        raise EvidenceError(
+            _("declaration %(declaration)s has more than %(max)s entries")
+            % {"declaration": declaration, "max": f"{MAX_ENTRIES:,}"}
+        )
     current = snapshot(declaration)
     name = declaration.number or str(declaration.uuid)
     description = f"declaration {name} ({declaration.ledger_subject}), {len(entries)} entries"
@@ -72,7 +82,10 @@ def range_package(from_seq: int, to_seq: int) -> Package:
     """Evidence for the entries ``from_seq``..``to_seq`` (inclusive)."""
     entries = _entries_for_range(from_seq, to_seq)
     if not entries:
-        raise EvidenceError(f"there are no entries between {from_seq} and {to_seq}")
+        raise EvidenceError(
+            _("there are no entries between %(first)s and %(last)s")
+            % {"first": from_seq, "last": to_seq}
+        )
     description = f"ledger entries {entries[0].seq}–{entries[-1].seq}"
     return _package(f"evidence-entries-{entries[0].seq}-{entries[-1].seq}", description, entries)
 
@@ -90,8 +103,11 @@ def _package(
         raise EvidenceError(str(error)) from None
     if entries[-1].seq >= checkpoint.size:
         raise EvidenceError(
-            f"entry {entries[-1].seq} is not in a notarized checkpoint yet (the latest covers "
-            f"entries 0–{checkpoint.size - 1}); export again after the next checkpoint"
+            _(
+                "entry %(seq)s is not in a notarized checkpoint yet (the latest covers "
+                "entries 0–%(last)s); export again after the next checkpoint"
+            )
+            % {"seq": entries[-1].seq, "last": checkpoint.size - 1}
         )
     files: dict[str, bytes] = {}
     files["entries.jsonl"] = b"".join(bytes(entry.canonical) + b"\n" for entry in entries)

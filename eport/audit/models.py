@@ -3,6 +3,15 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+# What a running verification is doing, in words (``VerificationRun.phase``).
+PHASES = {
+    "chain": pgettext_lazy("verification phase", "chain"),
+    "checkpoints": pgettext_lazy("verification phase", "checkpoints"),
+    "reconciliation": pgettext_lazy("verification phase", "reconciliation"),
+    "done": pgettext_lazy("verification phase", "done"),
+}
 
 
 class VerificationRun(models.Model):
@@ -62,6 +71,11 @@ class VerificationRun(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in {self.Status.PASSED, self.Status.FAILED, self.Status.ERROR}
+
+    @property
+    def phase_label(self) -> str:
+        """The phase in the reader's language."""
+        return PHASES.get(self.phase, self.phase)
 
     @property
     def chain_rate(self) -> float:

@@ -9,6 +9,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ledger.verify import Progress, verify_chain
 from ledger.verify_checkpoints import verify_checkpoints
@@ -40,7 +41,7 @@ def active_run() -> VerificationRun | None:
 def request_verification(*, actor, kind: str = VerificationRun.Kind.FULL) -> VerificationRun:
     """Queue a verification run, or return the one already queued or running (one at a time)."""
     if kind not in VerificationRun.Kind.values:
-        raise AuditError(f"unknown verification kind {kind!r}")
+        raise AuditError(_("unknown verification kind %(kind)r") % {"kind": kind})
     running = (
         VerificationRun.objects.select_for_update()
         .filter(status__in=[Status.QUEUED, Status.RUNNING])
@@ -104,7 +105,9 @@ def execute_run(*, run_id: int) -> VerificationRun:
         logger.exception("verification run %s could not finish", run.pk)
         run.refresh_from_db()
         run.status = Status.ERROR
-        run.summary = f"The run could not finish: {type(error).__name__}: {error}"
+        run.summary = _("The run could not finish: %(error)s") % {
+            "error": f"{type(error).__name__}: {error}"
+        }
         run.finished_at = timezone.now()
         run.save()
         return run
@@ -189,10 +192,14 @@ def _execute(run: VerificationRun) -> None:
     if problems:
         run.summary = "; ".join(problems)
     elif run.kind == VerificationRun.Kind.FULL:
-        run.summary = (
-            f"Ledger intact: {run.entries_checked:,} entries, head {run.head_hash or '-'}; "
-            f"{outcome.summary()}; {reconciliation.summary()}"
-        )
+        run.summary = _(
+            "Ledger intact: %(entries)s entries, head %(head)s; %(checkpoints)s; %(reconciliation)s"
+        ) % {
+            "entries": f"{run.entries_checked:,}",
+            "head": run.head_hash or "-",
+            "checkpoints": outcome.summary(),
+            "reconciliation": reconciliation.summary(),
+        }
     else:
         run.summary = reconciliation.summary()
     run.save()

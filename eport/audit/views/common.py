@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 
 from .. import browse
 
@@ -24,7 +25,7 @@ def auditor_required(view):
     @login_required
     def wrapped(request, *args, **kwargs):
         if not request.user.is_auditor:
-            raise PermissionDenied("The audit workspace is for the customs audit function.")
+            raise PermissionDenied(_("The audit workspace is for the customs audit function."))
         return view(request, *args, **kwargs)
 
     wrapped.__name__ = view.__name__
@@ -38,7 +39,9 @@ def int_param(request, name: str) -> int | None:
     if not value:
         return None
     if not WHOLE_NUMBER.fullmatch(value):
-        raise browse.FilterError(f"{name} must be a whole number, not {value!r}")
+        raise browse.FilterError(
+            _("%(name)s must be a whole number, not %(value)r") % {"name": name, "value": value}
+        )
     return int(value)
 
 
@@ -52,7 +55,8 @@ def parse_moment(value: str, *, end: bool) -> datetime | None:
         day = parse_date(value)
         if day is None:
             raise browse.FilterError(
-                f"{value!r} is not a date or time; write 2026-11-27 or 2026-11-27T20:22"
+                _("%(value)r is not a date or time; write 2026-11-27 or 2026-11-27T20:22")
+                % {"value": value}
             )
         # "until 27 November" means through the end of that day.
         moment = datetime.combine(day, time.max if end else time.min)

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -23,6 +25,20 @@ from .. import receipts as declaration_receipts
 from .common import WHOLE_NUMBER, uuid_or_none
 
 MAX_RECEIPT_BYTES = 1024 * 1024
+
+# The checks' names are the verifier's stable identifiers (ledger.verify_receipt, the JSON answer);
+# the page shows them in the reader's language.
+CHECK_LABELS = {
+    "keys": pgettext_lazy("receipt check", "keys"),
+    "format": pgettext_lazy("receipt check", "format"),
+    "checkpoint": pgettext_lazy("receipt check", "checkpoint"),
+    "ledger signature": pgettext_lazy("receipt check", "ledger signature"),
+    "witnesses": pgettext_lazy("receipt check", "witnesses"),
+    "tree size": pgettext_lazy("receipt check", "tree size"),
+    "inclusion": pgettext_lazy("receipt check", "inclusion"),
+    "entry": pgettext_lazy("receipt check", "entry"),
+    "subject": pgettext_lazy("receipt check", "subject"),
+}
 
 
 # --- Public verification -------------------------------------------------------------------
@@ -56,6 +72,34 @@ def _summary(report, receipt: dict | None) -> dict | None:
     return subject if isinstance(subject, dict) else None
 
 
+def _shown_checks(report) -> list[dict]:
+    """The report's checks as the page shows them: each with its label in the reader's language."""
+    return [
+        {
+            "name": check.name,
+            "label": CHECK_LABELS.get(check.name, check.name),
+            "ok": check.ok,
+            "detail": check.detail,
+        }
+        for check in report.checks
+    ]
+
+
+def _summary_labels(summary: dict | None) -> dict:
+    """The snapshot's status, flow and lane in words (the raw value if it is not a known one)."""
+    if summary is None:
+        return {}
+    labels = {}
+    for name, choices in (
+        ("status", Declaration.Status),
+        ("flow", Declaration.Flow),
+        ("lane", Declaration.Lane),
+    ):
+        value = summary.get(name)
+        labels[name] = choices(value).label if value in choices.values else value
+    return labels
+
+
 def _entry_facts(report, receipt) -> dict | None:
     entry_check = report.get("entry")
     if entry_check is None or not entry_check.ok:
@@ -80,15 +124,19 @@ def _wants_json(request: HttpRequest) -> bool:
 def _receipt_from_entry_link(seq_text: str, hash_text: str) -> tuple[dict | None, str]:
     """The ledger's own receipt for a release entry named by a release note's QR code."""
     if not WHOLE_NUMBER.fullmatch(seq_text) or len(hash_text) != 64:
-        return None, "The link is incomplete: it needs the entry's seq and its 64-character hash."
+        return None, _(
+            "The link is incomplete: it needs the entry's seq and its 64-character hash."
+        )
     entry = Entry.objects.filter(seq=int(seq_text)).first()
     if entry is None or entry.entry_hash != hash_text.lower():
-        return None, (
-            f"No entry {seq_text} with hash {hash_text} is in this ledger: the release note was "
+        return None, _(
+            "No entry %(seq)s with hash %(hash)s is in this ledger: the release note was "
             "not issued here, or it was altered."
-        )
+        ) % {"seq": seq_text, "hash": hash_text}
     if entry.action != declaration_receipts.RELEASE_ACTION:
-        return None, "Only release entries can be checked from a link; upload the receipt instead."
+        return None, _(
+            "Only release entries can be checked from a link; upload the receipt instead."
+        )
     declaration = Declaration.objects.filter(
         uuid=uuid_or_none(entry.subject.split(":", 1)[-1])
     ).first()
@@ -97,7 +145,7 @@ def _receipt_from_entry_link(seq_text: str, hash_text: str) -> tuple[dict | None
     try:
         return build_receipt(entry.seq, subject=subject), ""
     except ReceiptUnavailable as problem:
-        return None, f"The entry exists, but {problem}."
+        return None, _("The entry exists, but %(problem)s.") % {"problem": problem}
 
 
 @csrf_exempt  # it changes nothing and banks post receipts from scripts
@@ -111,11 +159,10 @@ def verify(request: HttpRequest) -> HttpResponse:
     if request.method == "GET" and not (seq_text or hash_text):
         return render(request, "audit/verify.html", context)
     if _rate_limited(request):
-        message = (
-            f"Too many checks from your address: at most {settings.EPORT_VERIFY_RATE_LIMIT} a "
-            "minute. Wait a minute and try again, or verify offline with "
-            "python -m ledger.verify_receipt."
-        )
+        message = _(
+            "Too many checks from your address: at most %(limit)s a minute. Wait a minute and "
+            "try again, or verify offline with python -m ledger.verify_receipt."
+        ) % {"limit": settings.EPORT_VERIFY_RATE_LIMIT}
         if _wants_json(request):
             return JsonResponse({"error": message}, status=429)
         return render(request, "audit/verify.html", {**context, "error": message}, status=429)
@@ -131,10 +178,10 @@ def verify(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("receipt_file")
         if upload is not None:
             if upload.size > MAX_RECEIPT_BYTES:
-                context["error"] = (
-                    f"The file is {upload.size // 1024} KB; a receipt is at most "
-                    f"{MAX_RECEIPT_BYTES // 1024} KB. Is it the right file?"
-                )
+                context["error"] = _(
+                    "The file is %(size)s KB; a receipt is at most %(limit)s KB. "
+                    "Is it the right file?"
+                ) % {"size": upload.size // 1024, "limit": MAX_RECEIPT_BYTES // 1024}
                 return render(request, "audit/verify.html", context, status=400)
             receipt_text = upload.read()
         else:
@@ -142,10 +189,12 @@ def verify(request: HttpRequest) -> HttpResponse:
             if not receipt_text and request.content_type == "application/json":
                 receipt_text = request.body[: MAX_RECEIPT_BYTES + 1]
         if not receipt_text or not str(receipt_text).strip():
-            context["error"] = "Paste a receipt or choose a receipt file to check."
+            context["error"] = _("Paste a receipt or choose a receipt file to check.")
             return render(request, "audit/verify.html", context, status=400)
         if len(receipt_text) > MAX_RECEIPT_BYTES:
-            context["error"] = f"A receipt is at most {MAX_RECEIPT_BYTES // 1024} KB."
+            context["error"] = _("A receipt is at most %(limit)s KB.") % {
+                "limit": MAX_RECEIPT_BYTES // 1024
+            }
             return render(request, "audit/verify.html", context, status=400)
         context["pasted"] = receipt_text if isinstance(receipt_text, str) else ""
 
@@ -166,7 +215,16 @@ def verify(request: HttpRequest) -> HttpResponse:
                 "entry": facts,
             }
         )
+    checks = _shown_checks(report)
     context.update(
-        {"report": report, "facts": facts, "summary": summary, "keys": keys.verifier_keys()}
+        {
+            "report": report,
+            "checks": checks,
+            "failed": [check for check in checks if not check["ok"]],
+            "facts": facts,
+            "summary": summary,
+            "summary_labels": _summary_labels(summary),
+            "keys": keys.verifier_keys(),
+        }
     )
     return render(request, "audit/verify.html", context)

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from eport.declarations.models import Declaration
@@ -103,14 +104,15 @@ def _inclusion(entry: Entry) -> dict:
     """The entry's inclusion proof against the latest notarized checkpoint, checked here."""
     checkpoint = notarized.latest_notarized()
     if checkpoint is None:
-        return {"problem": "No checkpoint is notarized yet."}
+        return {"problem": _("No checkpoint is notarized yet.")}
     if entry.seq >= checkpoint.size:
         return {
             "checkpoint": checkpoint,
-            "problem": (
-                f"Not in a notarized checkpoint yet: the latest covers entries 0–"
-                f"{checkpoint.size - 1}. The next checkpoint will include it."
-            ),
+            "problem": _(
+                "Not in a notarized checkpoint yet: the latest covers entries 0–%(last)s. "
+                "The next checkpoint will include it."
+            )
+            % {"last": checkpoint.size - 1},
         }
     hashes = proofs.inclusion_proof(entry.seq, checkpoint.size)
     leaf = merkle.leaf_hash(bytes(entry.canonical))
@@ -289,6 +291,7 @@ def run_progress(request: HttpRequest, run_id: int) -> JsonResponse:
             "status_label": run.get_status_display(),
             "finished": run.is_finished,
             "phase": run.phase,
+            "phase_label": str(run.phase_label),
             "checked": run.checked,
             "total": run.total,
             "percent": run.percent,
@@ -321,12 +324,14 @@ def evidence_download(request: HttpRequest) -> HttpResponse:
                 uuid=uuid_or_none(subject.split(":", 1)[-1])
             ).first()
             if declaration is None:
-                raise browse.FilterError(f"no declaration matches {declaration_text!r}")
+                raise browse.FilterError(
+                    _("no declaration matches %(text)r") % {"text": declaration_text}
+                )
             package = evidence.declaration_package(declaration)
         else:
             from_seq, to_seq = int_param(request, "from"), int_param(request, "to")
             if from_seq is None or to_seq is None:
-                raise browse.FilterError("give a declaration, or both ends of a seq range")
+                raise browse.FilterError(_("give a declaration, or both ends of a seq range"))
             package = evidence.range_package(from_seq, to_seq)
     except (browse.FilterError, evidence.EvidenceError) as problem:
         return render(
