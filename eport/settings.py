@@ -124,6 +124,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "eport.web.context_processors.navigation",
+                "eport.web.context_processors.script_strings",
             ],
         },
     },

@@ -1,7 +1,23 @@
-"""What every page's header needs: the navigation for the signed-in person's role."""
+"""What every page needs: the navigation for the signed-in person's role, and the words the
+page's scripts show, in the page's language."""
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+
+def script_strings(request) -> dict:
+    """The texts static/js writes into pages, translated; base.html hands them over as JSON."""
+    return {
+        "script_strings": {
+            "item": gettext_lazy("Item"),
+            "hs_type_more": gettext_lazy("Type at least 6 digits to see the subheading."),
+            "hs_unknown": gettext_lazy("Unknown HS code."),
+            "copied": gettext_lazy("Copied"),
+            "waiting": gettext_lazy("Waiting for a worker…"),
+            "lost_contact": gettext_lazy("Lost contact with the server; retrying…"),
+        }
+    }
 
 
 def navigation(request) -> dict:

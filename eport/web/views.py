@@ -3,13 +3,19 @@
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
 from eport.reference.models import HsCode
 
-LEVEL_NAMES = {2: "chapter", 4: "heading", 6: "subheading"}
+LEVEL_NAMES = {
+    2: gettext_lazy("%(code)s is not an HS 2022 chapter."),
+    4: gettext_lazy("%(code)s is not an HS 2022 heading."),
+    6: gettext_lazy("%(code)s is not an HS 2022 subheading."),
+}
 
 
 @require_GET
@@ -23,11 +29,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@cache_control(max_age=3600, public=True)
+@cache_control(max_age=3600, private=True)  # private: the messages are in the reader's language
 def hs_lookup(request: HttpRequest, code: str) -> JsonResponse:
     """Describe an HS code's subheading (first 6 digits), heading and chapter, for a form hint."""
     if not code.isdigit() or not 2 <= len(code) <= 10:
-        return JsonResponse({"error": "An HS code is 2 to 10 digits."}, status=400)
+        return JsonResponse({"error": _("An HS code is 2 to 10 digits.")}, status=400)
     digits = code[:6]
     prefixes = [digits[:n] for n in (2, 4, 6) if len(digits) >= n]
     found = dict(HsCode.objects.filter(code__in=prefixes).values_list("code", "description"))
@@ -36,7 +42,7 @@ def hs_lookup(request: HttpRequest, code: str) -> JsonResponse:
         return JsonResponse(
             {
                 "code": longest,
-                "error": f"{longest} is not an HS 2022 {LEVEL_NAMES[len(longest)]}.",
+                "error": LEVEL_NAMES[len(longest)] % {"code": longest},
             },
             status=404,
         )

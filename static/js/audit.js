@@ -3,6 +3,12 @@
   "use strict";
   document.documentElement.classList.add("js");
 
+  var strings = {};
+  try {
+    strings = JSON.parse(document.getElementById("eport-strings").textContent);
+  } catch (error) { strings = {}; }
+  function t(key, fallback) { return strings[key] || fallback; }
+
   function number(value) {
     return Number(value || 0).toLocaleString("en-GB");
   }
@@ -32,7 +38,7 @@
             return;
           }
           if (!run.phase) {
-            text.textContent = "Waiting for a worker…";
+            text.textContent = t("waiting", "Waiting for a worker…");
           } else {
             text.textContent = run.phase.charAt(0).toUpperCase() + run.phase.slice(1) + ": " +
               number(run.checked) + " of " + number(run.total) + " checked (" + run.percent +
@@ -41,7 +47,7 @@
           window.setTimeout(poll, delay);
         })
         .catch(function () {
-          text.textContent = "Lost contact with the server; retrying…";
+          text.textContent = t("lost_contact", "Lost contact with the server; retrying…");
           window.setTimeout(poll, 2000);
         });
     }

@@ -2,6 +2,13 @@
 (function () {
   "use strict";
 
+  /* The page's words in its language, from base.html (the JSON block #eport-strings). */
+  var strings = {};
+  try {
+    strings = JSON.parse(document.getElementById("eport-strings").textContent);
+  } catch (error) { strings = {}; }
+  function t(key, fallback) { return strings[key] || fallback; }
+
   /* Goods items: add and remove item blocks without a reload. Without JS the form's
      "Add another item" button posts and the server adds a block. */
   function renumber(container) {
@@ -10,7 +17,7 @@
       if (item.classList.contains("is-removed")) return;
       visible += 1;
       var title = item.querySelector("[data-item-title]");
-      if (title) title.textContent = "Item " + visible;
+      if (title) title.textContent = t("item", "Item") + " " + visible;
     });
   }
 
@@ -59,14 +66,14 @@
   function lookup(input, hint) {
     var code = input.value.replace(/\s+/g, "");
     if (!/^[0-9]{6,10}$/.test(code)) {
-      showHint(hint, code ? "Type at least 6 digits to see the subheading." : "", false);
+      showHint(hint, code ? t("hs_type_more", "Type at least 6 digits to see the subheading.") : "", false);
       return;
     }
     var key = code.slice(0, 6);
     var base = input.getAttribute("data-hs-lookup");
     function render(result) {
       if (result.description) showHint(hint, key + " · " + result.description, false);
-      else showHint(hint, result.error || "Unknown HS code.", true);
+      else showHint(hint, result.error || t("hs_unknown", "Unknown HS code."), true);
     }
     if (hsCache[key]) { render(hsCache[key]); return; }
     fetch(base.replace("__code__", key), { headers: { Accept: "application/json" } })
@@ -96,7 +103,7 @@
         if (!navigator.clipboard) return;
         navigator.clipboard.writeText(text).then(function () {
           var label = button.textContent;
-          button.textContent = "Copied";
+          button.textContent = t("copied", "Copied");
           setTimeout(function () { button.textContent = label; }, 1500);
         });
       });
