@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import segno
+from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -97,46 +98,49 @@ def release_note_pdf(*, snapshot: dict, entry: Entry, site_url: str, origin: str
     pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1, pageCompression=0)
     pdf.setDateFormatter(lambda *parts: released.strftime("D:%Y%m%d%H%M%S+00'00'"))
     number = snapshot.get("number") or "—"
-    pdf.setTitle(f"Release note {number}")
-    pdf.setAuthor("eport customs single window")
-    pdf.setSubject(f"Ledger entry {entry.seq} {entry.entry_hash}")
+    pdf.setTitle(_("Release note %(number)s") % {"number": number})
+    pdf.setAuthor(_("eport customs single window"))
+    pdf.setSubject(
+        _("Ledger entry %(seq)s %(hash)s") % {"seq": entry.seq, "hash": entry.entry_hash}
+    )
     pdf.setCreator("eport")
     pdf.setProducer("eport")
 
     width, height = A4
     left = 20 * mm
     y = height - 25 * mm
-    _text(pdf, left, y, "Customs release note", 18, bold=True)
+    _text(pdf, left, y, _("Customs release note"), 18, bold=True)
     y -= 8 * mm
-    _text(pdf, left, y, f"Declaration {number}", 12, bold=True)
+    _text(pdf, left, y, _("Declaration %(number)s") % {"number": number}, 12, bold=True)
     y -= 6 * mm
-    _text(pdf, left, y, f"Released {released.strftime('%Y-%m-%d %H:%M:%S')} UTC", 10)
+    moment = released.strftime("%Y-%m-%d %H:%M:%S")
+    _text(pdf, left, y, _("Released %(moment)s UTC") % {"moment": moment}, 10)
 
     flow = snapshot.get("flow", "")
     facts = [
-        ("Flow / procedure", f"{flow.capitalize()} / {snapshot.get('procedure_code', '')}"),
-        ("Office of lodgement", snapshot.get("office") or "—"),
-        ("Declarant (USCI)", snapshot.get("company") or "—"),
-        ("Trader reference (LRN)", snapshot.get("lrn") or "—"),
+        (_("Flow / procedure"), f"{flow.capitalize()} / {snapshot.get('procedure_code', '')}"),
+        (_("Office of lodgement"), snapshot.get("office") or "—"),
+        (_("Declarant (USCI)"), snapshot.get("company") or "—"),
+        (_("Trader reference (LRN)"), snapshot.get("lrn") or "—"),
         (
-            "Consignor",
+            _("Consignor"),
             f"{snapshot.get('consignor_name', '')} ({snapshot.get('consignor_country', '')})",
         ),
         (
-            "Consignee",
+            _("Consignee"),
             f"{snapshot.get('consignee_name', '')} ({snapshot.get('consignee_country', '')})",
         ),
-        ("Transport document", snapshot.get("transport_document") or "—"),
-        ("Goods items", str(len(snapshot.get("items") or []))),
+        (_("Transport document"), snapshot.get("transport_document") or "—"),
+        (_("Goods items"), str(len(snapshot.get("items") or []))),
         (
-            "Invoice total",
+            _("Invoice total"),
             _money(snapshot.get("invoice_total"), snapshot.get("invoice_currency", "")),
         ),
-        ("Customs value", _money(snapshot.get("customs_value"))),
-        ("Duty", _money(snapshot.get("duty_total"))),
-        ("VAT", _money(snapshot.get("vat_total"))),
-        ("Payment reference", snapshot.get("payment_reference") or "—"),
-        ("Lane", (snapshot.get("lane") or "—").capitalize()),
+        (_("Customs value"), _money(snapshot.get("customs_value"))),
+        (_("Duty"), _money(snapshot.get("duty_total"))),
+        (_("VAT"), _money(snapshot.get("vat_total"))),
+        (_("Payment reference"), snapshot.get("payment_reference") or "—"),
+        (_("Lane"), (snapshot.get("lane") or "—").capitalize()),
     ]
     y -= 12 * mm
     for label, value in facts:
@@ -145,14 +149,14 @@ def release_note_pdf(*, snapshot: dict, entry: Entry, site_url: str, origin: str
         y -= 6 * mm
 
     y -= 6 * mm
-    _text(pdf, left, y, "Ledger record", 12, bold=True)
+    _text(pdf, left, y, _("Ledger record"), 12, bold=True)
     y -= 7 * mm
     ledger_facts = [
-        ("Ledger", origin),
-        ("Entry", f"{entry.seq} ({content['action']})"),
-        ("Entry hash (SHA-256)", entry.entry_hash[:32]),
+        (_("Ledger"), origin),
+        (_("Entry"), f"{entry.seq} ({content['action']})"),
+        (_("Entry hash (SHA-256)"), entry.entry_hash[:32]),
         ("", entry.entry_hash[32:]),
-        ("Declaration state", content.get("data", {}).get("state", "—")[:32]),
+        (_("Declaration state"), content.get("data", {}).get("state", "—")[:32]),
         ("", content.get("data", {}).get("state", "")[32:]),
     ]
     for label, value in ledger_facts:
@@ -166,11 +170,12 @@ def release_note_pdf(*, snapshot: dict, entry: Entry, site_url: str, origin: str
     _qr(pdf, url, width - left - qr_size, height - 25 * mm - qr_size + 6 * mm, qr_size)
 
     y -= 8 * mm
+    # Translators: four lines of the printed note, each at most about 85 characters wide.
     lines = [
-        "How to check this note: scan the code, or open the link below, to see the release",
-        "entry checked against the notarized ledger. For an offline check, download the",
-        "receipt and run:  python -m ledger.verify_receipt receipt.json --keys keys.txt",
-        "with the verifier keys published at /ledger/keys (the ledger's and the witnesses').",
+        _("How to check this note: scan the code, or open the link below, to see the release"),
+        _("entry checked against the notarized ledger. For an offline check, download the"),
+        _("receipt and run:  python -m ledger.verify_receipt receipt.json --keys keys.txt"),
+        _("with the verifier keys published at /ledger/keys (the ledger's and the witnesses')."),
     ]
     for line in lines:
         _text(pdf, left, y, line, 9)
