@@ -9,28 +9,31 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.core.files.storage import default_storage
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 ALLOWED = {
     "application/pdf": "PDF",
     "image/png": "PNG",
     "image/jpeg": "JPEG",
 }
-ALLOWED_TEXT = "PDF, PNG or JPEG"
+ALLOWED_TEXT = gettext_lazy("PDF, PNG or JPEG")
 
 # (magic bytes, content type, name people know it by); the first three are the accepted types.
-SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+SIGNATURES: tuple[tuple[bytes, str, Any], ...] = (
     (b"%PDF-", "application/pdf", "PDF"),
     (b"\x89PNG\r\n\x1a\n", "image/png", "PNG"),
     (b"\xff\xd8\xff", "image/jpeg", "JPEG"),
-    (b"MZ", "application/x-msdownload", "a Windows executable"),
-    (b"\x7fELF", "application/x-executable", "an executable program"),
-    (b"PK\x03\x04", "application/zip", "a ZIP archive (or an Office document)"),
-    (b"GIF8", "image/gif", "a GIF image"),
-    (b"\xd0\xcf\x11\xe0", "application/x-ole-storage", "an old Office document"),
+    (b"MZ", "application/x-msdownload", gettext_lazy("a Windows executable")),
+    (b"\x7fELF", "application/x-executable", gettext_lazy("an executable program")),
+    (b"PK\x03\x04", "application/zip", gettext_lazy("a ZIP archive (or an Office document)")),
+    (b"GIF8", "image/gif", gettext_lazy("a GIF image")),
+    (b"\xd0\xcf\x11\xe0", "application/x-ole-storage", gettext_lazy("an old Office document")),
 )
 SNIFF_BYTES = 512
 
@@ -42,15 +45,15 @@ class CheckedFile:
     size: int
 
 
-def detect(head: bytes) -> tuple[str | None, str]:
+def detect(head: bytes) -> tuple[str | None, Any]:
     """(content type if accepted else None, a human name of what the bytes are)."""
     for magic, content_type, name in SIGNATURES:
         if head.startswith(magic):
             return (content_type if content_type in ALLOWED else None), name
     stripped = head.lstrip().lower()
     if stripped.startswith((b"<!doctype html", b"<html", b"<script", b"<?xml", b"<svg")):
-        return None, "a web page or XML/SVG file"
-    return None, "of an unknown type"
+        return None, gettext_lazy("a web page or XML/SVG file")
+    return None, gettext_lazy("of an unknown type")
 
 
 def _megabytes(size: int) -> str:
@@ -64,20 +67,24 @@ def check_upload(upload, *, max_bytes: int) -> CheckedFile:
     size = getattr(upload, "size", None)
     if size is not None and size > max_bytes:
         raise ValidationError(
-            {"file": f"The file is {_megabytes(size)} MB; the limit is {_megabytes(max_bytes)} MB."}
+            {
+                "file": _("The file is %(size)s MB; the limit is %(limit)s MB.")
+                % {"size": _megabytes(size), "limit": _megabytes(max_bytes)}
+            }
         )
     upload.seek(0)
     head = upload.read(SNIFF_BYTES)
     if not head:
-        raise ValidationError({"file": "The file is empty; choose the scanned document again."})
+        raise ValidationError({"file": _("The file is empty; choose the scanned document again.")})
     content_type, name = detect(head)
     if content_type is None:
         raise ValidationError(
             {
-                "file": (
-                    f"This file's content is {name}, not {ALLOWED_TEXT}. Upload the document "
-                    f"as {ALLOWED_TEXT}; renaming a file does not change its type."
+                "file": _(
+                    "This file's content is %(kind)s, not %(allowed)s. Upload the document "
+                    "as %(allowed)s; renaming a file does not change its type."
                 )
+                % {"kind": name, "allowed": ALLOWED_TEXT}
             }
         )
     digest = hashlib.sha256(head)
@@ -87,7 +94,10 @@ def check_upload(upload, *, max_bytes: int) -> CheckedFile:
         total += len(chunk)
         if total > max_bytes:
             raise ValidationError(
-                {"file": f"The file is over {_megabytes(max_bytes)} MB, the limit."}
+                {
+                    "file": _("The file is over %(limit)s MB, the limit.")
+                    % {"limit": _megabytes(max_bytes)}
+                }
             )
     upload.seek(0)
     return CheckedFile(content_type=content_type, sha256=digest.hexdigest(), size=total)

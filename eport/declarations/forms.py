@@ -26,11 +26,11 @@ ITEMS_PREFIX = "items"
 # Header fieldsets, in the order a broker fills in a paper SAD.
 FIELDSETS = (
     (
-        "Filing",
+        _("Filing"),
         ("office", "flow", "procedure_code", "lrn"),
     ),
     (
-        "Parties",
+        _("Parties"),
         (
             "consignor_name",
             "consignor_country",
@@ -41,7 +41,7 @@ FIELDSETS = (
         ),
     ),
     (
-        "Transport",
+        _("Transport"),
         (
             "dispatch_country",
             "destination_country",
@@ -53,7 +53,7 @@ FIELDSETS = (
         ),
     ),
     (
-        "Commercial",
+        _("Commercial"),
         (
             "incoterm",
             "incoterm_place",
@@ -67,22 +67,22 @@ FIELDSETS = (
 )
 
 PROCEDURE_CODES = (
-    ("4000", "4000 Release for free circulation"),
-    ("4071", "4071 Free circulation from a bonded warehouse"),
-    ("5100", "5100 Inward processing"),
-    ("7100", "7100 Customs warehousing"),
-    ("1000", "1000 Permanent export"),
-    ("2100", "2100 Temporary export for outward processing"),
-    ("3151", "3151 Re-export after inward processing"),
+    ("4000", _("4000 Release for free circulation")),
+    ("4071", _("4071 Free circulation from a bonded warehouse")),
+    ("5100", _("5100 Inward processing")),
+    ("7100", _("7100 Customs warehousing")),
+    ("1000", _("1000 Permanent export")),
+    ("2100", _("2100 Temporary export for outward processing")),
+    ("3151", _("3151 Re-export after inward processing")),
 )
 
 VALUATION_METHODS = (
-    ("1", "1 Transaction value"),
-    ("2", "2 Identical goods"),
-    ("3", "3 Similar goods"),
-    ("4", "4 Deductive value"),
-    ("5", "5 Computed value"),
-    ("6", "6 Fall-back"),
+    ("1", _("1 Transaction value")),
+    ("2", _("2 Identical goods")),
+    ("3", _("3 Similar goods")),
+    ("4", _("4 Deductive value")),
+    ("5", _("5 Computed value")),
+    ("6", _("6 Fall-back")),
 )
 
 
@@ -125,54 +125,56 @@ def _choice(label: str, **kwargs) -> forms.CharField:
 class DeclarationForm(forms.Form):
     """The declaration header; ``office`` is chosen from the active customs offices."""
 
-    office = _choice("Customs office of lodgement")
-    flow = _choice("Flow")
+    office = _choice(_("Customs office of lodgement"))
+    flow = _choice(_("Flow"))
     procedure_code = _code(
-        "Procedure code",
+        _("Procedure code"),
         "dl-procedures",
         4,
-        help_text="4000 release for free circulation, 1000 export.",
+        help_text=_("4000 release for free circulation, 1000 export."),
     )
-    lrn = _text("Your reference (LRN)", 35, help_text="Unique within your company.")
-    consignor_name = _text("Consignor / exporter", 200)
-    consignor_country = _code("Consignor country", "dl-countries", 2, "DE")
-    consignor_id = _text("Consignor id", 35)
-    consignee_name = _text("Consignee / importer", 200)
-    consignee_country = _code("Consignee country", "dl-countries", 2, "CN")
-    consignee_id = _text("Consignee id (USCI)", 35, help_text="18 characters for a Chinese party.")
-    dispatch_country = _code("Country of dispatch", "dl-countries", 2)
-    destination_country = _code("Country of destination", "dl-countries", 2)
-    transport_mode = _choice("Transport mode at the border")
+    lrn = _text(_("Your reference (LRN)"), 35, help_text=_("Unique within your company."))
+    consignor_name = _text(_("Consignor / exporter"), 200)
+    consignor_country = _code(_("Consignor country"), "dl-countries", 2, "DE")
+    consignor_id = _text(_("Consignor id"), 35)
+    consignee_name = _text(_("Consignee / importer"), 200)
+    consignee_country = _code(_("Consignee country"), "dl-countries", 2, "CN")
+    consignee_id = _text(
+        _("Consignee id (USCI)"), 35, help_text=_("18 characters for a Chinese party.")
+    )
+    dispatch_country = _code(_("Country of dispatch"), "dl-countries", 2)
+    destination_country = _code(_("Country of destination"), "dl-countries", 2)
+    transport_mode = _choice(_("Transport mode at the border"))
     transport_document = _text(
-        "Transport document", 35, help_text="Bill of lading or air waybill number."
+        _("Transport document"), 35, help_text=_("Bill of lading or air waybill number.")
     )
     transport_means_id = _text(
-        "Means of transport", 35, help_text="Vessel IMO number, flight or vehicle."
+        _("Means of transport"), 35, help_text=_("Vessel IMO number, flight or vehicle.")
     )
-    port_of_loading = _code("Port of loading", "", 5, "DEHAM", help_text="UN/LOCODE")
-    port_of_discharge = _code("Port of discharge", "", 5, "CNSHA", help_text="UN/LOCODE")
-    incoterm = _choice("Incoterm 2020")
-    incoterm_place = _text("Named place", 100)
-    invoice_currency = _code("Invoice currency", "dl-currencies", 3, "USD")
-    invoice_total = _amount("Invoice total")
+    port_of_loading = _code(_("Port of loading"), "", 5, "DEHAM", help_text=_("UN/LOCODE"))
+    port_of_discharge = _code(_("Port of discharge"), "", 5, "CNSHA", help_text=_("UN/LOCODE"))
+    incoterm = _choice(_("Incoterm 2020"))
+    incoterm_place = _text(_("Named place"), 100)
+    invoice_currency = _code(_("Invoice currency"), "dl-currencies", 3, "USD")
+    invoice_total = _amount(_("Invoice total"))
     exchange_rate = _amount(
-        "Exchange rate to CNY", help_text="CNY per one unit of the invoice currency."
+        _("Exchange rate to CNY"), help_text=_("CNY per one unit of the invoice currency.")
     )
-    freight = _amount("Freight", help_text="In the invoice currency.")
-    insurance = _amount("Insurance", help_text="In the invoice currency.")
+    freight = _amount(_("Freight"), help_text=_("In the invoice currency."))
+    insurance = _amount(_("Insurance"), help_text=_("In the invoice currency."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["office"].widget.choices = [
-            ("", "Choose an office…"),
+            ("", _("Choose an office…")),
             *codes.office_choices(),
         ]
         self.fields["flow"].widget.choices = Declaration.Flow.choices
         self.fields["transport_mode"].widget.choices = [
-            ("", "Choose…"),
+            ("", _("Choose…")),
             *codes.transport_mode_choices(),
         ]
-        self.fields["incoterm"].widget.choices = [("", "Choose…"), *codes.incoterm_choices()]
+        self.fields["incoterm"].widget.choices = [("", _("Choose…")), *codes.incoterm_choices()]
         for name in ("port_of_loading", "port_of_discharge"):
             self.fields[name].widget.attrs.pop("list", None)
 
@@ -186,21 +188,21 @@ class DeclarationForm(forms.Form):
 
 class GoodsItemForm(forms.Form):
     hs_code = _text(
-        "HS code",
+        _("HS code"),
         10,
         widget=forms.TextInput(
             attrs={"inputmode": "numeric", "autocomplete": "off", "class": "code"}
         ),
-        help_text="10 digits",
+        help_text=_("10 digits"),
     )
-    description = _text("Description of goods", 300)
-    origin_country = _code("Origin", "dl-countries", 2)
-    quantity = _amount("Quantity")
-    unit = _code("Unit", "dl-units", 3, "PCE")
-    net_mass = _amount("Net mass (kg)")
-    gross_mass = _amount("Gross mass (kg)")
-    invoice_value = _amount("Invoice value")
-    valuation_method = _choice("Valuation", initial="1")
+    description = _text(_("Description of goods"), 300)
+    origin_country = _code(_("Origin"), "dl-countries", 2)
+    quantity = _amount(_("Quantity"))
+    unit = _code(_("Unit"), "dl-units", 3, "PCE")
+    net_mass = _amount(_("Net mass (kg)"))
+    gross_mass = _amount(_("Gross mass (kg)"))
+    invoice_value = _amount(_("Invoice value"))
+    valuation_method = _choice(_("Valuation"), initial="1")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -238,7 +240,7 @@ class BaseItemFormSet(forms.BaseFormSet):
     def clean(self):
         super().clean()
         if not any(self.errors) and not self.kept_forms():
-            raise ValidationError("A declaration needs at least one goods item.")
+            raise ValidationError(_("A declaration needs at least one goods item."))
 
 
 GoodsItemFormSet = forms.formset_factory(
@@ -293,13 +295,13 @@ class AmendForm(forms.Form):
 
 
 class DocumentForm(forms.Form):
-    type = forms.ChoiceField(label="Document type")
-    reference = forms.CharField(label="Reference", max_length=70)
+    type = forms.ChoiceField(label=_("Document type"))
+    reference = forms.CharField(label=_("Reference"), max_length=70)
     issued_on = forms.DateField(
-        label="Issued on", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Issued on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     upload = forms.FileField(
-        label="File (PDF, PNG or JPEG)",
+        label=_("File (PDF, PNG or JPEG)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"}),
     )
 
@@ -307,7 +309,7 @@ class DocumentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["type"].choices = codes.document_type_choices()
         limit_mb = settings.EPORT_MAX_UPLOAD_BYTES / (1024 * 1024)
-        self.fields["upload"].help_text = f"Up to {limit_mb:g} MB."
+        self.fields["upload"].help_text = _("Up to %(size)s MB.") % {"size": f"{limit_mb:g}"}
 
 
 class ActionForm(forms.Form):
@@ -384,21 +386,26 @@ class ActionForm(forms.Form):
 class ListFilterForm(forms.Form):
     """Search and filters of the declarations list; every field optional, bad values ignored."""
 
-    q = forms.CharField(required=False, max_length=50, label="Search")
-    status = forms.ChoiceField(required=False, label="Status")
-    lane = forms.ChoiceField(required=False, label="Lane")
+    q = forms.CharField(required=False, max_length=50, label=_("Search"))
+    status = forms.ChoiceField(required=False, label=_("Status"))
+    lane = forms.ChoiceField(required=False, label=_("Lane"))
     age = forms.TypedChoiceField(
         required=False,
         coerce=int,
         empty_value=None,
-        label="Waiting",
-        choices=[("", "Any age"), ("1", "over 1 day"), ("3", "over 3 days"), ("7", "over 7 days")],
+        label=_("Waiting"),
+        choices=[
+            ("", _("Any age")),
+            ("1", _("over 1 day")),
+            ("3", _("over 3 days")),
+            ("7", _("over 7 days")),
+        ],
     )
-    company = forms.CharField(required=False, max_length=200, label="Trader")
+    company = forms.CharField(required=False, max_length=200, label=_("Trader"))
     # Bounded so the OFFSET it becomes always fits the database's integer type.
     page = forms.IntegerField(required=False, min_value=1, max_value=1_000_000)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", "Any status"), *Declaration.Status.choices]
-        self.fields["lane"].choices = [("", "Any lane"), *Declaration.Lane.choices]
+        self.fields["status"].choices = [("", _("Any status")), *Declaration.Status.choices]
+        self.fields["lane"].choices = [("", _("Any lane")), *Declaration.Lane.choices]

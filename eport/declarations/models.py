@@ -5,31 +5,32 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from eport.reference.choices import DocumentType, Incoterm, TransportMode
 
 
 class Declaration(models.Model):
     class Flow(models.TextChoices):
-        IMPORT = "import", "Import"
-        EXPORT = "export", "Export"
+        IMPORT = "import", _("Import")
+        EXPORT = "export", _("Export")
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SUBMITTED = "submitted", "Submitted"
-        UNDER_REVIEW = "under_review", "Under review"
-        QUERY = "query", "Query raised"
-        INSPECTION = "inspection", "Inspection"
-        ASSESSED = "assessed", "Assessed"
-        PAID = "paid", "Paid"
-        RELEASED = "released", "Released"
-        REJECTED = "rejected", "Rejected"
-        CANCELLED = "cancelled", "Cancelled"
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        UNDER_REVIEW = "under_review", _("Under review")
+        QUERY = "query", _("Query raised")
+        INSPECTION = "inspection", _("Inspection")
+        ASSESSED = "assessed", _("Assessed")
+        PAID = "paid", _("Paid")
+        RELEASED = "released", _("Released")
+        REJECTED = "rejected", _("Rejected")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class Lane(models.TextChoices):
-        GREEN = "green", "Green"
-        YELLOW = "yellow", "Yellow"
-        RED = "red", "Red"
+        GREEN = "green", _("Green")
+        YELLOW = "yellow", _("Yellow")
+        RED = "red", _("Red")
 
     # The code lists are reference data (eport.reference.choices); these names keep
     # Declaration.Incoterm.FOB and friends working where they are used.
@@ -47,12 +48,14 @@ class Declaration(models.Model):
         "accounts.CustomsOffice",
         on_delete=models.PROTECT,
         related_name="declarations",
-        help_text="Customs office of lodgement.",
+        help_text=_("Customs office of lodgement."),
     )
     flow = models.CharField(max_length=6, choices=Flow.choices)
     procedure_code = models.CharField(max_length=4)
     number = models.CharField(max_length=18, unique=True, null=True, blank=True, editable=False)
-    lrn = models.CharField("LRN", max_length=35, help_text="Your own reference for this filing.")
+    lrn = models.CharField(
+        _("LRN"), max_length=35, help_text=_("Your own reference for this filing.")
+    )
 
     consignor_name = models.CharField(max_length=200)
     consignor_country = models.CharField(max_length=2)
@@ -74,7 +77,7 @@ class Declaration(models.Model):
     invoice_currency = models.CharField(max_length=3)
     invoice_total = models.DecimalField(max_digits=16, decimal_places=2)
     exchange_rate = models.DecimalField(
-        max_digits=14, decimal_places=6, help_text="CNY per one unit of the invoice currency."
+        max_digits=14, decimal_places=6, help_text=_("CNY per one unit of the invoice currency.")
     )
     freight = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     insurance = models.DecimalField(max_digits=14, decimal_places=2, default=0)
@@ -129,13 +132,13 @@ class GoodsItem(models.Model):
     line = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(999)]
     )
-    hs_code = models.CharField("HS code", max_length=10)
+    hs_code = models.CharField(_("HS code"), max_length=10)
     description = models.CharField(max_length=300)
     origin_country = models.CharField(max_length=2)
     quantity = models.DecimalField(max_digits=16, decimal_places=3)
     unit = models.CharField(max_length=3)
-    net_mass = models.DecimalField("net mass (kg)", max_digits=16, decimal_places=3)
-    gross_mass = models.DecimalField("gross mass (kg)", max_digits=16, decimal_places=3)
+    net_mass = models.DecimalField(_("net mass (kg)"), max_digits=16, decimal_places=3)
+    gross_mass = models.DecimalField(_("gross mass (kg)"), max_digits=16, decimal_places=3)
     invoice_value = models.DecimalField(max_digits=16, decimal_places=2)
     valuation_method = models.PositiveSmallIntegerField(
         default=1, validators=[MinValueValidator(1), MaxValueValidator(6)]
@@ -223,7 +226,8 @@ class Query(models.Model):
 
     class Meta:
         ordering = ["asked_at", "id"]
-        verbose_name_plural = "queries"
+        verbose_name = _("query")
+        verbose_name_plural = _("queries")
 
     def __str__(self):
         return f"query on {self.declaration}"
@@ -279,34 +283,34 @@ class RiskRule(models.Model):
     """A configurable risk rule; the strictest matching lane wins, no match is green."""
 
     class Kind(models.TextChoices):
-        ORIGIN_COUNTRY = "origin_country", "Origin country in list"
-        DISPATCH_COUNTRY = "dispatch_country", "Dispatch country in list"
-        HS_PREFIX = "hs_prefix", "HS chapter or heading in list"
-        VALUE_ABOVE = "value_above", "Customs value above threshold (CNY)"
-        FIRST_DECLARATIONS = "first_declarations", "Trader's first N declarations"
-        RANDOM_SAMPLE = "random_sample", "Random sample (percent)"
+        ORIGIN_COUNTRY = "origin_country", _("Origin country in list")
+        DISPATCH_COUNTRY = "dispatch_country", _("Dispatch country in list")
+        HS_PREFIX = "hs_prefix", _("HS chapter or heading in list")
+        VALUE_ABOVE = "value_above", _("Customs value above threshold (CNY)")
+        FIRST_DECLARATIONS = "first_declarations", _("Trader's first N declarations")
+        RANDOM_SAMPLE = "random_sample", _("Random sample (percent)")
 
     name = models.CharField(max_length=100, unique=True)
     kind = models.CharField(max_length=24, choices=Kind.choices)
     parameter = models.CharField(
         max_length=500,
-        help_text=(
+        help_text=_(
             "Comma-separated codes for lists (countries: CN,US; HS: 93,2402); a number for the "
             "threshold, N or the percentage."
         ),
     )
     lane = models.CharField(
         max_length=6,
-        choices=[(Declaration.Lane.YELLOW, "Yellow"), (Declaration.Lane.RED, "Red")],
+        choices=[(Declaration.Lane.YELLOW, _("Yellow")), (Declaration.Lane.RED, _("Red"))],
     )
     officer_note = models.CharField(
-        max_length=200, blank=True, help_text="Why the rule exists, shown to officers."
+        max_length=200, blank=True, help_text=_("Why the rule exists, shown to officers.")
     )
     trader_instruction = models.CharField(
         max_length=200,
         blank=True,
         default="Documentary check",
-        help_text="What the trader is told to expect, e.g. 'documentary check'.",
+        help_text=_("What the trader is told to expect, e.g. 'documentary check'."),
     )
     active = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)

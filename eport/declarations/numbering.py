@@ -9,6 +9,7 @@ number with it: numbers are never skipped and never used twice.
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from .errors import DeclarationError
 from .models import Declaration, NumberSequence
@@ -33,8 +34,11 @@ def next_number(*, office_code: str, year: int, flow: str) -> str:
         sequence = _take(office_code, year, flow_digit)
     if sequence is None:
         raise DeclarationError(
-            f"Office {office_code} has used all {MAX_SEQUENCE:,} declaration numbers for {year}; "
-            "contact customs."
+            _(
+                "Office %(office)s has used all %(count)s declaration numbers for %(year)s; "
+                "contact customs."
+            )
+            % {"office": office_code, "count": f"{MAX_SEQUENCE:,}", "year": year}
         )
     return format_number(
         office_code=office_code, year=year, flow_digit=flow_digit, sequence=sequence

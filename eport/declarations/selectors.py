@@ -24,6 +24,7 @@ from django.db.models import (
 )
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ledger.models import Entry
 from ledger.receipts import build_receipt, subject_digest
@@ -85,14 +86,14 @@ def _parse_uuid(value) -> uuid_module.UUID:
     try:
         return value if isinstance(value, uuid_module.UUID) else uuid_module.UUID(str(value))
     except (TypeError, ValueError, AttributeError):
-        raise Http404("No such declaration.") from None
+        raise Http404(_("No such declaration.")) from None
 
 
 def get_declaration_for(user, uuid) -> Declaration:
     """The declaration with this uuid if this user may see it; Http404 otherwise."""
     declaration = declarations_for(user).filter(uuid=_parse_uuid(uuid)).first()
     if declaration is None:
-        raise Http404("No such declaration.")
+        raise Http404(_("No such declaration."))
     return declaration
 
 
@@ -105,7 +106,7 @@ def get_document_for(user, uuid) -> Document:
         .first()
     )
     if document is None:
-        raise Http404("No such document.")
+        raise Http404(_("No such document."))
     return document
 
 
@@ -253,13 +254,13 @@ class DeclarationLedger:
     def entry(self, seq: int | None = None) -> Entry:
         """The entry ``seq`` of this declaration (default: its latest); EntryNotFound if none."""
         if not self.entries:
-            raise EntryNotFound("This declaration has no ledger entries.")
+            raise EntryNotFound(_("This declaration has no ledger entries."))
         if seq is None:
             return self.entries[-1]
         for entry in self.entries:
             if entry.seq == seq:
                 return entry
-        raise EntryNotFound(f"Entry {seq} is not about this declaration.")
+        raise EntryNotFound(_("Entry %(seq)s is not about this declaration.") % {"seq": seq})
 
 
 def declaration_ledger(declaration: Declaration) -> DeclarationLedger:
@@ -280,7 +281,7 @@ def declaration_receipt(user, declaration: Declaration, seq: int | None = None) 
     only when it is the state the latest entry recorded and this entry recorded it too.
     """
     if not declarations_for(user).filter(pk=declaration.pk).exists():
-        raise Http404("No such declaration.")
+        raise Http404(_("No such declaration."))
     ledger = declaration_ledger(declaration)
     entry = ledger.entry(seq)
     return build_receipt(entry.seq, subject=ledger.subject_for(entry))

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from eport.core import actors
 from eport.core.actors import Actor
@@ -112,8 +113,10 @@ def _version(value: Any) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise StaleError(
-            "The form did not say which version of the declaration it was made from; reload "
-            "the declaration and try again."
+            _(
+                "The form did not say which version of the declaration it was made from; reload "
+                "the declaration and try again."
+            )
         ) from None
 
 
@@ -126,8 +129,11 @@ def _begin(
         expected = _version(version)
         if expected != locked.version:
             raise StaleError(
-                f"This declaration changed after you opened it (you saw version {expected}, it "
-                f"is now version {locked.version}); reload it to see its current state."
+                _(
+                    "This declaration changed after you opened it (you saw version %(expected)s, "
+                    "it is now version %(current)s); reload it to see its current state."
+                )
+                % {"expected": expected, "current": locked.version}
             )
     return locked, transition
 
@@ -181,8 +187,11 @@ def _check_lrn_free(company_id: int, lrn: str, exclude_pk: int | None = None) ->
         raise ValidationError(
             {
                 "lrn": [
-                    f"Your company already used the LRN {lrn!r} (declaration {other}); "
-                    "each filing needs its own reference."
+                    _(
+                        "Your company already used the LRN %(lrn)s (declaration %(other)s); "
+                        "each filing needs its own reference."
+                    )
+                    % {"lrn": repr(lrn), "other": other}
                 ]
             }
         )
@@ -307,18 +316,17 @@ def _document_problems(type: str, reference: str, issued_on: Any) -> dict[str, l
     problems: dict[str, list[str]] = {}
     if type not in Document.Type.values:
         problems["type"] = [
-            "Choose the document type: "
-            + ", ".join(label for _, label in Document.Type.choices)
-            + "."
+            _("Choose the document type: %(types)s.")
+            % {"types": ", ".join(str(label) for _value, label in Document.Type.choices)}
         ]
     if not reference:
-        problems["reference"] = ["Enter the document's reference (its number)."]
+        problems["reference"] = [_("Enter the document's reference (its number).")]
     elif len(reference) > 70:
-        problems["reference"] = ["The document reference has at most 70 characters."]
+        problems["reference"] = [_("The document reference has at most 70 characters.")]
     if issued_on is not None and not isinstance(issued_on, date):
-        problems["issued_on"] = ["Enter the issue date as a date, e.g. 2026-03-31."]
+        problems["issued_on"] = [_("Enter the issue date as a date, e.g. 2026-03-31.")]
     elif issued_on is not None and issued_on > timezone.localdate():
-        problems["issued_on"] = ["The issue date is in the future; check the date."]
+        problems["issued_on"] = [_("The issue date is in the future; check the date.")]
     return problems
 
 
@@ -333,7 +341,7 @@ def add_document(
     problems = _document_problems(type, reference, issued_on)
     checked = None
     if upload is None:
-        problems["file"] = ["Choose the file to upload (PDF, PNG or JPEG)."]
+        problems["file"] = [_("Choose the file to upload (PDF, PNG or JPEG).")]
     else:
         try:
             checked = documents.check_upload(upload, max_bytes=settings.EPORT_MAX_UPLOAD_BYTES)
@@ -382,7 +390,7 @@ def remove_document(*, document: Document, actor: Actor) -> None:
     )
     document = Document.objects.select_for_update().filter(pk=document.pk).first()
     if document is None:
-        raise DeclarationError("This document was already removed; reload the declaration.")
+        raise DeclarationError(_("This document was already removed; reload the declaration."))
     facts = {"document": str(document.uuid), "type": document.type, "sha256": document.sha256}
     # The file itself stays: identical content may back another document, and it is evidence.
     document.delete()
@@ -563,7 +571,8 @@ def submit_declaration(*, declaration: Declaration, actor: Actor, version: int) 
         )
     except risk.RiskRuleError as error:
         raise DeclarationError(
-            f"Customs cannot route declarations right now: {error} Try again later."
+            _("Customs cannot route declarations right now: %(error)s Try again later.")
+            % {"error": error}
         ) from None
     result = None
     if lane == risk.GREEN:
@@ -641,7 +650,7 @@ def amend_declaration(
 ) -> Declaration:
     """Answer the open query by amending header and items; the officer gets the diff."""
     declaration, transition = _begin(declaration, actor, "amend", version)
-    answer = _required(answer, "answer", "Write your answer to the officer's question.")
+    answer = _required(answer, "answer", _("Write your answer to the officer's question."))
     cleaned, cleaned_items = validation.clean_draft(header, items)
     _check_lrn_free(declaration.company_id, cleaned["lrn"], exclude_pk=declaration.pk)
     query = declaration.queries.filter(answered_at__isnull=True).order_by("-asked_at").first()
@@ -705,7 +714,7 @@ def raise_query(
 ) -> Declaration:
     """Ask the trader a question; the declaration waits for the trader's amendment."""
     declaration, transition = _begin(declaration, actor, "query", version)
-    question = _required(question, "question", "Write the question the trader must answer.")
+    question = _required(question, "question", _("Write the question the trader must answer."))
     query = Query.objects.create(declaration=declaration, asked_by=actor, question=question)
     _apply(declaration, transition, bump=True)
     entries = _Entries(declaration)
@@ -741,12 +750,12 @@ def record_inspection_findings(
 ) -> Declaration:
     """Record what the inspection found; the declaration returns to review."""
     declaration, transition = _begin(declaration, actor, "record_findings", version)
-    findings = _required(findings, "findings", "Write what the inspection found.")
+    findings = _required(findings, "findings", _("Write what the inspection found."))
     inspection = (
         declaration.inspections.filter(recorded_at__isnull=True).order_by("-ordered_at").first()
     )
     if inspection is None:  # cannot happen through the services; kept as a clear refusal
-        raise DeclarationError("There is no open inspection to record findings for.")
+        raise DeclarationError(_("There is no open inspection to record findings for."))
     inspection.findings, inspection.recorded_by = findings, actor
     inspection.recorded_at = timezone.now()
     inspection.save(update_fields=["findings", "recorded_by", "recorded_at"])
@@ -775,7 +784,9 @@ def _clean_corrections(
             line = None
         item = items.get(line)
         if item is None:
-            errors[f"{prefix}line"] = [f"Choose an item line between 1 and {len(items)}."]
+            errors[f"{prefix}line"] = [
+                _("Choose an item line between 1 and %(count)s.") % {"count": len(items)}
+            ]
             continue
         probe = {name: getattr(item, name) for name in ITEM_FIELDS}
         corrected = [
@@ -783,7 +794,8 @@ def _clean_corrections(
         ]
         if not corrected:
             errors[f"{prefix}line"] = [
-                f"Say what to correct on item {line}: its HS code or its invoice value."
+                _("Say what to correct on item %(line)s: its HS code or its invoice value.")
+                % {"line": line}
             ]
             continue
         probe.update({name: correction[name] for name in corrected})
@@ -798,7 +810,9 @@ def _clean_corrections(
             errors[f"{prefix}{name}"] = messages
         why = str(correction.get("reason") or reason or "").strip()
         if not why:
-            errors[f"{prefix}reason"] = [f"Give the reason for correcting item {line}."]
+            errors[f"{prefix}reason"] = [
+                _("Give the reason for correcting item %(line)s.") % {"line": line}
+            ]
         if relevant or not why:
             continue
         cleaned.append((item, {name: values[name] for name in corrected}, why))
@@ -877,9 +891,11 @@ def _pay(
     declaration, transition = _begin(
         declaration, actor, move, version, check_version=version is not None
     )
-    reference = _required(reference, "reference", "Enter the payment reference.")
+    reference = _required(reference, "reference", _("Enter the payment reference."))
     if len(reference) > 64:
-        raise ValidationError({"reference": ["The payment reference has at most 64 characters."]})
+        raise ValidationError(
+            {"reference": [_("The payment reference has at most 64 characters.")]}
+        )
     declaration.payment_reference = reference
     changed = {"payment_reference"} | _move(declaration, transition)
     # Read once for both entries: paying and releasing change neither items nor documents.
@@ -968,7 +984,7 @@ def reject_declaration(
 ) -> Declaration:
     """Refuse a declaration under review, query or inspection, with the reason; final."""
     declaration, transition = _begin(declaration, actor, "reject", version)
-    reason = _required(reason, "reason", "Give the reason for rejecting the declaration.")
+    reason = _required(reason, "reason", _("Give the reason for rejecting the declaration."))
     declaration.decision_reason = reason
     _apply(declaration, transition, ["decision_reason"], bump=True)
     entries = _Entries(declaration)

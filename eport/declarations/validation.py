@@ -13,6 +13,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from eport.accounts.models import CustomsOffice
 from eport.accounts.usci import validate_usci
@@ -25,9 +27,34 @@ MAX_ITEMS = 999
 TOTAL_TOLERANCE = Decimal("0.01")
 # Sea and air need their transport document attached (UN/CEFACT 1001 codes).
 TRANSPORT_DOCUMENTS = {
-    Declaration.TransportMode.SEA: (Document.Type.BILL_OF_LADING, "bill of lading"),
-    Declaration.TransportMode.AIR: (Document.Type.AIR_WAYBILL, "air waybill"),
+    Declaration.TransportMode.SEA: (Document.Type.BILL_OF_LADING, gettext_lazy("bill of lading")),
+    Declaration.TransportMode.AIR: (Document.Type.AIR_WAYBILL, gettext_lazy("air waybill")),
 }
+
+
+PARTY_LABELS = {
+    "consignor": {
+        "name": gettext_lazy("consignor's name"),
+        "country": gettext_lazy("consignor's country"),
+        "id": gettext_lazy("consignor's id"),
+    },
+    "consignee": {
+        "name": gettext_lazy("consignee's name"),
+        "country": gettext_lazy("consignee's country"),
+        "id": gettext_lazy("consignee's id"),
+    },
+}
+AMOUNT_LABELS = {
+    "freight": gettext_lazy("freight amount (in the invoice currency)"),
+    "insurance": gettext_lazy("insurance amount (in the invoice currency)"),
+}
+
+
+def _too_long(label, max_length: int) -> str:
+    return _("The %(label)s has at most %(max)s characters.") % {
+        "label": label,
+        "max": max_length,
+    }
 
 
 class _Problems:
@@ -71,34 +98,56 @@ def _decimal(
     raw = data.get(name)
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         if required:
-            problems.add(name, f"Enter the {label}, e.g. {example}.")
+            problems.add(
+                name,
+                _("Enter the %(label)s, e.g. %(example)s.") % {"label": label, "example": example},
+            )
         return default
     if isinstance(raw, float):
-        problems.add(name, f"The {label} must be given as a decimal number such as {example}.")
+        problems.add(
+            name,
+            _("The %(label)s must be given as a decimal number such as %(example)s.")
+            % {"label": label, "example": example},
+        )
         return None
     try:
         value = Decimal(str(raw).strip().replace(",", ""))
     except InvalidOperation:
-        problems.add(name, f"The {label} must be a number such as {example}; {raw!r} is not.")
+        problems.add(
+            name,
+            _("The %(label)s must be a number such as %(example)s; %(value)s is not.")
+            % {"label": label, "example": example, "value": repr(raw)},
+        )
         return None
     if not value.is_finite():
-        problems.add(name, f"The {label} must be a number such as {example}.")
+        problems.add(
+            name,
+            _("The %(label)s must be a number such as %(example)s.")
+            % {"label": label, "example": example},
+        )
         return None
     if value and value.adjusted() + 1 > max_digits - places:
         problems.add(
             name,
-            f"The {label} is too large: at most {max_digits - places} digits before the point.",
+            _("The %(label)s is too large: at most %(digits)s digits before the point.")
+            % {"label": label, "digits": max_digits - places},
         )
         return None
     if value.as_tuple().exponent < -places and value != value.quantize(Decimal(1).scaleb(-places)):
-        problems.add(name, f"The {label} has at most {places} decimal places.")
+        problems.add(
+            name,
+            _("The %(label)s has at most %(places)s decimal places.")
+            % {"label": label, "places": places},
+        )
         return None
     value = value.quantize(Decimal(1).scaleb(-places))
     if minimum is not None and (value <= minimum if exclusive else value < minimum):
-        problems.add(
-            name,
-            f"The {label} must be {'more than' if exclusive else 'at least'} {minimum}.",
+        message = (
+            _("The %(label)s must be more than %(minimum)s.")
+            if exclusive
+            else _("The %(label)s must be at least %(minimum)s.")
         )
+        problems.add(name, message % {"label": label, "minimum": minimum})
         return None
     return value
 
@@ -107,12 +156,20 @@ def _country(problems: _Problems, data: dict, name: str, label: str, *, required
     code = _code(data, name)
     if not code:
         if required:
-            problems.add(name, f"Enter the {label} as an ISO 3166-1 two-letter code, e.g. CN.")
+            problems.add(
+                name,
+                _("Enter the %(label)s as an ISO 3166-1 two-letter code, e.g. CN.")
+                % {"label": label},
+            )
         return code
     if not codes.is_country(code):
         problems.add(
             name,
-            f"{code!r} is not a country code; use the ISO 3166-1 two-letter code, e.g. CN, DE, US.",
+            _(
+                "%(code)s is not a country code; use the ISO 3166-1 two-letter code, "
+                "e.g. CN, DE, US."
+            )
+            % {"code": repr(code)},
         )
     return code
 
@@ -120,28 +177,30 @@ def _country(problems: _Problems, data: dict, name: str, label: str, *, required
 def _required_text(problems: _Problems, data: dict, name: str, label: str, max_length: int) -> str:
     value = _text(data, name)
     if not value:
-        problems.add(name, f"Enter the {label}.")
+        problems.add(name, _("Enter the %(label)s.") % {"label": label})
     elif len(value) > max_length:
-        problems.add(name, f"The {label} has at most {max_length} characters.")
+        problems.add(name, _too_long(label, max_length))
     return value
 
 
 def _optional_text(problems: _Problems, data: dict, name: str, label: str, max_length: int) -> str:
     value = _text(data, name)
     if len(value) > max_length:
-        problems.add(name, f"The {label} has at most {max_length} characters.")
+        problems.add(name, _too_long(label, max_length))
     return value
 
 
 def _office(problems: _Problems, value: Any) -> CustomsOffice | None:
     code = value.code if isinstance(value, CustomsOffice) else str(value or "").strip()
     if not code:
-        problems.add("office", "Choose the customs office of lodgement.")
+        problems.add("office", _("Choose the customs office of lodgement."))
         return None
     office = CustomsOffice.objects.filter(code=code, active=True).first()
     if office is None:
         problems.add(
-            "office", f"{code!r} is not an open customs office; choose the office of lodgement."
+            "office",
+            _("%(code)s is not an open customs office; choose the office of lodgement.")
+            % {"code": repr(code)},
         )
     return office
 
@@ -149,14 +208,19 @@ def _office(problems: _Problems, value: Any) -> CustomsOffice | None:
 def _party_id(problems: _Problems, data: dict, name: str, country: str, label: str) -> str:
     value = _code(data, name)
     if len(value) > 35:
-        problems.add(name, f"The {label} has at most 35 characters.")
+        problems.add(name, _too_long(label, 35))
     elif value and country == "CN":
         # A Chinese party is identified by its USCI; check it so typing mistakes surface now.
         try:
             validate_usci(value)
         except ValidationError as error:
             for message in error.messages:
-                problems.add(name, f"{label[0].upper()}{label[1:]}: {message}")
+                label = str(label)
+                problems.add(
+                    name,
+                    _("%(label)s: %(message)s")
+                    % {"label": f"{label[0].upper()}{label[1:]}", "message": message},
+                )
     return value
 
 
@@ -167,49 +231,56 @@ def clean_header(data: dict) -> dict:
 
     flow = _text(data, "flow").lower()
     if flow not in Declaration.Flow.values:
-        problems.add("flow", "Choose whether this is an import or an export declaration.")
+        problems.add("flow", _("Choose whether this is an import or an export declaration."))
     cleaned["flow"] = flow
 
     procedure = _text(data, "procedure_code")
     if not (len(procedure) == 4 and procedure.isdigit()):
         problems.add(
             "procedure_code",
-            "The procedure code is 4 digits, e.g. 4000 (release for free circulation) or "
-            "1000 (export).",
+            _(
+                "The procedure code is 4 digits, e.g. 4000 (release for free circulation) or "
+                "1000 (export)."
+            ),
         )
     cleaned["procedure_code"] = procedure
-    cleaned["lrn"] = _required_text(problems, data, "lrn", "LRN (your own reference)", 35)
+    cleaned["lrn"] = _required_text(problems, data, "lrn", _("LRN (your own reference)"), 35)
 
     for party in ("consignor", "consignee"):
+        labels = PARTY_LABELS[party]
         cleaned[f"{party}_name"] = _required_text(
-            problems, data, f"{party}_name", f"{party}'s name", 200
+            problems, data, f"{party}_name", labels["name"], 200
         )
         cleaned[f"{party}_country"] = _country(
-            problems, data, f"{party}_country", f"{party}'s country"
+            problems, data, f"{party}_country", labels["country"]
         )
         cleaned[f"{party}_id"] = _party_id(
-            problems, data, f"{party}_id", cleaned[f"{party}_country"], f"{party}'s id"
+            problems, data, f"{party}_id", cleaned[f"{party}_country"], labels["id"]
         )
-    cleaned["dispatch_country"] = _country(problems, data, "dispatch_country", "dispatch country")
+    cleaned["dispatch_country"] = _country(
+        problems, data, "dispatch_country", _("dispatch country")
+    )
     cleaned["destination_country"] = _country(
-        problems, data, "destination_country", "destination country"
+        problems, data, "destination_country", _("destination country")
     )
 
     mode = _text(data, "transport_mode")
     if not codes.is_transport_mode(mode):
         problems.add(
             "transport_mode",
-            "Choose the transport mode at the border (UN Rec. 19): 1 sea, 2 rail, 3 road, 4 air, "
-            "5 post, 7 fixed installation, 8 inland waterway, 9 own propulsion.",
+            _(
+                "Choose the transport mode at the border (UN Rec. 19): 1 sea, 2 rail, 3 road, "
+                "4 air, 5 post, 7 fixed installation, 8 inland waterway, 9 own propulsion."
+            ),
         )
     cleaned["transport_mode"] = mode
     cleaned["transport_document"] = _code(data, "transport_document")
     if len(cleaned["transport_document"]) > 35:
         problems.add(
-            "transport_document", "The transport document number has at most 35 characters."
+            "transport_document", _("The transport document number has at most 35 characters.")
         )
     cleaned["transport_means_id"] = _optional_text(
-        problems, data, "transport_means_id", "transport means id", 35
+        problems, data, "transport_means_id", _("transport means id"), 35
     )
     for port in ("port_of_loading", "port_of_discharge"):
         code = _code(data, port).replace(" ", "")
@@ -223,47 +294,48 @@ def clean_header(data: dict) -> dict:
     if not codes.is_incoterm(incoterm):
         problems.add(
             "incoterm",
-            f"{incoterm!r} is not an Incoterms 2020 rule; use one of "
-            f"{' '.join(Declaration.Incoterm.values)}."
+            _("%(incoterm)s is not an Incoterms 2020 rule; use one of %(rules)s.")
+            % {"incoterm": repr(incoterm), "rules": " ".join(Declaration.Incoterm.values)}
             if incoterm
-            else "Choose the Incoterm (Incoterms 2020), e.g. FOB or CIF.",
+            else _("Choose the Incoterm (Incoterms 2020), e.g. FOB or CIF."),
         )
     cleaned["incoterm"] = incoterm
     cleaned["incoterm_place"] = _optional_text(
-        problems, data, "incoterm_place", "Incoterm's named place", 100
+        problems, data, "incoterm_place", _("Incoterm's named place"), 100
     )
 
     currency = _code(data, "invoice_currency")
     if not codes.is_currency(currency):
         problems.add(
             "invoice_currency",
-            f"{currency!r} is not a currency code; use the ISO 4217 code, e.g. USD, EUR, CNY."
+            _("%(currency)s is not a currency code; use the ISO 4217 code, e.g. USD, EUR, CNY.")
+            % {"currency": repr(currency)}
             if currency
-            else "Enter the invoice currency as an ISO 4217 code, e.g. USD.",
+            else _("Enter the invoice currency as an ISO 4217 code, e.g. USD."),
         )
     cleaned["invoice_currency"] = currency
     cleaned["invoice_total"] = _decimal(
-        problems, data, "invoice_total", "invoice total", places=2, max_digits=16, exclusive=True
+        problems, data, "invoice_total", _("invoice total"), places=2, max_digits=16, exclusive=True
     )
     rate = _decimal(
         problems,
         data,
         "exchange_rate",
-        "exchange rate (CNY per unit of the invoice currency)",
+        _("exchange rate (CNY per unit of the invoice currency)"),
         places=6,
         max_digits=14,
         exclusive=True,
         example="7.100000",
     )
     if rate is not None and currency == "CNY" and rate != 1:
-        problems.add("exchange_rate", "The invoice is in CNY, so the exchange rate is 1.")
+        problems.add("exchange_rate", _("The invoice is in CNY, so the exchange rate is 1."))
     cleaned["exchange_rate"] = rate
     for name in ("freight", "insurance"):
         cleaned[name] = _decimal(
             problems,
             data,
             name,
-            f"{name} amount (in the invoice currency)",
+            AMOUNT_LABELS[name],
             places=2,
             max_digits=14,
             required=False,
@@ -288,28 +360,32 @@ def item_problems(data: dict, index: int) -> tuple[dict, _Problems]:
 
     hs_code = _text(data, "hs_code").replace(".", "").replace(" ", "")
     if not hs_code:
-        problems.add("hs_code", "Enter the 10-digit HS commodity code.")
+        problems.add("hs_code", _("Enter the 10-digit HS commodity code."))
     elif not (hs_code.isdigit() and len(hs_code) == 10):
         problems.add(
             "hs_code",
-            f"{hs_code!r} is not a commodity code: it has 10 digits, e.g. 8471300000.",
+            _("%(code)s is not a commodity code: it has 10 digits, e.g. 8471300000.")
+            % {"code": repr(hs_code)},
         )
     elif not codes.is_hs_subheading(hs_code[:6]):
         problems.add(
             "hs_code",
-            f"{hs_code[:6]} is not a subheading of HS 2022; check the first 6 digits of "
-            f"{hs_code} against the nomenclature.",
+            _(
+                "%(subheading)s is not a subheading of HS 2022; check the first 6 digits of "
+                "%(code)s against the nomenclature."
+            )
+            % {"subheading": hs_code[:6], "code": hs_code},
         )
     cleaned["hs_code"] = hs_code
     cleaned["description"] = _required_text(
-        problems, data, "description", "description of the goods", 300
+        problems, data, "description", _("description of the goods"), 300
     )
-    cleaned["origin_country"] = _country(problems, data, "origin_country", "country of origin")
+    cleaned["origin_country"] = _country(problems, data, "origin_country", _("country of origin"))
     cleaned["quantity"] = _decimal(
         problems,
         data,
         "quantity",
-        "quantity",
+        _("quantity"),
         places=3,
         max_digits=16,
         exclusive=True,
@@ -319,29 +395,39 @@ def item_problems(data: dict, index: int) -> tuple[dict, _Problems]:
     if not codes.is_unit(unit):
         problems.add(
             "unit",
-            f"{unit!r} is not a unit code we accept; use UN/ECE Rec. 20, e.g. KGM, PCE, LTR."
+            _("%(unit)s is not a unit code we accept; use UN/ECE Rec. 20, e.g. KGM, PCE, LTR.")
+            % {"unit": repr(unit)}
             if unit
-            else "Enter the unit (UN/ECE Rec. 20), e.g. KGM or PCE.",
+            else _("Enter the unit (UN/ECE Rec. 20), e.g. KGM or PCE."),
         )
     cleaned["unit"] = unit
     net = _decimal(
-        problems, data, "net_mass", "net mass in kg", places=3, max_digits=16, example="12.500"
+        problems, data, "net_mass", _("net mass in kg"), places=3, max_digits=16, example="12.500"
     )
     gross = _decimal(
-        problems, data, "gross_mass", "gross mass in kg", places=3, max_digits=16, example="13.000"
+        problems,
+        data,
+        "gross_mass",
+        _("gross mass in kg"),
+        places=3,
+        max_digits=16,
+        example="13.000",
     )
     if net is not None and gross is not None and net > gross:
         problems.add(
             "net_mass",
-            f"The net mass ({net} kg) is above the gross mass ({gross} kg); the gross mass "
-            "includes packaging, so it is at least the net mass.",
+            _(
+                "The net mass (%(net)s kg) is above the gross mass (%(gross)s kg); the gross mass "
+                "includes packaging, so it is at least the net mass."
+            )
+            % {"net": net, "gross": gross},
         )
     cleaned["net_mass"], cleaned["gross_mass"] = net, gross
     cleaned["invoice_value"] = _decimal(
         problems,
         data,
         "invoice_value",
-        "item's invoice value",
+        _("item's invoice value"),
         places=2,
         max_digits=16,
         exclusive=True,
@@ -354,7 +440,7 @@ def item_problems(data: dict, index: int) -> tuple[dict, _Problems]:
     if not 1 <= method <= 6:
         problems.add(
             "valuation_method",
-            "The valuation method is 1 to 6 (1: transaction value of the goods).",
+            _("The valuation method is 1 to 6 (1: transaction value of the goods)."),
         )
     cleaned["valuation_method"] = method
     return cleaned, problems
@@ -371,8 +457,11 @@ def clean_draft(header: dict, items: list[dict]) -> tuple[dict, list[dict]]:
         errors.update(error.message_dict)
     if len(items) > MAX_ITEMS:
         errors.setdefault("__all__", []).append(
-            f"A declaration has at most {MAX_ITEMS} goods items; this one has {len(items)}. "
-            "Split it into several declarations."
+            _(
+                "A declaration has at most %(max)s goods items; this one has %(count)s. "
+                "Split it into several declarations."
+            )
+            % {"max": MAX_ITEMS, "count": len(items)}
         )
     for index, item in enumerate(items):
         try:
@@ -415,33 +504,46 @@ def check_ready_to_submit(
         errors.setdefault(field, []).append(message)
 
     if not items:
-        add("__all__", "Add at least one goods item before submitting.")
+        add("__all__", _("Add at least one goods item before submitting."))
     else:
         items_total = sum((item.invoice_value for item in items), Decimal("0.00"))
         difference = abs(items_total - declaration.invoice_total)
         if difference > TOTAL_TOLERANCE:
             add(
                 "__all__",
-                f"The items' invoice values add up to {_money(items_total)} but the invoice "
-                f"total is {_money(declaration.invoice_total)} {declaration.invoice_currency} "
-                f"(difference {_money(difference)}); correct an item's value or the invoice total.",
+                _(
+                    "The items' invoice values add up to %(items_total)s but the invoice total is "
+                    "%(invoice_total)s %(currency)s (difference %(difference)s); correct an "
+                    "item's value or the invoice total."
+                )
+                % {
+                    "items_total": _money(items_total),
+                    "invoice_total": _money(declaration.invoice_total),
+                    "currency": declaration.invoice_currency,
+                    "difference": _money(difference),
+                },
             )
     if documents is None:
         types = set(declaration.documents.values_list("type", flat=True))
     else:
         types = {document.type for document in documents}
     if Document.Type.COMMERCIAL_INVOICE not in types:
-        add("documents", "Attach the commercial invoice (document type 380).")
+        add("documents", _("Attach the commercial invoice (document type 380)."))
     required = TRANSPORT_DOCUMENTS.get(declaration.transport_mode)
     if required is not None:
         code, name = required
         mode = Declaration.TransportMode(declaration.transport_mode).label.lower()
         if code not in types:
-            add("documents", f"Attach the {name} (document type {code}): goods go by {mode}.")
+            add(
+                "documents",
+                _("Attach the %(name)s (document type %(code)s): goods go by %(mode)s.")
+                % {"name": name, "code": code, "mode": mode},
+            )
         if not declaration.transport_document:
             add(
                 "transport_document",
-                f"Enter the {name} number: it is required for transport by {mode}.",
+                _("Enter the %(name)s number: it is required for transport by %(mode)s.")
+                % {"name": name, "mode": mode},
             )
     if errors:
         raise ValidationError(errors)

@@ -38,9 +38,9 @@ STATUS_TONES = {
 
 # Each lane has a shape as well as a colour, so it reads without colour vision.
 LANES = {
-    "green": ("●", "Green lane"),
-    "yellow": ("▲", "Yellow lane"),
-    "red": ("■", "Red lane"),
+    "green": ("●", _("Green lane")),
+    "yellow": ("▲", _("Yellow lane")),
+    "red": ("■", _("Red lane")),
 }
 
 ACTION_WORDS = {
@@ -98,7 +98,7 @@ def status_badge(status: str, label: str = "") -> str:
 def lane_badge(lane: str) -> str:
     """A lane pill with shape, colour and words; a dash when no lane is set yet."""
     if not lane:
-        return format_html('<span class="muted" title="{}">—</span>', "No lane yet")
+        return format_html('<span class="muted" title="{}">—</span>', _("No lane yet"))
     shape, words = LANES.get(lane, ("", lane))
     return format_html(
         '<span class="lane lane-{}"><span aria-hidden="true">{}</span> {}</span>',
@@ -161,7 +161,10 @@ def diff_value(value) -> str:
         if "hs_code" in value:
             return f"{value.get('hs_code')} {value.get('description', '')}".strip()
         if "type" in value:
-            return f"document {value.get('type')} {value.get('reference', '')}".strip()
+            return (
+                _("document %(type)s %(reference)s")
+                % {"type": value.get("type"), "reference": value.get("reference", "")}
+            ).strip()
         return ", ".join(f"{key}: {val}" for key, val in value.items())
     return str(value)
 
@@ -173,5 +176,7 @@ def diff_field(change: dict) -> str:
         return str(change)
     field = str(change.get("field", "")).replace("_", " ")
     if change.get("line") is not None:
-        return f"item {change['line']} · {field}" if field != "item" else f"item {change['line']}"
+        if field == "item":
+            return _("item %(line)s") % {"line": change["line"]}
+        return _("item %(line)s · %(field)s") % {"line": change["line"], "field": field}
     return field
