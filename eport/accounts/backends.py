@@ -3,6 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 
 class AccountBackend(ModelBackend):
@@ -16,7 +17,7 @@ class AccountBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         user = super().authenticate(request, username=username, password=password, **kwargs)
         if user is None and username is not None and password is not None:
-            raise PermissionDenied("Wrong username or password.")
+            raise PermissionDenied(_("Wrong username or password."))
         return user
 
     def get_user(self, user_id):

@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .bic import bic_country, validate_bic, validate_cnaps
 from .usci import validate_usci
@@ -10,15 +11,18 @@ class CustomsOffice(models.Model):
     """A customs office: officers belong to one and work its queue."""
 
     code = models.CharField(
+        _("code"),
         max_length=4,
         unique=True,
-        validators=[RegexValidator(r"^[0-9]{4}$", "An office code is exactly 4 digits.")],
+        validators=[RegexValidator(r"^[0-9]{4}$", _("An office code is exactly 4 digits."))],
     )
-    name = models.CharField(max_length=200)
-    active = models.BooleanField(default=True)
+    name = models.CharField(_("name"), max_length=200)
+    active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["code"]
+        verbose_name = _("customs office")
+        verbose_name_plural = _("customs offices")
 
     def __str__(self):
         return f"{self.code} {self.name}"
@@ -32,19 +36,20 @@ class Company(models.Model):
     """A trading company (importer, exporter or broker), identified by its USCI."""
 
     usci = models.CharField(
-        "USCI",
+        _("USCI"),
         max_length=18,
         unique=True,
         validators=[validate_usci],
-        help_text="Unified Social Credit Identifier, 18 characters (GB 32100-2015).",
+        help_text=_("Unified Social Credit Identifier, 18 characters (GB 32100-2015)."),
     )
-    name = models.CharField(max_length=200)
-    address = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "companies"
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
 
     def __str__(self):
         return self.name
@@ -57,30 +62,33 @@ class Company(models.Model):
 class Bank(models.Model):
     """A bank of the alliance: its staff see declarations traders present to it."""
 
-    legal_name = models.CharField(max_length=200)
+    legal_name = models.CharField(_("legal name"), max_length=200)
     bic = models.CharField(
-        "BIC",
+        _("BIC"),
         max_length=11,
         unique=True,
         validators=[validate_bic],
-        help_text="SWIFT BIC (ISO 9362), 8 or 11 characters.",
+        help_text=_("SWIFT BIC (ISO 9362), 8 or 11 characters."),
     )
     cnaps = models.CharField(
-        "CNAPS code",
+        _("CNAPS code"),
         max_length=12,
         blank=True,
         validators=[validate_cnaps],
-        help_text="The bank's 12-digit CNAPS code, where it has one.",
+        help_text=_("The bank's 12-digit CNAPS code, where it has one."),
     )
     witness_key = models.CharField(
+        _("witness key"),
         max_length=100,
         blank=True,
-        help_text="The name of the witness key this bank holds for the alliance, if any.",
+        help_text=_("The name of the witness key this bank holds for the alliance, if any."),
     )
-    active = models.BooleanField(default=True)
+    active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["legal_name"]
+        verbose_name = _("bank")
+        verbose_name_plural = _("banks")
 
     def __str__(self):
         return f"{self.legal_name} ({self.bic})"
@@ -98,20 +106,35 @@ class User(AbstractUser):
     """A person using eport, with exactly one role and the organisation that role belongs to."""
 
     class Role(models.TextChoices):
-        TRADER = "trader", "Trader"
-        OFFICER = "officer", "Customs officer"
-        AUDITOR = "auditor", "Auditor"
-        BANK = "bank", "Bank"
+        TRADER = "trader", _("Trader")
+        OFFICER = "officer", _("Customs officer")
+        AUDITOR = "auditor", _("Auditor")
+        BANK = "bank", _("Bank")
 
-    role = models.CharField(max_length=16, choices=Role.choices, blank=True)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, blank=True)
     company = models.ForeignKey(
-        Company, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+        Company,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("company"),
     )
     office = models.ForeignKey(
-        CustomsOffice, on_delete=models.PROTECT, null=True, blank=True, related_name="officers"
+        CustomsOffice,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="officers",
+        verbose_name=_("office"),
     )
     bank = models.ForeignKey(
-        Bank, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+        Bank,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("bank"),
     )
 
     # What a user's ledger snapshot holds: role, organisation and access, never personal data
@@ -129,21 +152,23 @@ class User(AbstractUser):
     )
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(role="trader") | models.Q(company__isnull=False),
                 name="trader_has_company",
-                violation_error_message="A trader must belong to a company.",
+                violation_error_message=_("A trader must belong to a company."),
             ),
             models.CheckConstraint(
                 condition=~models.Q(role="officer") | models.Q(office__isnull=False),
                 name="officer_has_office",
-                violation_error_message="An officer must belong to a customs office.",
+                violation_error_message=_("An officer must belong to a customs office."),
             ),
             models.CheckConstraint(
                 condition=~models.Q(role="bank") | models.Q(bank__isnull=False),
                 name="bank_staff_has_bank",
-                violation_error_message="Bank staff must belong to a bank.",
+                violation_error_message=_("Bank staff must belong to a bank."),
             ),
         ]
 

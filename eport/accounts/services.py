@@ -17,6 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from eport.core.actors import Actor
 from eport.core.ledgering import (
@@ -48,7 +49,7 @@ ORGANISATION_FIELDS = ("role", "company", "office", "bank")
 def _required(value: str, field: str, label: str) -> str:
     value = (value or "").strip()
     if not value:
-        raise ValidationError({field: f"Enter the {label}."})
+        raise ValidationError({field: _("Enter the %(label)s.") % {"label": label}})
     return value
 
 
@@ -68,8 +69,10 @@ def create_company(*, actor: Actor, usci: str, name: str, address: str = "") -> 
     except ValidationError as error:
         raise ValidationError({"usci": error.messages}) from None
     if Company.objects.filter(usci=usci).exists():
-        raise ValidationError({"usci": f"A company with USCI {usci} is already registered."})
-    company = Company(usci=usci, name=_required(name, "name", "company name"), address=address)
+        raise ValidationError(
+            {"usci": _("A company with USCI %(usci)s is already registered.") % {"usci": usci}}
+        )
+    company = Company(usci=usci, name=_required(name, "name", _("company name")), address=address)
     _full_clean(company)
     company.save()
     record_model_change(
@@ -91,7 +94,7 @@ def update_company(
     company = Company.objects.select_for_update().get(pk=company.pk)
     changes = {}
     if name is not None:
-        changes["name"] = _required(name, "name", "company name")
+        changes["name"] = _required(name, "name", _("company name"))
     if address is not None:
         changes["address"] = address.strip()
     return _apply_changes(company, changes, actor=actor, reason=reason)
@@ -104,13 +107,15 @@ def update_company(
 def create_office(*, actor: Actor, code: str, name: str, active: bool = True) -> CustomsOffice:
     """Add a customs office with an unused 4-digit code and record ``office.created``."""
     code = (code or "").strip()
-    office = CustomsOffice(code=code, name=_required(name, "name", "office name"), active=active)
+    office = CustomsOffice(code=code, name=_required(name, "name", _("office name")), active=active)
     try:
         _full_clean(office)
     except ValidationError as error:
         raise ValidationError(error.message_dict) from None
     if CustomsOffice.objects.filter(code=code).exists():
-        raise ValidationError({"code": f"Customs office {code} already exists."})
+        raise ValidationError(
+            {"code": _("Customs office %(code)s already exists.") % {"code": code}}
+        )
     office.save()
     record_model_change(
         actor=actor, instance=office, action="created", changed=model_snapshot(office)
@@ -131,13 +136,16 @@ def update_office(
     office = CustomsOffice.objects.select_for_update().get(pk=office.pk)
     changes: dict[str, Any] = {}
     if name is not None:
-        changes["name"] = _required(name, "name", "office name")
+        changes["name"] = _required(name, "name", _("office name"))
     if active is not None:
         if not active and office.officers.filter(is_active=True).exists():
             raise ValidationError(
                 {
-                    "active": f"Customs office {office.code} still has active officers; move "
-                    "or deactivate them first."
+                    "active": _(
+                        "Customs office %(code)s still has active officers; move or deactivate "
+                        "them first."
+                    )
+                    % {"code": office.code}
                 }
             )
         changes["active"] = bool(active)
@@ -223,25 +231,33 @@ ROLE_ORGANISATION = {
     User.Role.AUDITOR: None,
 }
 _NEEDS = {
-    "company": _("A trader must belong to a company."),
-    "office": _("An officer must belong to a customs office."),
-    "bank": _("Bank staff must belong to a bank."),
+    "company": gettext_lazy("A trader must belong to a company."),
+    "office": gettext_lazy("An officer must belong to a customs office."),
+    "bank": gettext_lazy("Bank staff must belong to a bank."),
 }
 # What to say of an organisation a role must not have: (role, organisation) -> sentence.
 _NOT_FOR = {
-    (User.Role.TRADER, "office"): _("A trader belongs to a company, not to a customs office."),
-    (User.Role.TRADER, "bank"): _("A trader belongs to a company, not to a bank."),
-    (User.Role.OFFICER, "company"): _("An officer belongs to a customs office, not to a company."),
-    (User.Role.OFFICER, "bank"): _("An officer belongs to a customs office, not to a bank."),
-    (User.Role.BANK, "company"): _("Bank staff belong to a bank, not to a company."),
-    (User.Role.BANK, "office"): _("Bank staff belong to a bank, not to a customs office."),
-    (User.Role.AUDITOR, "company"): _(
+    (User.Role.TRADER, "office"): gettext_lazy(
+        "A trader belongs to a company, not to a customs office."
+    ),
+    (User.Role.TRADER, "bank"): gettext_lazy("A trader belongs to a company, not to a bank."),
+    (User.Role.OFFICER, "company"): gettext_lazy(
+        "An officer belongs to a customs office, not to a company."
+    ),
+    (User.Role.OFFICER, "bank"): gettext_lazy(
+        "An officer belongs to a customs office, not to a bank."
+    ),
+    (User.Role.BANK, "company"): gettext_lazy("Bank staff belong to a bank, not to a company."),
+    (User.Role.BANK, "office"): gettext_lazy(
+        "Bank staff belong to a bank, not to a customs office."
+    ),
+    (User.Role.AUDITOR, "company"): gettext_lazy(
         "An auditor belongs to neither a company nor a customs office."
     ),
-    (User.Role.AUDITOR, "office"): _(
+    (User.Role.AUDITOR, "office"): gettext_lazy(
         "An auditor belongs to neither a company nor a customs office."
     ),
-    (User.Role.AUDITOR, "bank"): _("An auditor belongs to no bank."),
+    (User.Role.AUDITOR, "bank"): gettext_lazy("An auditor belongs to no bank."),
 }
 
 
@@ -430,7 +446,7 @@ def _refuse_officer_of_inactive_office(user: User) -> None:
 
 
 def _unused_username(username: str, *, user: User | None = None) -> str:
-    username = _required(username, "username", "username")
+    username = _required(username, "username", _("username"))
     taken = User.objects.filter(username__iexact=username)
     if user is not None:
         taken = taken.exclude(pk=user.pk)

@@ -1,6 +1,7 @@
 """Unified Social Credit Identifier (GB 32100-2015) validation."""
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 # The 31 characters of the code set: digits and capital letters without I, O, Z, S, V.
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -19,23 +20,27 @@ def validate_usci(value: str) -> None:
     """Raise ValidationError saying exactly what is wrong with a USCI."""
     if not isinstance(value, str) or len(value) != 18:
         raise ValidationError(
-            "A USCI has exactly 18 characters; this one has %(length)s.",
+            _("A USCI has exactly 18 characters; this one has %(length)s."),
             code="usci_length",
             params={"length": len(value) if isinstance(value, str) else 0},
         )
     bad = [char for char in value if char not in ALPHABET]
     if bad:
         raise ValidationError(
-            "A USCI uses digits and capital letters except I, O, Z, S and V; "
-            "%(bad)r is not allowed.",
+            _(
+                "A USCI uses digits and capital letters except I, O, Z, S and V; "
+                "%(bad)r is not allowed."
+            ),
             code="usci_character",
             params={"bad": bad[0]},
         )
     expected = usci_check_character(value[:17])
     if value[17] != expected:
         raise ValidationError(
-            "The USCI check character is wrong: for %(first17)s it should be %(expected)s, "
-            "not %(found)s. Check the number for a typing mistake.",
+            _(
+                "The USCI check character is wrong: for %(first17)s it should be %(expected)s, "
+                "not %(found)s. Check the number for a typing mistake."
+            ),
             code="usci_check",
             params={"first17": value[:17], "expected": expected, "found": value[17]},
         )
