@@ -4,6 +4,8 @@ Validation, the form, the snapshot, the services and the API all name fields fro
 field is added in one place.
 """
 
+from django.utils.translation import gettext_lazy as _
+
 HEADER_FIELDS = (
     "office",
     "flow",
@@ -47,3 +49,57 @@ ITEM_FIELDS = (
 # What assessment fills in on each item, and the declaration's assessed totals.
 ASSESSED_ITEM_FIELDS = ("customs_value", "duty_rate", "duty", "vat_rate", "vat")
 ASSESSED_TOTAL_FIELDS = ("customs_value", "duty_total", "vat_total")
+
+# Each field in words, lower case, as messages and amendment diffs name it ("consignor country").
+FIELD_WORDS = {
+    "office": _("office"),
+    "flow": _("flow"),
+    "procedure_code": _("procedure code"),
+    "lrn": _("lrn"),
+    "consignor_name": _("consignor name"),
+    "consignor_country": _("consignor country"),
+    "consignor_id": _("consignor id"),
+    "consignee_name": _("consignee name"),
+    "consignee_country": _("consignee country"),
+    "consignee_id": _("consignee id"),
+    "dispatch_country": _("dispatch country"),
+    "destination_country": _("destination country"),
+    "transport_mode": _("transport mode"),
+    "transport_document": _("transport document"),
+    "transport_means_id": _("transport means id"),
+    "port_of_loading": _("port of loading"),
+    "port_of_discharge": _("port of discharge"),
+    "incoterm": _("incoterm"),
+    "incoterm_place": _("incoterm place"),
+    "invoice_currency": _("invoice currency"),
+    "invoice_total": _("invoice total"),
+    "exchange_rate": _("exchange rate"),
+    "freight": _("freight"),
+    "insurance": _("insurance"),
+    "hs_code": _("hs code"),
+    "description": _("description"),
+    "origin_country": _("origin country"),
+    "quantity": _("quantity"),
+    "unit": _("unit"),
+    "net_mass": _("net mass"),
+    "gross_mass": _("gross mass"),
+    "invoice_value": _("invoice value"),
+    "valuation_method": _("valuation method"),
+    "line": _("line"),
+    "reason": _("reason"),
+    "item": _("item"),
+    "document": _("document"),
+    "documents": _("documents"),
+    "answer": _("answer"),
+    "customs_value": _("customs value"),
+    "duty_rate": _("duty rate"),
+    "duty": _("duty"),
+    "vat_rate": _("vat rate"),
+    "vat": _("vat"),
+}
+
+
+def field_words(name: str) -> str:
+    """A field's name in words in the current language; an unknown name with its "_" as spaces."""
+    words = FIELD_WORDS.get(name)
+    return str(words) if words is not None else name.replace("_", " ")

@@ -545,10 +545,18 @@ def _wrong_lane(declaration: Declaration, move: Move, transition: Transition) ->
     return gettext(
         "Only %(lanes)s-lane declarations can be %(past)s; this one is in the %(lane)s lane."
     ) % {
-        "lanes": " or ".join(sorted(transition.lanes)),
+        "lanes": _lane_words(sorted(transition.lanes)),
         "past": move.past,
-        "lane": declaration.lane or "no",
+        "lane": _lane_words([declaration.lane]) if declaration.lane else gettext("no"),
     }
+
+
+def _lane_words(lanes: list[str]) -> str:
+    """Lanes as a phrase: "red", "red or yellow" (in the current language)."""
+    words = [str(Lane(lane).label).lower() if lane in Lane.values else lane for lane in lanes]
+    if len(words) == 2:
+        return gettext("%(first)s or %(second)s") % {"first": words[0], "second": words[1]}
+    return " or ".join(words)
 
 
 def can(declaration: Declaration, actor: Any, move_name: str) -> bool:

@@ -37,77 +37,118 @@ class Declaration(models.Model):
     TransportMode = TransportMode
     Incoterm = Incoterm
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name=_("uuid"))
     company = models.ForeignKey(
-        "accounts.Company", on_delete=models.PROTECT, related_name="declarations"
+        "accounts.Company",
+        on_delete=models.PROTECT,
+        related_name="declarations",
+        verbose_name=_("company"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     office = models.ForeignKey(
         "accounts.CustomsOffice",
         on_delete=models.PROTECT,
         related_name="declarations",
         help_text=_("Customs office of lodgement."),
+        verbose_name=_("office"),
     )
-    flow = models.CharField(max_length=6, choices=Flow.choices)
-    procedure_code = models.CharField(max_length=4)
-    number = models.CharField(max_length=18, unique=True, null=True, blank=True, editable=False)
+    flow = models.CharField(max_length=6, choices=Flow.choices, verbose_name=_("flow"))
+    procedure_code = models.CharField(max_length=4, verbose_name=_("procedure code"))
+    number = models.CharField(
+        max_length=18, unique=True, null=True, blank=True, editable=False, verbose_name=_("number")
+    )
     lrn = models.CharField(
         _("LRN"), max_length=35, help_text=_("Your own reference for this filing.")
     )
 
-    consignor_name = models.CharField(max_length=200)
-    consignor_country = models.CharField(max_length=2)
-    consignor_id = models.CharField(max_length=35, blank=True)
-    consignee_name = models.CharField(max_length=200)
-    consignee_country = models.CharField(max_length=2)
-    consignee_id = models.CharField(max_length=35, blank=True)
+    consignor_name = models.CharField(max_length=200, verbose_name=_("consignor name"))
+    consignor_country = models.CharField(max_length=2, verbose_name=_("consignor country"))
+    consignor_id = models.CharField(max_length=35, blank=True, verbose_name=_("consignor id"))
+    consignee_name = models.CharField(max_length=200, verbose_name=_("consignee name"))
+    consignee_country = models.CharField(max_length=2, verbose_name=_("consignee country"))
+    consignee_id = models.CharField(max_length=35, blank=True, verbose_name=_("consignee id"))
 
-    dispatch_country = models.CharField(max_length=2)
-    destination_country = models.CharField(max_length=2)
-    transport_mode = models.CharField(max_length=1, choices=TransportMode.choices)
-    transport_document = models.CharField(max_length=35, blank=True)
-    transport_means_id = models.CharField(max_length=35, blank=True)
-    port_of_loading = models.CharField(max_length=5, blank=True)
-    port_of_discharge = models.CharField(max_length=5, blank=True)
-
-    incoterm = models.CharField(max_length=3, choices=Incoterm.choices)
-    incoterm_place = models.CharField(max_length=100, blank=True)
-    invoice_currency = models.CharField(max_length=3)
-    invoice_total = models.DecimalField(max_digits=16, decimal_places=2)
-    exchange_rate = models.DecimalField(
-        max_digits=14, decimal_places=6, help_text=_("CNY per one unit of the invoice currency.")
+    dispatch_country = models.CharField(max_length=2, verbose_name=_("dispatch country"))
+    destination_country = models.CharField(max_length=2, verbose_name=_("destination country"))
+    transport_mode = models.CharField(
+        max_length=1, choices=TransportMode.choices, verbose_name=_("transport mode")
     )
-    freight = models.DecimalField(max_digits=14, decimal_places=2, default=0)
-    insurance = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    transport_document = models.CharField(
+        max_length=35, blank=True, verbose_name=_("transport document")
+    )
+    transport_means_id = models.CharField(
+        max_length=35, blank=True, verbose_name=_("transport means id")
+    )
+    port_of_loading = models.CharField(max_length=5, blank=True, verbose_name=_("port of loading"))
+    port_of_discharge = models.CharField(
+        max_length=5, blank=True, verbose_name=_("port of discharge")
+    )
 
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
-    lane = models.CharField(max_length=6, choices=Lane.choices, blank=True)
-    risk_reasons = models.JSONField(default=list, blank=True)
+    incoterm = models.CharField(max_length=3, choices=Incoterm.choices, verbose_name=_("incoterm"))
+    incoterm_place = models.CharField(max_length=100, blank=True, verbose_name=_("incoterm place"))
+    invoice_currency = models.CharField(max_length=3, verbose_name=_("invoice currency"))
+    invoice_total = models.DecimalField(
+        max_digits=16, decimal_places=2, verbose_name=_("invoice total")
+    )
+    exchange_rate = models.DecimalField(
+        max_digits=14,
+        decimal_places=6,
+        help_text=_("CNY per one unit of the invoice currency."),
+        verbose_name=_("exchange rate"),
+    )
+    freight = models.DecimalField(
+        max_digits=14, decimal_places=2, default=0, verbose_name=_("freight")
+    )
+    insurance = models.DecimalField(
+        max_digits=14, decimal_places=2, default=0, verbose_name=_("insurance")
+    )
+
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.DRAFT, verbose_name=_("status")
+    )
+    lane = models.CharField(max_length=6, choices=Lane.choices, blank=True, verbose_name=_("lane"))
+    risk_reasons = models.JSONField(default=list, blank=True, verbose_name=_("risk reasons"))
     assigned_officer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="assigned_declarations",
+        verbose_name=_("assigned officer"),
     )
-    customs_value = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
-    duty_total = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
-    vat_total = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
-    payment_reference = models.CharField(max_length=64, blank=True)
-    decision_reason = models.TextField(blank=True)
+    customs_value = models.DecimalField(
+        max_digits=18, decimal_places=2, null=True, blank=True, verbose_name=_("customs value")
+    )
+    duty_total = models.DecimalField(
+        max_digits=18, decimal_places=2, null=True, blank=True, verbose_name=_("duty total")
+    )
+    vat_total = models.DecimalField(
+        max_digits=18, decimal_places=2, null=True, blank=True, verbose_name=_("vat total")
+    )
+    payment_reference = models.CharField(
+        max_length=64, blank=True, verbose_name=_("payment reference")
+    )
+    decision_reason = models.TextField(blank=True, verbose_name=_("decision reason"))
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    status_changed_at = models.DateTimeField(null=True, blank=True)
-    released_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    submitted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("submitted at"))
+    status_changed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("status changed at")
+    )
+    released_at = models.DateTimeField(null=True, blank=True, verbose_name=_("released at"))
     # Bumped by every change; a form or API call that acted on an older version is refused.
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("declaration")
+        verbose_name_plural = _("declarations")
         constraints = [
             models.UniqueConstraint(fields=["company", "lrn"], name="unique_lrn_per_company"),
         ]
@@ -128,30 +169,48 @@ class Declaration(models.Model):
 
 
 class GoodsItem(models.Model):
-    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="items")
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.CASCADE, related_name="items", verbose_name=_("declaration")
+    )
     line = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(1), MaxValueValidator(999)]
+        validators=[MinValueValidator(1), MaxValueValidator(999)], verbose_name=_("line")
     )
     hs_code = models.CharField(_("HS code"), max_length=10)
-    description = models.CharField(max_length=300)
-    origin_country = models.CharField(max_length=2)
-    quantity = models.DecimalField(max_digits=16, decimal_places=3)
-    unit = models.CharField(max_length=3)
+    description = models.CharField(max_length=300, verbose_name=_("description"))
+    origin_country = models.CharField(max_length=2, verbose_name=_("origin country"))
+    quantity = models.DecimalField(max_digits=16, decimal_places=3, verbose_name=_("quantity"))
+    unit = models.CharField(max_length=3, verbose_name=_("unit"))
     net_mass = models.DecimalField(_("net mass (kg)"), max_digits=16, decimal_places=3)
     gross_mass = models.DecimalField(_("gross mass (kg)"), max_digits=16, decimal_places=3)
-    invoice_value = models.DecimalField(max_digits=16, decimal_places=2)
+    invoice_value = models.DecimalField(
+        max_digits=16, decimal_places=2, verbose_name=_("invoice value")
+    )
     valuation_method = models.PositiveSmallIntegerField(
-        default=1, validators=[MinValueValidator(1), MaxValueValidator(6)]
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(6)],
+        verbose_name=_("valuation method"),
     )
     # Filled by assessment.
-    customs_value = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
-    duty_rate = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
-    duty = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
-    vat_rate = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
-    vat = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    customs_value = models.DecimalField(
+        max_digits=18, decimal_places=2, null=True, blank=True, verbose_name=_("customs value")
+    )
+    duty_rate = models.DecimalField(
+        max_digits=6, decimal_places=2, null=True, blank=True, verbose_name=_("duty rate")
+    )
+    duty = models.DecimalField(
+        max_digits=18, decimal_places=2, null=True, blank=True, verbose_name=_("duty")
+    )
+    vat_rate = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, verbose_name=_("vat rate")
+    )
+    vat = models.DecimalField(
+        max_digits=18, decimal_places=2, null=True, blank=True, verbose_name=_("vat")
+    )
 
     class Meta:
         ordering = ["line"]
+        verbose_name = _("goods item")
+        verbose_name_plural = _("goods items")
         constraints = [
             models.UniqueConstraint(fields=["declaration", "line"], name="unique_item_line"),
         ]
@@ -168,23 +227,33 @@ def document_path(document: "Document", filename: str) -> str:
 class Document(models.Model):
     Type = DocumentType
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="documents")
-    type = models.CharField(max_length=3, choices=Type.choices)
-    reference = models.CharField(max_length=70)
-    issued_on = models.DateField(null=True, blank=True)
-    file = models.FileField(upload_to=document_path)
-    sha256 = models.CharField(max_length=64)
-    size = models.PositiveIntegerField()
-    content_type = models.CharField(max_length=50)
-    original_name = models.CharField(max_length=255, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name=_("uuid"))
+    declaration = models.ForeignKey(
+        Declaration,
+        on_delete=models.CASCADE,
+        related_name="documents",
+        verbose_name=_("declaration"),
     )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    type = models.CharField(max_length=3, choices=Type.choices, verbose_name=_("type"))
+    reference = models.CharField(max_length=70, verbose_name=_("reference"))
+    issued_on = models.DateField(null=True, blank=True, verbose_name=_("issued on"))
+    file = models.FileField(upload_to=document_path, verbose_name=_("file"))
+    sha256 = models.CharField(max_length=64, verbose_name=_("sha256"))
+    size = models.PositiveIntegerField(verbose_name=_("size"))
+    content_type = models.CharField(max_length=50, verbose_name=_("content type"))
+    original_name = models.CharField(max_length=255, blank=True, verbose_name=_("original name"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("uploaded at"))
 
     class Meta:
         ordering = ["uploaded_at", "id"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
 
     def __str__(self):
         return f"{self.get_type_display()} {self.reference}"
@@ -193,12 +262,14 @@ class Document(models.Model):
 class NumberSequence(models.Model):
     """The last declaration number used per office, year and flow; locked while assigning."""
 
-    office_code = models.CharField(max_length=4)
-    year = models.PositiveSmallIntegerField()
-    flow_digit = models.CharField(max_length=1)
-    last = models.PositiveBigIntegerField(default=0)
+    office_code = models.CharField(max_length=4, verbose_name=_("office code"))
+    year = models.PositiveSmallIntegerField(verbose_name=_("year"))
+    flow_digit = models.CharField(max_length=1, verbose_name=_("flow digit"))
+    last = models.PositiveBigIntegerField(default=0, verbose_name=_("last"))
 
     class Meta:
+        verbose_name = _("number sequence")
+        verbose_name_plural = _("number sequences")
         constraints = [
             models.UniqueConstraint(
                 fields=["office_code", "year", "flow_digit"], name="unique_number_sequence"
@@ -212,17 +283,27 @@ class NumberSequence(models.Model):
 class Query(models.Model):
     """An officer's question to the trader, and the trader's answer on resubmission."""
 
-    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="queries")
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.CASCADE, related_name="queries", verbose_name=_("declaration")
+    )
     asked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("asked by"),
     )
-    question = models.TextField()
-    asked_at = models.DateTimeField(auto_now_add=True)
-    answer = models.TextField(blank=True)
+    question = models.TextField(verbose_name=_("question"))
+    asked_at = models.DateTimeField(auto_now_add=True, verbose_name=_("asked at"))
+    answer = models.TextField(blank=True, verbose_name=_("answer"))
     answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
     )
-    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("answered at"))
 
     class Meta:
         ordering = ["asked_at", "id"]
@@ -237,21 +318,34 @@ class Amendment(models.Model):
     """What the trader changed in answer to a query: snapshots before and after, and the diff."""
 
     declaration = models.ForeignKey(
-        Declaration, on_delete=models.CASCADE, related_name="amendments"
+        Declaration,
+        on_delete=models.CASCADE,
+        related_name="amendments",
+        verbose_name=_("declaration"),
     )
     query = models.ForeignKey(
-        Query, on_delete=models.PROTECT, null=True, blank=True, related_name="amendments"
+        Query,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="amendments",
+        verbose_name=_("query"),
     )
     amended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("amended by"),
     )
-    before = models.JSONField()
-    after = models.JSONField()
-    changes = models.JSONField(default=list)
-    created_at = models.DateTimeField(auto_now_add=True)
+    before = models.JSONField(verbose_name=_("before"))
+    after = models.JSONField(verbose_name=_("after"))
+    changes = models.JSONField(default=list, verbose_name=_("changes"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name = _("amendment")
+        verbose_name_plural = _("amendments")
 
     def __str__(self):
         return f"amendment of {self.declaration}"
@@ -259,21 +353,34 @@ class Amendment(models.Model):
 
 class Inspection(models.Model):
     declaration = models.ForeignKey(
-        Declaration, on_delete=models.CASCADE, related_name="inspections"
+        Declaration,
+        on_delete=models.CASCADE,
+        related_name="inspections",
+        verbose_name=_("declaration"),
     )
     ordered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("ordered by"),
     )
-    instructions = models.TextField(blank=True)
-    ordered_at = models.DateTimeField(auto_now_add=True)
-    findings = models.TextField(blank=True)
+    instructions = models.TextField(blank=True, verbose_name=_("instructions"))
+    ordered_at = models.DateTimeField(auto_now_add=True, verbose_name=_("ordered at"))
+    findings = models.TextField(blank=True, verbose_name=_("findings"))
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
-    recorded_at = models.DateTimeField(null=True, blank=True)
+    recorded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("recorded at"))
 
     class Meta:
         ordering = ["ordered_at", "id"]
+        verbose_name = _("inspection")
+        verbose_name_plural = _("inspections")
 
     def __str__(self):
         return f"inspection of {self.declaration}"
@@ -290,33 +397,41 @@ class RiskRule(models.Model):
         FIRST_DECLARATIONS = "first_declarations", _("Trader's first N declarations")
         RANDOM_SAMPLE = "random_sample", _("Random sample (percent)")
 
-    name = models.CharField(max_length=100, unique=True)
-    kind = models.CharField(max_length=24, choices=Kind.choices)
+    name = models.CharField(max_length=100, unique=True, verbose_name=_("name"))
+    kind = models.CharField(max_length=24, choices=Kind.choices, verbose_name=_("kind"))
     parameter = models.CharField(
         max_length=500,
         help_text=_(
             "Comma-separated codes for lists (countries: CN,US; HS: 93,2402); a number for the "
             "threshold, N or the percentage."
         ),
+        verbose_name=_("parameter"),
     )
     lane = models.CharField(
         max_length=6,
         choices=[(Declaration.Lane.YELLOW, _("Yellow")), (Declaration.Lane.RED, _("Red"))],
+        verbose_name=_("lane"),
     )
     officer_note = models.CharField(
-        max_length=200, blank=True, help_text=_("Why the rule exists, shown to officers.")
+        max_length=200,
+        blank=True,
+        help_text=_("Why the rule exists, shown to officers."),
+        verbose_name=_("officer note"),
     )
     trader_instruction = models.CharField(
         max_length=200,
         blank=True,
         default="Documentary check",
         help_text=_("What the trader is told to expect, e.g. 'documentary check'."),
+        verbose_name=_("trader instruction"),
     )
-    active = models.BooleanField(default=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    active = models.BooleanField(default=True, verbose_name=_("active"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("risk rule")
+        verbose_name_plural = _("risk rules")
 
     def __str__(self):
         return self.name

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from .. import fields
 from ..errors import DeclarationError
 from ..fields import HEADER_FIELDS
 
@@ -35,10 +36,13 @@ def field_words(key: str) -> str:
     if key.startswith("items."):
         parts = key.split(".")
         if len(parts) >= 2 and parts[1].isdigit():
-            label = parts[2].replace("_", " ") if len(parts) > 2 else ""
+            label = fields.field_words(parts[2]) if len(parts) > 2 else ""
             return (
                 _("Goods item %(number)d") % {"number": int(parts[1]) + 1} + " " + label
             ).strip()
+    if key in fields.FIELD_WORDS:
+        words = fields.field_words(key)
+        return words[:1].upper() + words[1:]
     return key.replace("_", " ").capitalize()
 
 

@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from eport.core.actors import is_system, system_label
+from eport.declarations.fields import field_words
 
 register = template.Library()
 
@@ -174,7 +175,7 @@ def diff_field(change: dict) -> str:
     """The changed field of an amendment, e.g. "item 2 · invoice value"."""
     if not isinstance(change, dict):
         return str(change)
-    field = str(change.get("field", "")).replace("_", " ")
+    field = field_words(str(change.get("field", "")))
     if change.get("line") is not None:
         if field == "item":
             return _("item %(line)s") % {"line": change["line"]}
