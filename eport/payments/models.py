@@ -6,6 +6,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 CNY = "CNY"
 
@@ -121,7 +122,7 @@ class TaxBill(models.Model):
     """The tax payment notice customs issues when it assesses a declaration: duty and VAT in CNY."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("tax bill status", "Open")
         GUARANTEED = "guaranteed", _("Released against guarantee, to be paid")
         PAID = "paid", _("Paid")
 
