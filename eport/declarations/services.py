@@ -856,13 +856,25 @@ def assess_declaration(
     try:
         result = _assess(declaration, items)
     except assessment.MissingTariffError as error:
-        raise DeclarationError(str(error)) from None
+        raise DeclarationError(_missing_tariff_words(error)) from None
     totals = _store_assessment(declaration, result, items)
     _apply(declaration, transition, ["customs_value", "duty_total", "vat_total"], bump=True)
     entries.add(actor, "declaration.assessed", {**totals, "reason": reason})
     entries.write()
     signals.assessed.send(sender=Declaration, declaration=declaration, actor=actor)
     return declaration
+
+
+def _missing_tariff_words(error: assessment.MissingTariffError) -> str:
+    """The refusal an officer reads (the risk reason recorded at submission stays as it is)."""
+    described = "; ".join(
+        _("item %(line)s: HS %(code)s") % {"line": line, "code": code} for line, code in error.lines
+    )
+    return _(
+        "No tariff line covers %(items)s. Add a tariff line for the chapter, heading or "
+        "subheading (Reference › Tariff lines in the admin) or correct the classification, "
+        "then assess again."
+    ) % {"items": described}
 
 
 # What each payment move records: its ledger action and what its reference is.
