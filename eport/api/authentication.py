@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
@@ -17,13 +18,13 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).decode("latin-1")
         if not header:
             return None
-        scheme, _, raw = header.partition(" ")
+        scheme, _space, raw = header.partition(" ")
         if scheme.lower() != self.keyword.lower():
             return None
         raw = raw.strip()
         if not raw or " " in raw:
             raise exceptions.AuthenticationFailed(
-                "Send the token as 'Authorization: Bearer eport_<prefix>_<secret>'."
+                _("Send the token as 'Authorization: Bearer eport_<prefix>_<secret>'.")
             )
         token, why = check_token(raw)
         if token is None:

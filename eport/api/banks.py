@@ -68,7 +68,7 @@ def _receipt_unavailable(why: ReceiptUnavailable) -> ApiProblem:
     return ApiProblem(
         409,
         "receipt-unavailable",
-        f"No receipt yet: {why}.",
+        _("No receipt yet: %(why)s.") % {"why": why},
         {"Retry-After": str(max(1, round(settings.EPORT_CHECKPOINT_INTERVAL)))},
     )
 

@@ -7,6 +7,7 @@ import json
 from csp.decorators import csp_update
 from django.http import HttpResponse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from .problems import PROBLEM_CONTENT_TYPE, problem_data
@@ -23,7 +24,7 @@ def not_found(request, *args, **kwargs) -> HttpResponse:
     """Any path under /api/ that is not an endpoint."""
     data = problem_data(
         status_code=404,
-        detail=f"There is no API endpoint at {request.path}; see /api/docs/.",
+        detail=_("There is no API endpoint at %(path)s; see /api/docs/.") % {"path": request.path},
         instance=request.get_full_path(),
     )
     return HttpResponse(json.dumps(data), status=404, content_type=PROBLEM_CONTENT_TYPE)

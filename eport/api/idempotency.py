@@ -32,6 +32,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -118,8 +119,11 @@ def _checked_key(raw: str) -> str:
         raise ApiProblem(
             400,
             "malformed-request",
-            f"The {HEADER} header must be 1 to {MAX_KEY_LENGTH} printable ASCII characters, "
-            "e.g. a UUID you generate for each operation.",
+            _(
+                "The %(header)s header must be 1 to %(most)s printable ASCII characters, "
+                "e.g. a UUID you generate for each operation."
+            )
+            % {"header": HEADER, "most": MAX_KEY_LENGTH},
         )
     return key
 
@@ -147,8 +151,11 @@ def _claim(*, caller, key: str, fingerprint: str) -> IdempotencyRecord | Respons
             raise ApiProblem(
                 422,
                 "idempotency-key-reused",
-                f"The {HEADER} {key!r} was already used for a different request; use a new key "
-                "for a new operation.",
+                _(
+                    "The %(header)s %(key)r was already used for a different request; use a new "
+                    "key for a new operation."
+                )
+                % {"header": HEADER, "key": key},
             )
         if existing.status != IdempotencyRecord.Status.COMPLETE:
             raise _in_use()
@@ -164,7 +171,11 @@ def _in_use() -> ApiProblem:
     return ApiProblem(
         409,
         "idempotency-key-in-use",
-        f"A request with this {HEADER} is still being processed; retry shortly to get its result.",
+        _(
+            "A request with this %(header)s is still being processed; retry shortly to get its "
+            "result."
+        )
+        % {"header": HEADER},
         headers={"Retry-After": "1"},
     )
 

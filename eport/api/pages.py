@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -47,7 +48,10 @@ def token_list(request: HttpRequest) -> HttpResponse:
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token = tokens.token_for(request.user, pk)
     if token is None:
-        raise Http404("No such token.")
+        raise Http404(_("No such token."))
     tokens.revoke_token(token=token, actor=request.user)
-    messages.success(request, f"Token “{token.name}” revoked; requests with it are now refused.")
+    messages.success(
+        request,
+        _("Token “%(name)s” revoked; requests with it are now refused.") % {"name": token.name},
+    )
     return redirect("api_tokens:list")

@@ -4,6 +4,7 @@ import json
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
@@ -16,7 +17,9 @@ class DecimalJSONParser(JSONParser):
             text = stream.read().decode(encoding)
             return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
         except (ValueError, UnicodeDecodeError) as error:
-            raise ParseError(f"The body is not valid JSON: {error}") from None
+            raise ParseError(
+                _("The body is not valid JSON: %(error)s") % {"error": error}
+            ) from None
 
 
 def _refuse_constant(name: str):

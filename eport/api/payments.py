@@ -420,7 +420,7 @@ class Subject:
         (the selectors' whole row, with its joins, cost a tenth of a confirmation)."""
         pk = self.visible(user).filter(uuid=uuid).values_list("pk", flat=True).first()
         if pk is None:
-            raise Http404("Not found.")
+            raise Http404(_("Not found."))
         return self.model(pk=pk)
 
 

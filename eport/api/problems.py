@@ -18,6 +18,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from rest_framework import exceptions, serializers, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -30,15 +32,39 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_BASE = "/api/problems/"
 
 # The problem types this API defines (type → title); HTTP errors without more to say use
-# "about:blank" with the status phrase as the title, as RFC 9457 section 4.2.1 suggests.
+# "about:blank" with the status phrase as the title, as RFC 9457 section 4.2.1 suggests. Titles
+# and details follow the request's language (Accept-Language); the type URIs, the field names in
+# ``errors`` and the status codes are stable identifiers and never translated.
 TYPES = {
-    "validation": "Your request has problems; see errors for each field.",
-    "conflict": "The declaration's state does not allow this.",
-    "stale": "The declaration changed since you read it.",
-    "idempotency-key-reused": "This Idempotency-Key was used for a different request.",
-    "idempotency-key-in-use": "A request with this Idempotency-Key is still being processed.",
-    "malformed-request": "The request could not be read.",
-    "receipt-unavailable": "No receipt can be made for this entry yet.",
+    "validation": gettext_lazy("Your request has problems; see errors for each field."),
+    "conflict": gettext_lazy("The declaration's state does not allow this."),
+    "stale": gettext_lazy("The declaration changed since you read it."),
+    "idempotency-key-reused": gettext_lazy(
+        "This Idempotency-Key was used for a different request."
+    ),
+    "idempotency-key-in-use": gettext_lazy(
+        "A request with this Idempotency-Key is still being processed."
+    ),
+    "malformed-request": gettext_lazy("The request could not be read."),
+    "receipt-unavailable": gettext_lazy("No receipt can be made for this entry yet."),
+}
+
+# The HTTP status phrases (Python's, in English) of the statuses the API answers with, so that
+# an about:blank title can be translated too; any other status keeps Python's phrase.
+STATUS_TITLES = {
+    400: gettext_lazy("Bad Request"),
+    401: gettext_lazy("Unauthorized"),
+    403: gettext_lazy("Forbidden"),
+    404: gettext_lazy("Not Found"),
+    405: gettext_lazy("Method Not Allowed"),
+    406: gettext_lazy("Not Acceptable"),
+    409: gettext_lazy("Conflict"),
+    413: gettext_lazy("Request Entity Too Large"),
+    415: gettext_lazy("Unsupported Media Type"),
+    422: gettext_lazy("Unprocessable Entity"),
+    429: gettext_lazy("Too Many Requests"),
+    500: gettext_lazy("Internal Server Error"),
+    503: gettext_lazy("Service Unavailable"),
 }
 
 
@@ -103,9 +129,9 @@ def problem_data(
     """The problem details object of RFC 9457 section 3."""
     data: dict[str, Any] = {
         "type": f"{PROBLEM_BASE}{kind}" if kind else "about:blank",
-        "title": TYPES[kind] if kind else _phrase(status_code),
+        "title": str(TYPES[kind]) if kind else _phrase(status_code),
         "status": status_code,
-        "detail": detail,
+        "detail": str(detail),
         "instance": instance,
     }
     if errors:
@@ -114,10 +140,12 @@ def problem_data(
 
 
 def _phrase(status_code: int) -> str:
+    if status_code in STATUS_TITLES:
+        return str(STATUS_TITLES[status_code])
     try:
         return HTTPStatus(status_code).phrase
     except ValueError:
-        return "Error"
+        return _("Error")
 
 
 def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -147,7 +175,11 @@ def _validation_detail(errors: dict[str, list[str]]) -> str:
     first = next(iter(errors.values()), [""])[0]
     if count == 1:
         return first
-    return f"{count} problems; the first: {first}"
+    return ngettext(
+        "%(count)d problem; the first: %(first)s",
+        "%(count)d problems; the first: %(first)s",
+        count,
+    ) % {"count": count, "first": first}
 
 
 def exception_handler(exc: Exception, context: dict) -> Response:
@@ -193,7 +225,7 @@ def exception_handler(exc: Exception, context: dict) -> Response:
     if isinstance(exc, Http404):
         return problem(
             status_code=404,
-            detail=str(exc) if exc.args else "Not found.",
+            detail=str(exc) if exc.args else _("Not found."),
             instance=instance,
         )
     if isinstance(exc, PermissionDenied):
@@ -201,11 +233,13 @@ def exception_handler(exc: Exception, context: dict) -> Response:
     if isinstance(exc, RequestDataTooBig):
         return problem(
             status_code=413,
-            detail="The request body is too large; upload files of at most the documented size.",
+            detail=_("The request body is too large; upload files of at most the documented size."),
             instance=instance,
         )
     if isinstance(exc, SuspiciousOperation):
-        return problem(status_code=400, detail="The request could not be read.", instance=instance)
+        return problem(
+            status_code=400, detail=_("The request could not be read."), instance=instance
+        )
     if isinstance(exc, exceptions.APIException):
         headers = {}
         if getattr(exc, "auth_header", None):
@@ -213,7 +247,9 @@ def exception_handler(exc: Exception, context: dict) -> Response:
         if isinstance(exc, exceptions.Throttled):
             wait = exc.wait if exc.wait is not None else 1
             headers["Retry-After"] = str(max(1, int(wait)))
-            detail = f"Too many requests for this token; retry in {headers['Retry-After']} s."
+            detail = _("Too many requests for this token; retry in %(seconds)s s.") % {
+                "seconds": headers["Retry-After"]
+            }
         elif isinstance(exc, exceptions.ParseError):
             return problem(
                 status_code=400,
@@ -229,6 +265,6 @@ def exception_handler(exc: Exception, context: dict) -> Response:
     logger.exception("Unexpected error in %s", instance)
     return problem(
         status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
-        detail="Something went wrong on our side; it has been logged. Try again later.",
+        detail=_("Something went wrong on our side; it has been logged. Try again later."),
         instance=instance,
     )

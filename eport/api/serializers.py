@@ -8,6 +8,7 @@ import copy
 from decimal import Decimal
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -31,7 +32,7 @@ DECIMAL_PATTERN = r"^-?[0-9]{1,16}(\.[0-9]{1,6})?$"
 class DecimalText(serializers.Field):
     """A decimal given as a string or a JSON number (parsed exactly, never as a float)."""
 
-    default_error_messages = {"invalid": "Give a decimal number such as 1250.00."}
+    default_error_messages = {"invalid": gettext_lazy("Give a decimal number such as 1250.00.")}
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, str | int | Decimal):

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from eport.core.ledgering import record_model_change
 
@@ -46,23 +47,27 @@ def create_token(*, actor, name: str, lifetime_days: int | None = None) -> tuple
     lifetime = default_lifetime_days() if lifetime_days is None else lifetime_days
     problems: dict[str, list[str]] = {}
     if not name:
-        problems["name"] = ["Name the system that will use this token, e.g. 'ERP export job'."]
+        problems["name"] = [_("Name the system that will use this token, e.g. 'ERP export job'.")]
     elif len(name) > 100:
-        problems["name"] = ["Keep the name to 100 characters or fewer."]
+        problems["name"] = [_("Keep the name to 100 characters or fewer.")]
     elif ApiToken.objects.filter(
         user=actor, name__iexact=name, revoked_at__isnull=True, expires_at__gt=timezone.now()
     ).exists():
         problems["name"] = [
-            f"You already have an active token named {name!r}; use one token per integration, "
-            "or revoke the old one first."
+            _(
+                "You already have an active token named %(name)r; use one token per integration, "
+                "or revoke the old one first."
+            )
+            % {"name": name}
         ]
     if not 1 <= lifetime <= max_lifetime_days():
         problems["lifetime_days"] = [
-            f"A token must expire within 1 to {max_lifetime_days()} days; {lifetime} is outside."
+            _("A token must expire within 1 to %(most)s days; %(lifetime)s is outside.")
+            % {"most": max_lifetime_days(), "lifetime": lifetime}
         ]
     if not getattr(actor, "role", ""):
         problems["__all__"] = [
-            "Only traders, officers, bank staff and auditors can have API tokens."
+            _("Only traders, officers, bank staff and auditors can have API tokens.")
         ]
     if problems:
         raise ValidationError(problems)
@@ -88,7 +93,7 @@ def revoke_token(*, token: ApiToken, actor) -> ApiToken:
     """Revoke ``token`` (owner only), recording ``api_token.revoked``; revoking again is a no-op."""
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if token.user_id != actor.pk:
-        raise ValidationError({"__all__": ["You can revoke only your own tokens."]})
+        raise ValidationError({"__all__": [_("You can revoke only your own tokens.")]})
     if token.revoked_at is not None:
         return token
     token.revoked_at = timezone.now()
@@ -115,7 +120,9 @@ def check_token(raw: str) -> tuple[ApiToken | None, str]:
     """The active token ``raw`` names, or (None, why it is refused)."""
     match = TOKEN_PATTERN.match(raw or "")
     if match is None:
-        return None, "The bearer token is malformed; it looks like eport_<12 hex>_<43 characters>."
+        return None, _(
+            "The bearer token is malformed; it looks like eport_<12 hex>_<43 characters>."
+        )
     prefix, secret = match.groups()
     # The organisation comes along: filing a declaration names the company, a bank's every
     # change checks its bank, and the joins cost less than a query.
@@ -125,14 +132,14 @@ def check_token(raw: str) -> tuple[ApiToken | None, str]:
     # Compare even when no row matched, so timing does not tell which prefixes exist.
     expected = token.secret_sha256 if token is not None else "0" * 64
     if not hmac.compare_digest(expected, _hash(secret)) or token is None:
-        return None, "The bearer token is not valid."
+        return None, _("The bearer token is not valid.")
     now = timezone.now()
     if token.revoked_at is not None:
-        return None, "This token was revoked; create a new one under Account → API tokens."
+        return None, _("This token was revoked; create a new one under Account → API tokens.")
     if token.expires_at <= now:
-        return None, "This token has expired; create a new one under Account → API tokens."
+        return None, _("This token has expired; create a new one under Account → API tokens.")
     if not token.user.is_active:
-        return None, "The account this token belongs to is disabled."
+        return None, _("The account this token belongs to is disabled.")
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import FileResponse, Http404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
@@ -274,7 +275,7 @@ class DocumentFileView(ApiView):
         try:
             handle = document.file.open("rb")
         except (FileNotFoundError, ValueError) as missing:
-            raise Http404("The file of this document is missing.") from missing
+            raise Http404(_("The file of this document is missing.")) from missing
         response = FileResponse(
             handle,
             as_attachment=True,
@@ -399,7 +400,7 @@ class ReceiptView(ApiView):
             raise ApiProblem(
                 409,
                 "receipt-unavailable",
-                f"No receipt yet: {why}.",
+                _("No receipt yet: %(why)s.") % {"why": why},
                 {"Retry-After": str(max(1, round(settings.EPORT_CHECKPOINT_INTERVAL)))},
             ) from None
         return Response(receipt)
