@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from eport.core.admin import ServiceModelAdmin
 
 from . import services
+from .codes import HS_DESCRIPTION_NOTE
 from .models import HsCode, TariffLine
 
 
@@ -14,6 +15,11 @@ class HsCodeAdmin(admin.ModelAdmin):
     list_display = ["code", "level", "section", "description"]
     list_filter = ["level", "section"]
     search_fields = ["code", "description"]
+
+    def changelist_view(self, request, extra_context=None):
+        # The descriptions are the WCO's English text, in every language: say so.
+        extra_context = {"subtitle": HS_DESCRIPTION_NOTE, **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request):
         return False

@@ -5,14 +5,24 @@ modes and document types are the choices of ``eport.reference.choices``, which t
 model's fields use too, so there is one list of each;
 units are a curated part of UN/ECE Recommendation 20; HS subheadings and tariff lines come from the
 database (``manage.py load_reference``).
+
+Names follow the active language: country and currency names come from the translations pycountry
+ships (the iso-codes project's), units' from our catalogue. ``COUNTRIES``, ``CURRENCIES`` and
+``UNITS`` map each code to a lazy name, read in the language of whoever is shown it; the codes
+themselves never change. HS descriptions stay the WCO's English text (no authoritative Chinese
+text ships with eport); ``HS_DESCRIPTION_NOTE`` says so wherever they are shown.
 """
 
 from __future__ import annotations
 
+import gettext
 import re
 from functools import lru_cache
 
 import pycountry
+from django.utils.functional import lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext as _
 
 from eport.accounts.models import CustomsOffice
 
@@ -26,56 +36,117 @@ def _country_name(country) -> str:
     return getattr(country, "common_name", None) or country.name
 
 
-# ISO 3166-1 alpha-2 -> English short name.
-COUNTRIES: dict[str, str] = dict(
-    sorted(((c.alpha_2, _country_name(c)) for c in pycountry.countries), key=lambda c: c[1])
-)
+# Our languages -> the locale of pycountry's translations; English is pycountry's own text.
+ISO_LOCALES = {"zh-hans": "zh_CN", "zh-cn": "zh_CN", "zh-hant": "zh_TW", "zh-tw": "zh_TW"}
+# Countries whose Chinese name is the translation of the ISO short name rather than of the
+# common name, as China's customs name them (TW: 中国台湾省, not 台湾).
+ISO_NAME_IN_CHINESE = frozenset({"TW"})
 
-# ISO 4217 -> name; XTS (testing) and XXX (no currency) are not currencies anyone invoices in.
-CURRENCIES: dict[str, str] = {
-    c.alpha_3: c.name
-    for c in sorted(pycountry.currencies, key=lambda c: c.alpha_3)
-    if c.alpha_3 not in {"XTS", "XXX"}
+_COUNTRY_RECORDS = {c.alpha_2: c for c in pycountry.countries}
+_CURRENCY_RECORDS = {c.alpha_3: c for c in pycountry.currencies if c.alpha_3 not in {"XTS", "XXX"}}
+
+
+def _iso_locale(language: str | None) -> str | None:
+    """The pycountry locale for a Django language code, or None for English (and no language)."""
+    language = (language or "en").lower()
+    if language == "en" or language.startswith("en-"):
+        return None
+    return ISO_LOCALES.get(language, language.replace("-", "_"))
+
+
+@lru_cache(maxsize=16)
+def _iso_translation(domain: str, locale: str | None) -> gettext.NullTranslations:
+    if locale is None:
+        return gettext.NullTranslations()
+    return gettext.translation(domain, pycountry.LOCALES_DIR, languages=[locale], fallback=True)
+
+
+@lru_cache(maxsize=16)
+def _country_names(locale: str | None) -> dict[str, str]:
+    iso = _iso_translation("iso3166-1", locale)
+    chinese = (locale or "").startswith("zh")
+    return {
+        code: iso.gettext(
+            country.name if chinese and code in ISO_NAME_IN_CHINESE else _country_name(country)
+        )
+        for code, country in _COUNTRY_RECORDS.items()
+    }
+
+
+@lru_cache(maxsize=16)
+def _currency_names(locale: str | None) -> dict[str, str]:
+    iso = _iso_translation("iso4217", locale)
+    return {code: iso.gettext(currency.name) for code, currency in _CURRENCY_RECORDS.items()}
+
+
+def country_name(code: str, language: str | None = None) -> str:
+    """The name of an ISO 3166-1 alpha-2 country in ``language`` (default: the active one)."""
+    return _country_names(_iso_locale(language or get_language())).get(code, code)
+
+
+def currency_name(code: str, language: str | None = None) -> str:
+    """The name of an ISO 4217 currency in ``language`` (default: the active one)."""
+    return _currency_names(_iso_locale(language or get_language())).get(code, code)
+
+
+_lazy_country_name = lazy(country_name, str)
+_lazy_currency_name = lazy(currency_name, str)
+
+# ISO 3166-1 alpha-2 -> short name (lazy: in the active language), sorted by English name.
+COUNTRIES: dict[str, str] = {
+    code: _lazy_country_name(code)
+    for code, _name in sorted(_country_names(None).items(), key=lambda c: c[1])
 }
+
+# ISO 4217 -> name (lazy); XTS (testing) and XXX (no currency) are not currencies anyone
+# invoices in.
+CURRENCIES: dict[str, str] = {code: _lazy_currency_name(code) for code in sorted(_CURRENCY_RECORDS)}
+
+# Shown wherever HS descriptions are: they are not translated.
+HS_DESCRIPTION_NOTE = gettext_lazy(
+    "HS descriptions are the World Customs Organization's English text; no authoritative "
+    "Chinese text is available."
+)
 
 INCOTERMS = Incoterm
 TRANSPORT_MODES = TransportMode
 DOCUMENT_TYPES = DocumentType
 
-# The UN/ECE Recommendation 20 units that customs declarations commonly use.
+
+# The UN/ECE Recommendation 20 units that customs declarations commonly use (lazy names).
 UNITS: dict[str, str] = {
-    "KGM": "kilogram",
-    "GRM": "gram",
-    "TNE": "tonne (metric ton)",
-    "MGM": "milligram",
-    "PCE": "piece",
-    "NAR": "number of articles",
-    "H87": "piece (item)",
-    "SET": "set",
-    "PR": "pair",
-    "DZN": "dozen",
-    "CT": "carton",
-    "BX": "box",
-    "PK": "package",
-    "BG": "bag",
-    "BO": "bottle",
-    "CS": "case",
-    "PA": "packet",
-    "RO": "roll",
-    "LTR": "litre",
-    "MLT": "millilitre",
-    "HLT": "hectolitre",
-    "MTQ": "cubic metre",
-    "MTR": "metre",
-    "CMT": "centimetre",
-    "MMT": "millimetre",
-    "KMT": "kilometre",
-    "MTK": "square metre",
-    "KWH": "kilowatt hour",
-    "CTM": "metric carat",
-    "GFI": "gram of fissile isotopes",
-    "KNS": "kilogram named substance",
-    "NPR": "number of pairs",
+    "KGM": pgettext_lazy("unit of measure", "kilogram"),
+    "GRM": pgettext_lazy("unit of measure", "gram"),
+    "TNE": pgettext_lazy("unit of measure", "tonne (metric ton)"),
+    "MGM": pgettext_lazy("unit of measure", "milligram"),
+    "PCE": pgettext_lazy("unit of measure", "piece"),
+    "NAR": pgettext_lazy("unit of measure", "number of articles"),
+    "H87": pgettext_lazy("unit of measure", "piece (item)"),
+    "SET": pgettext_lazy("unit of measure", "set"),
+    "PR": pgettext_lazy("unit of measure", "pair"),
+    "DZN": pgettext_lazy("unit of measure", "dozen"),
+    "CT": pgettext_lazy("unit of measure", "carton"),
+    "BX": pgettext_lazy("unit of measure", "box"),
+    "PK": pgettext_lazy("unit of measure", "package"),
+    "BG": pgettext_lazy("unit of measure", "bag"),
+    "BO": pgettext_lazy("unit of measure", "bottle"),
+    "CS": pgettext_lazy("unit of measure", "case"),
+    "PA": pgettext_lazy("unit of measure", "packet"),
+    "RO": pgettext_lazy("unit of measure", "roll"),
+    "LTR": pgettext_lazy("unit of measure", "litre"),
+    "MLT": pgettext_lazy("unit of measure", "millilitre"),
+    "HLT": pgettext_lazy("unit of measure", "hectolitre"),
+    "MTQ": pgettext_lazy("unit of measure", "cubic metre"),
+    "MTR": pgettext_lazy("unit of measure", "metre"),
+    "CMT": pgettext_lazy("unit of measure", "centimetre"),
+    "MMT": pgettext_lazy("unit of measure", "millimetre"),
+    "KMT": pgettext_lazy("unit of measure", "kilometre"),
+    "MTK": pgettext_lazy("unit of measure", "square metre"),
+    "KWH": pgettext_lazy("unit of measure", "kilowatt hour"),
+    "CTM": pgettext_lazy("unit of measure", "metric carat"),
+    "GFI": pgettext_lazy("unit of measure", "gram of fissile isotopes"),
+    "KNS": pgettext_lazy("unit of measure", "kilogram named substance"),
+    "NPR": pgettext_lazy("unit of measure", "number of pairs"),
 }
 
 LOCODE_PATTERN = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
@@ -115,12 +186,15 @@ def is_document_type(code: str) -> bool:
 def locode_problem(code: str) -> str | None:
     """Why ``code`` is not a well-formed UN/LOCODE, or None when it is (format only)."""
     if not isinstance(code, str) or not LOCODE_PATTERN.match(code):
-        return (
-            f"{code!r} is not a UN/LOCODE: it is 5 characters, a 2-letter country code and 3 "
+        return _(
+            "%(code)r is not a UN/LOCODE: it is 5 characters, a 2-letter country code and 3 "
             "letters or digits 2-9, e.g. CNSHA or DEHAM."
-        )
+        ) % {"code": code}
     if code[:2] not in COUNTRIES:
-        return f"{code!r} is not a UN/LOCODE: {code[:2]!r} is not an ISO 3166-1 country code."
+        return _("%(code)r is not a UN/LOCODE: %(country)r is not an ISO 3166-1 country code.") % {
+            "code": code,
+            "country": code[:2],
+        }
     return None
 
 
@@ -176,17 +250,17 @@ def tariff_for(hs_code: str) -> TariffLine | None:
 
 
 def country_choices() -> Choices:
-    """(code, "CN China") pairs for a <select>, sorted by name."""
+    """(code, "CN China") pairs for a <select>, sorted by English name, in the active language."""
     return [(code, f"{code} {name}") for code, name in COUNTRIES.items()]
 
 
 def currency_choices() -> Choices:
-    """(code, "CNY Yuan Renminbi") pairs, sorted by code."""
+    """(code, "CNY Yuan Renminbi") pairs, sorted by code, in the active language."""
     return [(code, f"{code} {name}") for code, name in CURRENCIES.items()]
 
 
 def unit_choices() -> Choices:
-    """(code, "KGM kilogram") pairs of the curated UN/ECE Rec. 20 units."""
+    """(code, "KGM kilogram") pairs of the curated UN/ECE Rec. 20 units, in the active language."""
     return [(code, f"{code} {name}") for code, name in UNITS.items()]
 
 

@@ -1,19 +1,23 @@
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 class HsCode(models.Model):
     """One line of the HS 2022 nomenclature: a chapter (2 digits), heading (4) or subheading (6)."""
 
-    code = models.CharField(max_length=6, primary_key=True)
-    level = models.PositiveSmallIntegerField()
-    section = models.CharField(max_length=5)
-    parent = models.CharField(max_length=6, blank=True)
-    description = models.TextField()
+    code = models.CharField(gettext_lazy("code"), max_length=6, primary_key=True)
+    level = models.PositiveSmallIntegerField(gettext_lazy("level"))
+    section = models.CharField(gettext_lazy("section"), max_length=5)
+    parent = models.CharField(gettext_lazy("parent"), max_length=6, blank=True)
+    # The WCO's English text; not translated (see eport.reference.codes.HS_DESCRIPTION_NOTE).
+    description = models.TextField(gettext_lazy("description"))
 
     class Meta:
         ordering = ["code"]
-        verbose_name = "HS code"
+        verbose_name = gettext_lazy("HS code")
+        verbose_name_plural = gettext_lazy("HS codes")
 
     def __str__(self):
         return f"{self.code} {self.description}"
@@ -26,35 +30,44 @@ class TariffLine(models.Model):
     """
 
     hs_prefix = models.CharField(
-        "HS prefix",
+        gettext_lazy("HS prefix"),
         max_length=10,
         unique=True,
-        validators=[RegexValidator(r"^[0-9]{2,10}$", "An HS prefix is 2 to 10 digits.")],
+        validators=[
+            RegexValidator(r"^[0-9]{2,10}$", gettext_lazy("An HS prefix is 2 to 10 digits."))
+        ],
     )
-    description = models.CharField(max_length=200, blank=True)
+    description = models.CharField(gettext_lazy("description"), max_length=200, blank=True)
     duty_rate = models.DecimalField(
-        "duty rate (%)",
+        gettext_lazy("duty rate (%)"),
         max_digits=6,
         decimal_places=2,
         validators=[MinValueValidator(0), MaxValueValidator(1000)],
     )
     vat_rate = models.DecimalField(
-        "VAT rate (%)",
+        gettext_lazy("VAT rate (%)"),
         max_digits=5,
         decimal_places=2,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     illustrative = models.BooleanField(
-        default=True, help_text="Shipped example rate, not the legal tariff."
+        gettext_lazy("illustrative"),
+        default=True,
+        help_text=gettext_lazy("Shipped example rate, not the legal tariff."),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(gettext_lazy("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["hs_prefix"]
+        verbose_name = gettext_lazy("tariff line")
+        verbose_name_plural = gettext_lazy("tariff lines")
 
     def __str__(self):
-        label = " (illustrative)" if self.illustrative else ""
-        return f"{self.hs_prefix}: duty {self.duty_rate}%, VAT {self.vat_rate}%{label}"
+        if self.illustrative:
+            text = _("%(prefix)s: duty %(duty)s%%, VAT %(vat)s%% (illustrative)")
+        else:
+            text = _("%(prefix)s: duty %(duty)s%%, VAT %(vat)s%%")
+        return text % {"prefix": self.hs_prefix, "duty": self.duty_rate, "vat": self.vat_rate}
 
     @property
     def ledger_subject(self) -> str:
