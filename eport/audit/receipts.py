@@ -65,8 +65,11 @@ def declaration_entries(declaration: Declaration) -> list[EntryReceipt]:
 def _require_released(declaration: Declaration) -> None:
     if declaration.status != Declaration.Status.RELEASED:
         raise ReceiptUnavailable(
-            f"declaration {declaration} is {declaration.get_status_display().lower()}, not "
-            "released; receipts and release notes exist once customs releases the goods"
+            _(
+                "declaration %(declaration)s is %(status)s, not released; receipts and release "
+                "notes exist once customs releases the goods"
+            )
+            % {"declaration": declaration, "status": declaration.get_status_display().lower()}
         )
 
 
@@ -80,7 +83,10 @@ def release_entry(declaration: Declaration) -> Entry:
         .first()
     )
     if entry is None:
-        raise ReceiptUnavailable(f"declaration {declaration} has no release entry in the ledger")
+        raise ReceiptUnavailable(
+            _("declaration %(declaration)s has no release entry in the ledger")
+            % {"declaration": declaration}
+        )
     return entry
 
 
@@ -98,7 +104,8 @@ def released_declaration_receipt(user, declaration: Declaration, *, seq: int | N
         return declaration_receipt(user, declaration, seq)
     except EntryNotFound:
         raise ReceiptUnavailable(
-            f"entry {seq} is not an entry of declaration {declaration}"
+            _("entry %(seq)s is not an entry of declaration %(declaration)s")
+            % {"seq": seq, "declaration": declaration}
         ) from None
 
 
