@@ -136,6 +136,8 @@ class User(AbstractUser):
         related_name="staff",
         verbose_name=_("bank"),
     )
+    # The language this person chose with the header's switch; empty: the browser's.
+    language = models.CharField(_("language"), max_length=16, blank=True, default="")
 
     # What a user's ledger snapshot holds: role, organisation and access, never personal data
     # (names, email, username) and never the password hash.

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
@@ -502,3 +503,11 @@ def ensure_editor_group() -> Group:
             )
     group.permissions.add(*wanted)
     return group
+
+
+def save_language(user: User, language: str) -> None:
+    """Remember the language a signed-in person chose (a preference: not ledgered)."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValueError(f"{language!r} is not one of LANGUAGES")
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language

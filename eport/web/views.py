@@ -9,6 +9,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
+from eport.accounts.services import save_language
 from eport.reference.models import HsCode
 
 LEVEL_NAMES = {
@@ -60,6 +61,11 @@ def hs_lookup(request: HttpRequest, code: str) -> JsonResponse:
 def set_language(request: HttpRequest) -> HttpResponse:
     """Switch the language (a plain form POST, no script needed) and go back to the page.
 
-    Django's view sets the language cookie and checks ``next`` is a safe address on this site.
+    Django's view sets the language cookie and checks ``next`` is a safe address on this site; a
+    signed-in person's choice is also saved, so it follows them to every browser.
     """
-    return django_set_language(request)
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        save_language(request.user, language)
+    return response

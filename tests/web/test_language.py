@@ -64,3 +64,24 @@ def test_an_unknown_language_changes_nothing(client):
 
 def test_the_switch_is_a_post(client):
     assert client.get("/language/").status_code == 405
+
+
+def test_a_signed_in_persons_choice_is_saved_and_follows_them(client, django_user_model):
+    from django.test import Client
+
+    person = django_user_model.objects.create_user("li", password="pw-for-tests-1")
+    client.force_login(person)
+    client.post("/language/", {"language": "zh-hans", "next": "/"}, HTTP_ACCEPT_LANGUAGE="en")
+    person.refresh_from_db()
+    assert person.language == "zh-hans"
+
+    # another browser, English everywhere, still shows the saved choice once signed in
+    elsewhere = Client(HTTP_ACCEPT_LANGUAGE="en-US")
+    elsewhere.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    elsewhere.force_login(person)
+    response = elsewhere.get("/accounts/password/")
+    assert response.status_code == 200
+    assert page_language(response) == "zh-hans"
+    # signed out, the browser's own language is back
+    elsewhere.logout()
+    assert page_language(elsewhere.get("/accounts/login/")) == "en"
