@@ -22,6 +22,7 @@ from ledger.models import Entry
 from ledger.receipts import ReceiptUnavailable, build_receipt, verify_with_trusted_keys
 
 from .. import receipts as declaration_receipts
+from ..check_details import translated_detail
 from .common import WHOLE_NUMBER, uuid_or_none
 
 MAX_RECEIPT_BYTES = 1024 * 1024
@@ -79,7 +80,7 @@ def _shown_checks(report) -> list[dict]:
             "name": check.name,
             "label": CHECK_LABELS.get(check.name, check.name),
             "ok": check.ok,
-            "detail": check.detail,
+            "detail": translated_detail(check.name, check.detail),
         }
         for check in report.checks
     ]
