@@ -39,7 +39,8 @@ def _country_name(country) -> str:
 # Our languages -> the locale of pycountry's translations; English is pycountry's own text.
 ISO_LOCALES = {"zh-hans": "zh_CN", "zh-cn": "zh_CN", "zh-hant": "zh_TW", "zh-tw": "zh_TW"}
 # Countries whose Chinese name is the translation of the ISO short name rather than of the
-# common name, as China's customs name them (TW: 中国台湾省, not 台湾).
+# common name: Taiwan is 中国台湾省 (from "Taiwan, Province of China"), never 台湾 alone, as on
+# China's customs lists. The English names are unchanged.
 ISO_NAME_IN_CHINESE = frozenset({"TW"})
 
 _COUNTRY_RECORDS = {c.alpha_2: c for c in pycountry.countries}
