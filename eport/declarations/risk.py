@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+
 GREEN, YELLOW, RED = "green", "yellow", "red"
 STRICTNESS = {GREEN: 0, YELLOW: 1, RED: 2}
 
@@ -89,24 +91,44 @@ class _Parsed:
 
 def parse_parameter(kind: str, parameter: str, *, rule_name: str = "") -> _Parsed:
     """Read a rule's parameter, or raise RiskRuleError saying what to write instead."""
-    label = f"Risk rule {rule_name!r}: " if rule_name else ""
+
+    def refusal(problem: str) -> RiskRuleError:
+        if not rule_name:
+            return RiskRuleError(problem)
+        return RiskRuleError(
+            _("Risk rule %(name)s: %(problem)s") % {"name": repr(rule_name), "problem": problem}
+        )
+
     text = (parameter or "").strip()
     if kind in (ORIGIN_COUNTRY, DISPATCH_COUNTRY):
         codes = tuple(code.strip().upper() for code in text.split(",") if code.strip())
         bad = [code for code in codes if len(code) != 2 or not code.isalpha()]
         if not codes or bad:
-            raise RiskRuleError(
-                f"{label}list ISO 3166 two-letter country codes separated by commas, e.g. 'KP,IR'"
-                + (f"; {bad[0]!r} is not one." if bad else ".")
+            raise refusal(
+                _(
+                    "list ISO 3166 two-letter country codes separated by commas, e.g. 'KP,IR'; "
+                    "%(code)s is not one."
+                )
+                % {"code": repr(bad[0])}
+                if bad
+                else _("list ISO 3166 two-letter country codes separated by commas, e.g. 'KP,IR'.")
             )
         return _Parsed(codes=codes)
     if kind == HS_PREFIX:
         codes = tuple(code.strip().replace(".", "") for code in text.split(",") if code.strip())
         bad = [code for code in codes if not (code.isdigit() and 2 <= len(code) <= 10)]
         if not codes or bad:
-            raise RiskRuleError(
-                f"{label}list HS chapters or headings (2 to 10 digits) separated by commas, "
-                "e.g. '93,2402'" + (f"; {bad[0]!r} is not one." if bad else ".")
+            raise refusal(
+                _(
+                    "list HS chapters or headings (2 to 10 digits) separated by commas, "
+                    "e.g. '93,2402'; %(code)s is not one."
+                )
+                % {"code": repr(bad[0])}
+                if bad
+                else _(
+                    "list HS chapters or headings (2 to 10 digits) separated by commas, "
+                    "e.g. '93,2402'."
+                )
             )
         return _Parsed(codes=codes)
     if kind in (VALUE_ABOVE, FIRST_DECLARATIONS, RANDOM_SAMPLE):
@@ -115,13 +137,16 @@ def parse_parameter(kind: str, parameter: str, *, rule_name: str = "") -> _Parse
         except InvalidOperation:
             number = None
         if number is None or not number.is_finite() or number < 0:
-            raise RiskRuleError(f"{label}the parameter must be a number of 0 or more.")
+            raise refusal(_("the parameter must be a number of 0 or more."))
         if kind == FIRST_DECLARATIONS and number != number.to_integral_value():
-            raise RiskRuleError(f"{label}N must be a whole number of declarations, e.g. '3'.")
+            raise refusal(_("N must be a whole number of declarations, e.g. '3'."))
         if kind == RANDOM_SAMPLE and number > 100:
-            raise RiskRuleError(f"{label}a sample percentage is between 0 and 100.")
+            raise refusal(_("a sample percentage is between 0 and 100."))
         return _Parsed(number=number)
-    raise RiskRuleError(f"{label}unknown kind {kind!r}; use one of {', '.join(KINDS)}.")
+    raise refusal(
+        _("unknown kind %(kind)s; use one of %(kinds)s.")
+        % {"kind": repr(kind), "kinds": ", ".join(KINDS)}
+    )
 
 
 def sample_draw(*, seed: str, rule_name: str, declaration_uuid: str) -> int:
@@ -162,7 +187,10 @@ def _reason(rule: Rule, facts: RiskFacts, seed: str) -> str | None:
         if draw < parsed.number * SAMPLE_SCALE / 100:
             return f"randomly sampled ({parsed.number}%)"
         return None
-    raise RiskRuleError(f"Risk rule {rule.name!r}: unknown kind {rule.kind!r}.")
+    raise RiskRuleError(
+        _("Risk rule %(name)s: unknown kind %(kind)s.")
+        % {"name": repr(rule.name), "kind": repr(rule.kind)}
+    )
 
 
 def assess_risk(facts: RiskFacts, rules: Iterable[Rule], *, seed: str) -> tuple[str, list[Match]]:
@@ -170,7 +198,9 @@ def assess_risk(facts: RiskFacts, rules: Iterable[Rule], *, seed: str) -> tuple[
     matched: list[Match] = []
     for rule in sorted(rules, key=lambda rule: rule.name):
         if rule.lane not in (YELLOW, RED):
-            raise RiskRuleError(f"Risk rule {rule.name!r}: the lane must be yellow or red.")
+            raise RiskRuleError(
+                _("Risk rule %(name)s: the lane must be yellow or red.") % {"name": repr(rule.name)}
+            )
         reason = _reason(rule, facts, seed)
         if reason is not None:
             matched.append(

@@ -26,7 +26,12 @@ def document_add(request: HttpRequest, uuid) -> HttpResponse:
         for field, problems in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
             for problem in problems:
-                messages.error(request, f"{label}: {problem}" if label else problem)
+                messages.error(
+                    request,
+                    _("%(label)s: %(message)s") % {"label": label, "message": problem}
+                    if label
+                    else problem,
+                )
         return redirect(detail_url(declaration) + "#documents")
     try:
         document = services.add_document(

@@ -20,8 +20,14 @@ def messages_of(error: ValidationError | DeclarationError) -> list[str]:
         return list(error.messages)
     lines = []
     for key, problems in error.message_dict.items():
-        where = "" if key in ("__all__", "documents") else field_words(key) + ": "
-        lines.extend(where + problem for problem in problems)
+        if key in ("__all__", "documents"):
+            lines.extend(problems)
+        else:
+            where = field_words(key)
+            lines.extend(
+                _("%(label)s: %(message)s") % {"label": where, "message": problem}
+                for problem in problems
+            )
     return lines
 
 
