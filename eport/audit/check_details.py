@@ -181,3 +181,43 @@ def translated_detail(name: str, detail: str) -> str:
         if match:
             return _sentence(msgid, match.groupdict(), detail)
     return detail
+
+
+# Why the ledger cannot make a receipt (ledger.receipts.ReceiptUnavailable), as it says it.
+RECEIPT_PROBLEMS: list[tuple[re.Pattern, str]] = [
+    (
+        re.compile(
+            r"the ledger has no notarized checkpoint yet; receipts exist once the first "
+            r"checkpoint carries the witnesses' quorum"
+        ),
+        gettext_noop(
+            "the ledger has no notarized checkpoint yet; receipts exist once the first "
+            "checkpoint carries the witnesses' quorum"
+        ),
+    ),
+    (
+        re.compile(
+            r"entry (?P<seq>\d+) is not in a notarized checkpoint yet \(the latest covers entries "
+            r"0–(?P<last>-?\d+)\); it will be in the next one"
+        ),
+        gettext_noop(
+            "entry %(seq)s is not in a notarized checkpoint yet (the latest covers entries "
+            "0–%(last)s); it will be in the next one"
+        ),
+    ),
+    (re.compile(r"there is no entry (?P<seq>\d+)"), gettext_noop("there is no entry %(seq)s")),
+    (
+        re.compile(r"there is no notarized checkpoint of size (?P<size>\d+)"),
+        gettext_noop("there is no notarized checkpoint of size %(size)s"),
+    ),
+]
+
+
+def receipt_problem(problem: Exception | str) -> str:
+    """Why a receipt cannot be made, in the active language (as the ledger said it if unknown)."""
+    text = str(problem)
+    for pattern, msgid in RECEIPT_PROBLEMS:
+        match = pattern.fullmatch(text)
+        if match:
+            return _sentence(msgid, match.groupdict(), text)
+    return text

@@ -25,6 +25,8 @@ from ledger import conf, keys, notarized, proofs
 from ledger.models import Entry
 from ledger.receipts import ReceiptUnavailable, build_receipt, checkpoint_for, receipt_bytes
 
+from .check_details import receipt_problem
+
 MAX_ENTRIES = 10_000
 LEDGER_DIR = Path(__file__).resolve().parent.parent.parent / "ledger"
 VERIFIER_FILES = ("__init__.py", "merkle.py", "notes.py", "verify_receipt.py")
@@ -100,7 +102,7 @@ def _package(
     try:
         checkpoint = checkpoint_for()
     except ReceiptUnavailable as error:
-        raise EvidenceError(str(error)) from None
+        raise EvidenceError(receipt_problem(error)) from None
     if entries[-1].seq >= checkpoint.size:
         raise EvidenceError(
             _(

@@ -18,6 +18,7 @@ from ledger.receipts import ReceiptUnavailable, receipt_bytes
 
 from .. import receipts as declaration_receipts
 from .. import release_note
+from ..check_details import receipt_problem
 
 
 def _site_url(request: HttpRequest) -> str:
@@ -53,7 +54,7 @@ def declaration_receipt(request: HttpRequest, uuid, seq: int | None = None) -> H
             request.user, declaration, seq=seq
         )
     except ReceiptUnavailable as problem:
-        return unavailable(request, str(problem), back)
+        return unavailable(request, receipt_problem(problem), back)
     filename = declaration_receipts.receipt_filename(declaration, receipt["index"])
     return download(receipt_bytes(receipt), filename, "application/json")
 
@@ -67,7 +68,7 @@ def release_note_pdf(request: HttpRequest, uuid) -> HttpResponse:
     try:
         entry = declaration_receipts.release_entry(declaration)
     except ReceiptUnavailable as problem:
-        return unavailable(request, str(problem), back)
+        return unavailable(request, receipt_problem(problem), back)
     pdf = release_note.release_note_pdf(
         snapshot=snapshot(declaration),
         entry=entry,

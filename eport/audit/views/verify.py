@@ -22,7 +22,7 @@ from ledger.models import Entry
 from ledger.receipts import ReceiptUnavailable, build_receipt, verify_with_trusted_keys
 
 from .. import receipts as declaration_receipts
-from ..check_details import translated_detail
+from ..check_details import receipt_problem, translated_detail
 from .common import WHOLE_NUMBER, uuid_or_none
 
 MAX_RECEIPT_BYTES = 1024 * 1024
@@ -146,7 +146,7 @@ def _receipt_from_entry_link(seq_text: str, hash_text: str) -> tuple[dict | None
     try:
         return build_receipt(entry.seq, subject=subject), ""
     except ReceiptUnavailable as problem:
-        return None, _("The entry exists, but %(problem)s.") % {"problem": problem}
+        return None, _("The entry exists, but %(problem)s.") % {"problem": receipt_problem(problem)}
 
 
 @csrf_exempt  # it changes nothing and banks post receipts from scripts

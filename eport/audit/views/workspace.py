@@ -24,6 +24,7 @@ from ledger.receipts import ReceiptUnavailable, build_receipt, receipt_bytes
 
 from .. import browse, evidence, services
 from .. import checkpoints as checkpoint_checks
+from ..check_details import receipt_problem
 from ..models import VerificationRun
 from .common import auditor_required, int_param, parse_moment, uuid_or_none
 
@@ -172,7 +173,7 @@ def entry_receipt(request: HttpRequest, seq: int) -> HttpResponse:
         else:
             receipt = build_receipt(seq)
     except ReceiptUnavailable as problem:
-        return unavailable(request, str(problem), reverse("audit:entry", args=[seq]))
+        return unavailable(request, receipt_problem(problem), reverse("audit:entry", args=[seq]))
     return download(receipt_bytes(receipt), f"receipt-entry-{seq}.json", "application/json")
 
 
