@@ -18,6 +18,15 @@ def postgresql(db):
 
 
 @pytest.fixture(autouse=True)
+def _english_unless_asked():
+    """A request in Chinese leaves its language active on the thread; the next test starts over."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_reference_caches():
     """Reference lookups cache the HS subheadings; each test starts from its own database."""
     from eport.reference.codes import clear_caches
