@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from eport.core.actors import is_system
@@ -52,7 +52,7 @@ MOVES: dict[str, FinancingMove] = {
         FinancingMove(
             "disburse",
             _("Record disbursement"),
-            _("disbursed"),
+            pgettext_lazy("past participle", "disbursed"),
             {Status.REGISTERED: Status.DISBURSED},
             service="disburse_financing",
             inputs=(
@@ -67,14 +67,14 @@ MOVES: dict[str, FinancingMove] = {
         FinancingMove(
             "repay",
             _("Record repayment"),
-            _("repaid"),
+            pgettext_lazy("past participle", "repaid"),
             {Status.DISBURSED: Status.REPAID},
             service="repay_financing",
         ),
         FinancingMove(
             "cancel",
             _("Cancel financing"),
-            _("cancelled"),
+            pgettext_lazy("past participle", "cancelled"),
             {Status.REGISTERED: Status.CANCELLED},
             service="cancel_financing",
             inputs=(Input("reason", _("Reason"), max_length=2000),),

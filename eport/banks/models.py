@@ -10,21 +10,36 @@ from django.utils.translation import gettext_lazy as _
 class Presentation(models.Model):
     """A trader's consent that one bank may see one released declaration, for financing."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name=_("uuid"))
     declaration = models.ForeignKey(
-        "declarations.Declaration", on_delete=models.PROTECT, related_name="presentations"
+        "declarations.Declaration",
+        on_delete=models.PROTECT,
+        related_name="presentations",
+        verbose_name=_("declaration"),
     )
-    bank = models.ForeignKey("accounts.Bank", on_delete=models.PROTECT, related_name="+")
+    bank = models.ForeignKey(
+        "accounts.Bank", on_delete=models.PROTECT, related_name="+", verbose_name=_("bank")
+    )
     presented_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("presented by"),
     )
-    presented_at = models.DateTimeField(auto_now_add=True)
+    presented_at = models.DateTimeField(auto_now_add=True, verbose_name=_("presented at"))
     withdrawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("withdrawn by"),
     )
-    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True, verbose_name=_("withdrawn at"))
 
     class Meta:
+        verbose_name = _("presentation")
+        verbose_name_plural = _("presentations")
         ordering = ["-presented_at", "-id"]
         constraints = [
             # At most one live presentation of a declaration to a bank.
@@ -62,27 +77,43 @@ class Financing(models.Model):
         REPAID = "repaid", _("Repaid")
         CANCELLED = "cancelled", _("Cancelled")
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name=_("uuid"))
     declaration = models.ForeignKey(
-        "declarations.Declaration", on_delete=models.PROTECT, related_name="financings"
+        "declarations.Declaration",
+        on_delete=models.PROTECT,
+        related_name="financings",
+        verbose_name=_("declaration"),
     )
-    bank = models.ForeignKey("accounts.Bank", on_delete=models.PROTECT, related_name="financings")
-    instrument = models.CharField(max_length=24, choices=Instrument.choices)
-    amount = models.DecimalField(max_digits=16, decimal_places=2)
-    currency = models.CharField(max_length=3)
-    value_date = models.DateField()
-    maturity_date = models.DateField()
-    bank_reference = models.CharField(max_length=35)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.REGISTERED)
-    disbursed_amount = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    bank = models.ForeignKey(
+        "accounts.Bank", on_delete=models.PROTECT, related_name="financings", verbose_name=_("bank")
+    )
+    instrument = models.CharField(
+        max_length=24, choices=Instrument.choices, verbose_name=_("instrument")
+    )
+    amount = models.DecimalField(max_digits=16, decimal_places=2, verbose_name=_("amount"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    value_date = models.DateField(verbose_name=_("value date"))
+    maturity_date = models.DateField(verbose_name=_("maturity date"))
+    bank_reference = models.CharField(max_length=35, verbose_name=_("bank reference"))
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.REGISTERED, verbose_name=_("status")
+    )
+    disbursed_amount = models.DecimalField(
+        max_digits=16, decimal_places=2, null=True, blank=True, verbose_name=_("disbursed amount")
+    )
     registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("registered by"),
     )
-    registered_at = models.DateTimeField(auto_now_add=True)
-    status_changed_at = models.DateTimeField(auto_now_add=True)
-    version = models.PositiveIntegerField(default=1)
+    registered_at = models.DateTimeField(auto_now_add=True, verbose_name=_("registered at"))
+    status_changed_at = models.DateTimeField(auto_now_add=True, verbose_name=_("status changed at"))
+    version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
 
     class Meta:
+        verbose_name = _("financing")
+        verbose_name_plural = _("financings")
         ordering = ["-registered_at", "-id"]
         constraints = [
             models.UniqueConstraint(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from eport.banks.lifecycle import check_bank_staff, check_person
@@ -58,7 +58,7 @@ AGREEMENT_STEPS: dict[str, Step] = {
         Step(
             "confirm",
             _("Confirm agreement"),
-            _("confirmed"),
+            pgettext_lazy("past participle", "confirmed"),
             frozenset({A.REQUESTED}),
             A.ACTIVE,
             BANK,
@@ -67,7 +67,7 @@ AGREEMENT_STEPS: dict[str, Step] = {
         Step(
             "refuse",
             _("Refuse agreement"),
-            _("refused"),
+            pgettext_lazy("past participle", "refused"),
             frozenset({A.REQUESTED}),
             A.REFUSED,
             BANK,
@@ -78,7 +78,7 @@ AGREEMENT_STEPS: dict[str, Step] = {
         Step(
             "end",
             _("End agreement"),
-            _("ended"),
+            pgettext_lazy("past participle", "ended"),
             frozenset({A.REQUESTED, A.ACTIVE}),
             A.ENDED,
             EITHER,
@@ -95,7 +95,7 @@ INSTRUCTION_STEPS: dict[str, Step] = {
         Step(
             "confirm",
             _("Confirm debit"),
-            _("confirmed"),
+            pgettext_lazy("past participle", "confirmed"),
             frozenset({I.PENDING}),
             I.CONFIRMED,
             BANK,
@@ -113,7 +113,7 @@ INSTRUCTION_STEPS: dict[str, Step] = {
         Step(
             "refuse",
             _("Refuse instruction"),
-            _("refused"),
+            pgettext_lazy("past participle", "refused"),
             frozenset({I.PENDING}),
             I.REFUSED,
             BANK,
@@ -124,7 +124,7 @@ INSTRUCTION_STEPS: dict[str, Step] = {
         Step(
             "withdraw",
             _("Withdraw instruction"),
-            _("withdrawn"),
+            pgettext_lazy("past participle", "withdrawn"),
             frozenset({I.PENDING}),
             I.WITHDRAWN,
             TRADER,
@@ -140,7 +140,7 @@ GUARANTEE_STEPS: dict[str, Step] = {
         Step(
             "end",
             _("End guarantee"),
-            _("ended"),
+            pgettext_lazy("past participle", "ended"),
             frozenset({G.LIVE}),
             G.ENDED,
             BANK,
