@@ -21,6 +21,8 @@ need_packages() {
   [ -d /usr/share/gocode/src/golang.org/x/mod/sumdb ] || missing+=(golang-golang-x-mod-dev)
   # GNU gettext's msgfmt checks and compiles the zh-Hans catalogue (tests/test_translations.py).
   command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
+  # pdftotext reads the Chinese release note back (tests/i18n/test_release_note.py).
+  command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
   if [ "${EPORT_NEED_BROWSER:-1}" = 1 ]; then
     command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   fi
