@@ -9,10 +9,6 @@
   } catch (error) { strings = {}; }
   function t(key, fallback) { return strings[key] || fallback; }
 
-  function number(value) {
-    return Number(value || 0).toLocaleString("en-GB");
-  }
-
   function follow(card) {
     var url = card.getAttribute("data-run-progress");
     var bar = card.querySelector("[data-progress-bar]");
@@ -40,9 +36,7 @@
           if (!run.phase) {
             text.textContent = t("waiting", "Waiting for a worker…");
           } else {
-            text.textContent = run.phase.charAt(0).toUpperCase() + run.phase.slice(1) + ": " +
-              number(run.checked) + " of " + number(run.total) + " checked (" + run.percent +
-              " %), " + number(run.rate) + "/s";
+            text.textContent = run.progress_text;
           }
           window.setTimeout(poll, delay);
         })

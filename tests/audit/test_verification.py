@@ -108,3 +108,18 @@ def test_checkpoint_signatures_are_part_of_the_run(released, world, postgresql):
 
     assert run.status == "failed"
     assert f"checkpoint {checkpoint.size}:" in run.checkpoints
+
+
+def test_the_progress_line_is_in_the_readers_language(released, client, world):
+    client.force_login(world.auditor)
+    client.post(reverse("audit:verification_start"), {"kind": "full"})
+    run = VerificationRun.objects.get()
+    url = reverse("audit:run_progress", args=[run.pk])
+    assert client.get(url).json()["progress_text"] == ""  # waiting: the page's own words say so
+    VerificationRun.objects.filter(pk=run.pk).update(phase="chain", checked=12345, total=50000)
+
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").json()["progress_text"]
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-CN").json()["progress_text"]
+
+    assert english.startswith("Chain: 12,345 of 50,000 checked (")
+    assert "12,345" in chinese and "Chain" not in chinese and "checked" not in chinese

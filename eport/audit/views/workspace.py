@@ -8,9 +8,11 @@ import json
 from datetime import UTC
 
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -298,6 +300,19 @@ def run_progress(request: HttpRequest, run_id: int) -> JsonResponse:
             "percent": run.percent,
             "rate": round(run.rate),
             "summary": run.summary,
+            # The line under the bar, in the reader's language, with the numbers localised.
+            "progress_text": _(
+                "%(phase)s: %(checked)s of %(total)s checked (%(percent)s %%), %(rate)s/s"
+            )
+            % {
+                "phase": capfirst(run.phase_label),
+                "checked": intcomma(run.checked),
+                "total": intcomma(run.total),
+                "percent": run.percent,
+                "rate": intcomma(round(run.rate)),
+            }
+            if run.phase
+            else "",
         }
     )
 
