@@ -161,7 +161,7 @@ def _list_rows(declarations, user) -> list[dict]:
             updated = timezone.localtime(declaration.updated_at)
             row["transport_document"] = declaration.transport_document or "—"
             row["updated_title"] = updated.strftime("%Y-%m-%d %H:%M")
-            row["updated"] = dateformat.format(updated, "j M Y H:i")
+            row["updated"] = dateformat.format(updated, _("j M Y H:i"))
         rows.append(row)
     return rows
 
