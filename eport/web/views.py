@@ -3,13 +3,14 @@
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
 from eport.accounts.services import save_language
+from eport.reference.codes import HS_DESCRIPTION_NOTE
 from eport.reference.models import HsCode
 
 LEVEL_NAMES = {
@@ -51,6 +52,8 @@ def hs_lookup(request: HttpRequest, code: str) -> JsonResponse:
         {
             "code": longest,
             "description": found[longest],
+            # to a reader of another language: the description itself stays the WCO's English
+            "note": "" if get_language().startswith("en") else str(HS_DESCRIPTION_NOTE),
             "chapter": found.get(digits[:2], ""),
             "heading": found.get(digits[:4], "") if len(digits) >= 4 else "",
         }

@@ -72,7 +72,10 @@
     var key = code.slice(0, 6);
     var base = input.getAttribute("data-hs-lookup");
     function render(result) {
-      if (result.description) showHint(hint, key + " · " + result.description, false);
+      if (result.description) {
+        var note = result.note ? " (" + result.note + ")" : "";
+        showHint(hint, key + " · " + result.description + note, false);
+      }
       else showHint(hint, result.error || t("hs_unknown", "Unknown HS code."), true);
     }
     if (hsCache[key]) { render(hsCache[key]); return; }

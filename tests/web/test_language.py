@@ -85,3 +85,16 @@ def test_a_signed_in_persons_choice_is_saved_and_follows_them(client, django_use
     # signed out, the browser's own language is back
     elsewhere.logout()
     assert page_language(elsewhere.get("/accounts/login/")) == "en"
+
+
+def test_the_hs_hint_says_in_chinese_that_descriptions_are_the_wcos_english(client):
+    from tests.declarations import factories as f
+
+    f.load_reference_rows()
+    english = client.get("/reference/hs/847130/", HTTP_ACCEPT_LANGUAGE="en").json()
+    chinese = client.get("/reference/hs/847130/", HTTP_ACCEPT_LANGUAGE="zh-CN").json()
+
+    assert english["note"] == "" and chinese["description"] == english["description"]
+    assert "WCO" in chinese["note"] and "World Customs" not in chinese["note"]
+    missing = client.get("/reference/hs/999999/", HTTP_ACCEPT_LANGUAGE="zh-CN").json()
+    assert "not an HS" not in missing["error"]
