@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from eport.reference import codes
 
 from . import lifecycle
-from .fields import HEADER_FIELDS, HEADER_VALUE_FIELDS, ITEM_FIELDS
+from .fields import HEADER_FIELDS, HEADER_VALUE_FIELDS, ITEM_FIELDS, field_words
 from .models import Declaration
 
 ITEMS_PREFIX = "items"
@@ -345,7 +345,8 @@ class ActionForm(forms.Form):
         if text_input is not None and text_input.required and not cleaned.get("text"):
             self.add_error(
                 "text",
-                _("Please give the %(input)s before you continue.") % {"input": text_input.name},
+                _("Please give the %(input)s before you continue.")
+                % {"input": field_words(text_input.name)},
             )
         line = cleaned.get("correction_line")
         hs_code = cleaned.get("correction_hs_code")
