@@ -4,8 +4,46 @@ import os
 import shutil
 
 import pytest
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.html import strip_tags
 
 CHROMIUM = os.environ.get("EPORT_CHROMIUM", "/usr/bin/chromium")
+# The browser's locale, sent as Accept-Language: Django picks the page's language from it.
+BROWSER_LOCALES = {"en": "en-GB", "zh-hans": "zh-CN"}
+# What a journey that runs in each language parametrizes `language` with.
+LANGUAGES = ["en", "zh-hans"]
+
+
+@pytest.fixture
+def language():
+    """The language the browser asks for; a journey parametrizes it with LANGUAGES."""
+    return "en"
+
+
+@pytest.fixture
+def t(language):
+    """The page's words in the browser's language, from the same catalogue the pages use.
+
+    ``t("Draft %(lrn)s saved.", lrn="PO-1")`` formats the translation; ``context`` picks a
+    pgettext context; a lazy label (``Declaration.Status.PAID.label``) is said in the language;
+    HTML kept in a msgid (``<span>``) is stripped, as the page's text has none. A msgid not
+    translated yet comes back in English, as the page shows it.
+    """
+
+    def translate(text: str | Promise, context: str | None = None, **values) -> str:
+        with translation.override(language):
+            if isinstance(text, Promise):  # a lazy label (a model's choice): said in `language`
+                words = str(text)
+            elif context:
+                words = translation.pgettext(context, text)
+            else:
+                words = translation.gettext(text)
+            if values:
+                words = words % values
+        return strip_tags(words) if "<" in words else words
+
+    return translate
 
 
 @pytest.fixture(scope="session")
@@ -21,9 +59,11 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
+def page(browser, live_server, language):
     context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 1366, "height": 900}, locale="en-GB"
+        base_url=live_server.url,
+        viewport={"width": 1366, "height": 900},
+        locale=BROWSER_LOCALES[language],
     )
     context.set_default_timeout(15_000)
     page = context.new_page()
