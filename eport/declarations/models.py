@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from eport.reference.choices import DocumentType, Incoterm, TransportMode
@@ -161,7 +162,7 @@ class Declaration(models.Model):
         ]
 
     def __str__(self):
-        return self.number or f"draft {self.lrn}"
+        return self.number or gettext("draft %(lrn)s") % {"lrn": self.lrn}
 
     @property
     def ledger_subject(self) -> str:
@@ -216,7 +217,7 @@ class GoodsItem(models.Model):
         ]
 
     def __str__(self):
-        return f"item {self.line}: {self.hs_code}"
+        return gettext("item %(line)s: %(hs_code)s") % {"line": self.line, "hs_code": self.hs_code}
 
 
 def document_path(document: "Document", filename: str) -> str:
@@ -311,7 +312,7 @@ class Query(models.Model):
         verbose_name_plural = _("queries")
 
     def __str__(self):
-        return f"query on {self.declaration}"
+        return gettext("query on %(declaration)s") % {"declaration": self.declaration}
 
 
 class Amendment(models.Model):
@@ -348,7 +349,7 @@ class Amendment(models.Model):
         verbose_name_plural = _("amendments")
 
     def __str__(self):
-        return f"amendment of {self.declaration}"
+        return gettext("amendment of %(declaration)s") % {"declaration": self.declaration}
 
 
 class Inspection(models.Model):
@@ -383,7 +384,7 @@ class Inspection(models.Model):
         verbose_name_plural = _("inspections")
 
     def __str__(self):
-        return f"inspection of {self.declaration}"
+        return gettext("inspection of %(declaration)s") % {"declaration": self.declaration}
 
 
 class RiskRule(models.Model):
