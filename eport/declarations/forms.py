@@ -13,6 +13,7 @@ from django.core.validators import MaxLengthValidator
 from django.forms.formsets import DELETION_FIELD_NAME
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from eport.reference import codes
 
@@ -402,7 +403,9 @@ class ListFilterForm(forms.Form):
             ("7", _("over 7 days")),
         ],
     )
-    company = forms.CharField(required=False, max_length=200, label=_("Trader"))
+    company = forms.CharField(
+        required=False, max_length=200, label=pgettext_lazy("company", "Trader")
+    )
     # Bounded so the OFFSET it becomes always fits the database's integer type.
     page = forms.IntegerField(required=False, min_value=1, max_value=1_000_000)
 

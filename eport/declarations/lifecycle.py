@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from eport.core.actors import is_system
@@ -149,7 +149,7 @@ MOVES: dict[str, Move] = {
         Move(
             "edit",
             _("Edit draft"),
-            _("edited"),
+            pgettext_lazy("declaration move", "edited"),
             TRADER,
             {Status.DRAFT: Status.DRAFT},
             service="update_draft",
@@ -161,7 +161,7 @@ MOVES: dict[str, Move] = {
         Move(
             "attach",
             _("Add or remove documents"),
-            _("given new documents"),
+            pgettext_lazy("declaration move", "given new documents"),
             TRADER,
             {Status.DRAFT: Status.DRAFT, Status.QUERY: Status.QUERY},
             service="add_document",
@@ -172,7 +172,7 @@ MOVES: dict[str, Move] = {
         Move(
             "submit",
             _("Submit"),
-            _("submitted"),
+            pgettext_lazy("declaration move", "submitted"),
             TRADER,
             {Status.DRAFT: Status.SUBMITTED},
             service="submit_declaration",
@@ -184,7 +184,7 @@ MOVES: dict[str, Move] = {
         Move(
             "take",
             _("Take for review"),
-            _("taken for review"),
+            pgettext_lazy("declaration move", "taken for review"),
             OFFICER,
             {Status.SUBMITTED: Status.UNDER_REVIEW},
             lanes=_ACTIVE_LANES,
@@ -195,7 +195,7 @@ MOVES: dict[str, Move] = {
         Move(
             "query",
             _("Raise a query"),
-            _("queried"),
+            pgettext_lazy("declaration move", "queried"),
             ASSIGNED,
             {Status.UNDER_REVIEW: Status.QUERY},
             service="raise_query",
@@ -208,7 +208,7 @@ MOVES: dict[str, Move] = {
         Move(
             "amend",
             _("Amend and resubmit"),
-            _("amended"),
+            pgettext_lazy("declaration move", "amended"),
             TRADER,
             {Status.QUERY: Status.UNDER_REVIEW},
             service="amend_declaration",
@@ -229,7 +229,7 @@ MOVES: dict[str, Move] = {
         Move(
             "inspect",
             _("Order inspection"),
-            _("sent to inspection"),
+            pgettext_lazy("declaration move", "sent to inspection"),
             ASSIGNED,
             {Status.UNDER_REVIEW: Status.INSPECTION},
             lanes=frozenset({Lane.RED}),
@@ -243,7 +243,7 @@ MOVES: dict[str, Move] = {
         Move(
             "record_findings",
             _("Record inspection findings"),
-            _("given inspection findings"),
+            pgettext_lazy("declaration move", "given inspection findings"),
             ASSIGNED,
             {Status.INSPECTION: Status.UNDER_REVIEW},
             service="record_inspection_findings",
@@ -254,7 +254,7 @@ MOVES: dict[str, Move] = {
         Move(
             "assess",
             _("Assess duty and VAT"),
-            _("assessed"),
+            pgettext_lazy("declaration move", "assessed"),
             ASSIGNED,
             {Status.UNDER_REVIEW: Status.ASSESSED},
             service="assess_declaration",
@@ -276,7 +276,7 @@ MOVES: dict[str, Move] = {
         Move(
             "confirm_payment",
             _("Confirm e-payment"),
-            _("marked as paid by a bank's confirmation"),
+            pgettext_lazy("declaration move", "marked as paid by a bank's confirmation"),
             BANK,
             {Status.ASSESSED: Status.PAID},
             service="record_bank_payment",
@@ -289,7 +289,7 @@ MOVES: dict[str, Move] = {
         Move(
             "pay",
             _("Record payment at a customs counter"),
-            _("marked as paid at a customs counter"),
+            pgettext_lazy("declaration move", "marked as paid at a customs counter"),
             OFFICER,
             {Status.ASSESSED: Status.PAID},
             service="record_payment",
@@ -308,7 +308,7 @@ MOVES: dict[str, Move] = {
         Move(
             "guarantee",
             _("Release against guarantee"),
-            _("secured by a bank guarantee"),
+            pgettext_lazy("declaration move", "secured by a bank guarantee"),
             TRADER,
             {Status.ASSESSED: Status.PAID},
             service="record_guarantee",
@@ -323,7 +323,7 @@ MOVES: dict[str, Move] = {
         Move(
             "release",
             _("Release goods"),
-            _("released"),
+            pgettext_lazy("declaration move", "released"),
             OFFICER,
             {Status.PAID: Status.RELEASED},
             lanes=_ACTIVE_LANES,
@@ -335,7 +335,7 @@ MOVES: dict[str, Move] = {
         Move(
             "reject",
             _("Reject"),
-            _("rejected"),
+            pgettext_lazy("declaration move", "rejected"),
             ASSIGNED,
             {
                 Status.UNDER_REVIEW: Status.REJECTED,
@@ -353,7 +353,7 @@ MOVES: dict[str, Move] = {
         Move(
             "cancel",
             _("Cancel declaration"),
-            _("cancelled"),
+            pgettext_lazy("declaration move", "cancelled"),
             TRADER,
             {
                 Status.DRAFT: Status.CANCELLED,
@@ -371,7 +371,7 @@ MOVES: dict[str, Move] = {
         Move(
             "system_assess",
             _("Assess automatically"),
-            _("assessed automatically"),
+            pgettext_lazy("declaration move", "assessed automatically"),
             SYSTEM,
             {Status.SUBMITTED: Status.ASSESSED},
             lanes=_GREEN,
@@ -380,7 +380,7 @@ MOVES: dict[str, Move] = {
         Move(
             "system_release",
             _("Release automatically"),
-            _("released automatically"),
+            pgettext_lazy("declaration move", "released automatically"),
             SYSTEM,
             {Status.PAID: Status.RELEASED},
             lanes=_GREEN,
