@@ -1,6 +1,7 @@
 """Playwright against Django's live server, in Debian's Chromium."""
 
 import os
+import re
 import shutil
 
 import pytest
@@ -13,6 +14,12 @@ CHROMIUM = os.environ.get("EPORT_CHROMIUM", "/usr/bin/chromium")
 BROWSER_LOCALES = {"en": "en-GB", "zh-hans": "zh-CN"}
 # What a journey that runs in each language parametrizes `language` with.
 LANGUAGES = ["en", "zh-hans"]
+
+
+def as_pattern(words: str) -> re.Pattern:
+    """A translation whose %(placeholders)s are left unfilled, as a pattern any values match."""
+    parts = re.split(r"%\(\w+\)s", words)
+    return re.compile(".+?".join(re.escape(part) for part in parts))
 
 
 @pytest.fixture
