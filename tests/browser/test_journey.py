@@ -14,6 +14,7 @@ from django.utils.text import capfirst
 from playwright.sync_api import Page, expect
 
 from eport.accounts.models import User
+from eport.declarations.lifecycle import MOVES
 from eport.declarations.models import Declaration
 from eport.reference.choices import DocumentType
 from tests.browser.conftest import LANGUAGES
@@ -216,7 +217,7 @@ def test_an_import_goes_from_draft_to_release_and_the_timeline_shows_each_step(
     act(page, t, "Submit")
     number = Declaration.objects.get(lrn="PO-2026-0042").number
     expect(page.locator(".message--success")).to_contain_text(
-        t("Declaration %(declaration)s %(past)s.", declaration=number, past=t("submitted"))
+        t("Declaration %(declaration)s %(past)s.", declaration=number, past=t(MOVES["submit"].past))
     )
     expect(page.locator(".page-head")).to_contain_text(t("Yellow lane"))
     expect(page.locator(".callout")).to_contain_text("Documentary check")
@@ -231,7 +232,7 @@ def test_an_import_goes_from_draft_to_release_and_the_timeline_shows_each_step(
     expect(page.locator("aside")).to_contain_text("Watched origin")
     act(page, t, "Take for review")
     expect(page.locator(".message--success")).to_contain_text(
-        t("Declaration %(declaration)s %(past)s.", declaration=number, past=t("taken for review"))
+        t("Declaration %(declaration)s %(past)s.", declaration=number, past=t(MOVES["take"].past))
     )
     act(
         page,
