@@ -33,15 +33,29 @@ def t(language):
     """The page's words in the browser's language, from the same catalogue the pages use.
 
     ``t("Draft %(lrn)s saved.", lrn="PO-1")`` formats the translation; ``context`` picks a
-    pgettext context; a lazy label (``Declaration.Status.PAID.label``) is said in the language;
-    HTML kept in a msgid (``<span>``) is stripped, as the page's text has none. A msgid not
-    translated yet comes back in English, as the page shows it.
+    pgettext context; ``plural`` and ``n`` make it ngettext; a lazy label
+    (``Declaration.Status.PAID.label``) is said in the language; HTML kept in a msgid
+    (``<span>``) is stripped, as the page's text has none. A msgid not translated yet comes back
+    in English, as the page shows it.
     """
 
-    def translate(text: str | Promise, context: str | None = None, **values) -> str:
+    def translate(
+        text: str | Promise,
+        context: str | None = None,
+        *,
+        plural: str | None = None,
+        n: int = 1,
+        **values,
+    ) -> str:
         with translation.override(language):
             if isinstance(text, Promise):  # a lazy label (a model's choice): said in `language`
                 words = str(text)
+            elif plural is not None:
+                words = (
+                    translation.npgettext(context, text, plural, n)
+                    if context
+                    else translation.ngettext(text, plural, n)
+                )
             elif context:
                 words = translation.pgettext(context, text)
             else:
