@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from eport.web.timeline import timeline_rows
 
 from .. import lifecycle, selectors
+from ..fields import FIELD_WORDS
 from ..forms import DocumentForm
 
 
@@ -28,6 +29,7 @@ def declaration_detail(request: HttpRequest, uuid) -> HttpResponse:
         "documents": list(declaration.documents.all()),
         "queries": list(declaration.queries.all()),
         "amendments": list(declaration.amendments.all()) if not user.is_trader else [],
+        "field_words": FIELD_WORDS,
         "inspections": list(declaration.inspections.all()),
         # Moves with a page of their own (edit, amend, attach) are links, the rest buttons.
         "actions": [move for move in moves if not move.own_page],

@@ -5,7 +5,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from eport.core.actors import is_system, system_label
-from eport.declarations.fields import field_words
 
 register = template.Library()
 
@@ -171,13 +170,18 @@ def diff_value(value) -> str:
 
 
 @register.filter
-def diff_field(change: dict) -> str:
-    """The changed field of an amendment, e.g. "item 2 · invoice value"."""
+def diff_field(change: dict, words: dict | None = None) -> str:
+    """The changed field of an amendment, e.g. "item 2 · invoice value".
+
+    ``words`` names fields in the reader's language (the page passes its app's field words);
+    a field it does not name is shown with its "_" as spaces.
+    """
     if not isinstance(change, dict):
         return str(change)
-    field = field_words(str(change.get("field", "")))
+    name = str(change.get("field", ""))
+    field = str(words[name]) if words and name in words else name.replace("_", " ")
     if change.get("line") is not None:
-        if field == "item":
+        if name == "item":
             return _("item %(line)s") % {"line": change["line"]}
         return _("item %(line)s · %(field)s") % {"line": change["line"], "field": field}
     return field
