@@ -18,14 +18,13 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
+from eport.core.receipt_checks import receipt_problem
 from eport.declarations.models import Declaration
 from eport.declarations.selectors import declaration_ledger
 from eport.declarations.snapshot import snapshot
 from ledger import conf, keys, notarized, proofs
 from ledger.models import Entry
 from ledger.receipts import ReceiptUnavailable, build_receipt, checkpoint_for, receipt_bytes
-
-from .check_details import receipt_problem
 
 MAX_ENTRIES = 10_000
 LEDGER_DIR = Path(__file__).resolve().parent.parent.parent / "ledger"

@@ -98,3 +98,9 @@ def test_the_hs_hint_says_in_chinese_that_descriptions_are_the_wcos_english(clie
     assert "WCO" in chinese["note"] and "World Customs" not in chinese["note"]
     missing = client.get("/reference/hs/999999/", HTTP_ACCEPT_LANGUAGE="zh-CN").json()
     assert "not an HS" not in missing["error"]
+
+
+def test_each_language_is_offered_in_its_own_name(client):
+    for accept in ("zh-CN", "en"):
+        html = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE=accept).content.decode()
+        assert ">简体中文</button>" in html and ">English</button>" in html

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from eport.core.receipt_checks import receipt_problem
 from eport.declarations.models import Declaration
 from eport.declarations.selectors import get_declaration_for
 from eport.declarations.snapshot import snapshot
@@ -18,7 +19,6 @@ from ledger.receipts import ReceiptUnavailable, receipt_bytes
 
 from .. import receipts as declaration_receipts
 from .. import release_note
-from ..check_details import receipt_problem
 
 
 def _site_url(request: HttpRequest) -> str:

@@ -11,10 +11,10 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from eport.core.receipt_checks import receipt_problem, shown_checks
 from eport.declarations.models import Declaration
 from eport.declarations.selectors import declaration_ledger
 from ledger import keys
@@ -22,25 +22,9 @@ from ledger.models import Entry
 from ledger.receipts import ReceiptUnavailable, build_receipt, verify_with_trusted_keys
 
 from .. import receipts as declaration_receipts
-from ..check_details import receipt_problem, translated_detail
 from .common import WHOLE_NUMBER, uuid_or_none
 
 MAX_RECEIPT_BYTES = 1024 * 1024
-
-# The checks' names are the verifier's stable identifiers (ledger.verify_receipt, the JSON answer);
-# the page shows them in the reader's language.
-CHECK_LABELS = {
-    "keys": pgettext_lazy("receipt check", "keys"),
-    "format": pgettext_lazy("receipt check", "format"),
-    "checkpoint": pgettext_lazy("receipt check", "checkpoint"),
-    "ledger signature": pgettext_lazy("receipt check", "ledger signature"),
-    "witnesses": pgettext_lazy("receipt check", "witnesses"),
-    "tree size": pgettext_lazy("receipt check", "tree size"),
-    "inclusion": pgettext_lazy("receipt check", "inclusion"),
-    "entry": pgettext_lazy("receipt check", "entry"),
-    "subject": pgettext_lazy("receipt check", "subject"),
-}
-
 
 # --- Public verification -------------------------------------------------------------------
 
@@ -71,19 +55,6 @@ def _summary(report, receipt: dict | None) -> dict | None:
         return None
     subject = receipt.get("subject")
     return subject if isinstance(subject, dict) else None
-
-
-def _shown_checks(report) -> list[dict]:
-    """The report's checks as the page shows them: each with its label in the reader's language."""
-    return [
-        {
-            "name": check.name,
-            "label": CHECK_LABELS.get(check.name, check.name),
-            "ok": check.ok,
-            "detail": translated_detail(check.name, check.detail),
-        }
-        for check in report.checks
-    ]
 
 
 def _summary_labels(summary: dict | None) -> dict:
@@ -216,7 +187,7 @@ def verify(request: HttpRequest) -> HttpResponse:
                 "entry": facts,
             }
         )
-    checks = _shown_checks(report)
+    checks = shown_checks(report.checks)
     context.update(
         {
             "report": report,

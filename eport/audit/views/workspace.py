@@ -16,6 +16,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from eport.core.receipt_checks import receipt_problem
 from eport.declarations.models import Declaration
 from eport.declarations.selectors import declaration_receipt
 from eport.web.responses import download, unavailable
@@ -26,7 +27,6 @@ from ledger.receipts import ReceiptUnavailable, build_receipt, receipt_bytes
 
 from .. import browse, evidence, services
 from .. import checkpoints as checkpoint_checks
-from ..check_details import receipt_problem
 from ..models import VerificationRun
 from .common import auditor_required, int_param, parse_moment, uuid_or_none
 

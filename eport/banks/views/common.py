@@ -11,8 +11,9 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from eport.core.receipt_checks import receipt_problem, shown_checks, translated_detail
 from ledger.receipts import ReceiptUnavailable, receipt_bytes, verify_with_trusted_keys
-from ledger.verify_receipt import SUBJECT, WITNESSES, Check
+from ledger.verify_receipt import SUBJECT, WITNESSES
 
 
 def only_for(may_enter: Callable[[Any], bool], message: Callable[[], str]):
@@ -48,11 +49,11 @@ class Verdict:
     tree_size: int | None = None
     witnesses: str = ""
     subject_proven: bool = False
-    checks: list[Check] = field(default_factory=list)
+    checks: list[dict] = field(default_factory=list)  # as receipt_checks.shown_checks gives them
 
     @property
-    def failed(self) -> list[Check]:
-        return [check for check in self.checks if not check.ok]
+    def failed(self) -> list[dict]:
+        return [check for check in self.checks if not check["ok"]]
 
 
 def verdict_of(make_receipt) -> Verdict:
@@ -60,14 +61,14 @@ def verdict_of(make_receipt) -> Verdict:
     try:
         receipt = make_receipt()
     except ReceiptUnavailable as problem:
-        return Verdict("pending", detail=str(problem))
+        return Verdict("pending", detail=receipt_problem(problem))
     checked = verify_with_trusted_keys(receipt_bytes(receipt))
     witnesses = checked.get(WITNESSES)
     subject = checked.get(SUBJECT)
     return Verdict(
         "verified" if checked.valid else "failed",
         tree_size=receipt.get("tree_size"),
-        witnesses=witnesses.detail if witnesses is not None else "",
+        witnesses=translated_detail(WITNESSES, witnesses.detail) if witnesses is not None else "",
         subject_proven=subject is not None and subject.ok,
-        checks=list(checked.checks),
+        checks=shown_checks(checked.checks),
     )

@@ -1,4 +1,5 @@
-"""The details of a receipt's checks in the reader's language, for the /verify/ page.
+"""A receipt's checks in the reader's language, for every page that shows them (/verify/, the
+auditor's receipts, the bank's verdict).
 
 ``ledger.verify_receipt`` stays free of eport and writes its findings in English; they are also
 the JSON answer's text, which stays as it is. The page recognises the verifier's own sentences and
@@ -10,7 +11,21 @@ from __future__ import annotations
 
 import re
 
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
+
+# The checks' names are the verifier's stable identifiers (ledger.verify_receipt, the JSON answer);
+# pages show them in the reader's language.
+CHECK_LABELS = {
+    "keys": pgettext_lazy("receipt check", "keys"),
+    "format": pgettext_lazy("receipt check", "format"),
+    "checkpoint": pgettext_lazy("receipt check", "checkpoint"),
+    "ledger signature": pgettext_lazy("receipt check", "ledger signature"),
+    "witnesses": pgettext_lazy("receipt check", "witnesses"),
+    "tree size": pgettext_lazy("receipt check", "tree size"),
+    "inclusion": pgettext_lazy("receipt check", "inclusion"),
+    "entry": pgettext_lazy("receipt check", "entry"),
+    "subject": pgettext_lazy("receipt check", "subject"),
+}
 
 
 def _sentence(msgid: str, values: dict[str, str], original: str) -> str:
@@ -221,3 +236,17 @@ def receipt_problem(problem: Exception | str) -> str:
         if match:
             return _sentence(msgid, match.groupdict(), text)
     return text
+
+
+def shown_checks(checks) -> list[dict]:
+    """The verifier's checks as pages show them: name (stable), label and detail in the reader's
+    language, and whether each passed."""
+    return [
+        {
+            "name": check.name,
+            "label": CHECK_LABELS.get(check.name, check.name),
+            "ok": check.ok,
+            "detail": translated_detail(check.name, check.detail),
+        }
+        for check in checks
+    ]
