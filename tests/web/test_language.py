@@ -104,3 +104,20 @@ def test_each_language_is_offered_in_its_own_name(client):
     for accept in ("zh-CN", "en"):
         html = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE=accept).content.decode()
         assert ">简体中文</button>" in html and ">English</button>" in html
+
+
+def test_times_on_domain_pages_say_their_zone_in_the_readers_language():
+    from datetime import UTC, datetime
+
+    from django.utils import translation
+
+    from eport.web.templatetags.eport import moment
+
+    instant = datetime(2026, 12, 6, 9, 35, 7, tzinfo=UTC)
+    with translation.override("en"):
+        assert moment(instant) == "6 Dec 2026 17:35 UTC+8"
+        assert moment(instant, "seconds") == "6 Dec 2026 17:35:07 UTC+8"
+    with translation.override("zh-hans"):
+        assert moment(instant).endswith(" UTC+8") and "2026" in moment(instant)
+        assert "Dec" not in moment(instant)
+    assert moment(None) == ""

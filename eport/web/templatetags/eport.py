@@ -1,7 +1,10 @@
 """Small presentation helpers shared by every page: badges, hashes, ledger actions in words."""
 
 from django import template
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from eport.core.actors import is_system, system_label
@@ -185,3 +188,18 @@ def diff_field(change: dict, words: dict | None = None) -> str:
             return _("item %(line)s") % {"line": change["line"]}
         return _("item %(line)s · %(field)s") % {"line": change["line"], "field": field}
     return field
+
+
+@register.filter
+def moment(value, precision: str = "minutes") -> str:
+    """A date and time in the reader's language and eport's zone (TIME_ZONE, Asia/Shanghai),
+    always labelled with that zone as an offset from UTC: "6 Dec 2026 17:35 UTC+8"."""
+    if not value:
+        return ""
+    local = timezone.localtime(value)
+    pattern = gettext("j M Y H:i:s") if precision == "seconds" else gettext("j M Y H:i")
+    minutes = int(local.utcoffset().total_seconds() // 60)
+    hours, rest = divmod(abs(minutes), 60)
+    sign = "+" if minutes >= 0 else "-"
+    zone = "UTC" if not minutes else f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+    return f"{date_format(local, pattern)} {zone}"
