@@ -1,15 +1,31 @@
 from django.conf import settings
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.shortcuts import render
 from django.urls import reverse_lazy
 
 from .services import change_password
 
 
+class LoginForm(AuthenticationForm):
+    """Django's sign-in form, with the username's length checked before anyone authenticates.
+
+    Django sets the field's max_length after it is built, which limits the input box but checks
+    nothing; a longer name reached the failed-login records (255 characters) and failed there.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.validators.append(MaxLengthValidator(field.max_length))
+
+
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
     def get_context_data(self, **kwargs):

@@ -122,3 +122,14 @@ def test_a_wrong_old_password_changes_nothing(client, trader):
     assert response.status_code == 200
     assert "Your old password was entered incorrectly" in response.text
     assert Entry.objects.count() == entries
+
+
+def test_a_username_longer_than_any_is_refused_by_the_form_not_the_database(client, trader):
+    # 256 characters: one more than the failed-login records hold
+    response = sign_in(client, "a" * 256, "wrong-password")
+
+    assert response.status_code == 200
+    assert "at most 150 characters" in response.text
+    assert "_auth_user_id" not in client.session
+    # the right name still signs in afterwards: nothing was locked or half-written
+    assert sign_in(client, "trader.zhang", PASSWORD).status_code == 302
