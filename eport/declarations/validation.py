@@ -141,6 +141,10 @@ def _decimal(
         )
         return None
     value = value.quantize(Decimal(1).scaleb(-places))
+    if not value:
+        # "-0" is zero: stored as 0.00 it must also digest as 0.00, or reconciliation would see
+        # the saved declaration differ from its ledger entry forever.
+        value = value.copy_abs()
     if minimum is not None and (value <= minimum if exclusive else value < minimum):
         message = (
             _("The %(label)s must be more than %(minimum)s.")
