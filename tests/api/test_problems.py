@@ -166,3 +166,21 @@ def test_a_role_that_may_never_make_a_move_is_refused_with_the_lifecycle_s_sente
     with pytest.raises(NotPermitted) as expected:
         lifecycle.check_role(world.trader, "take")
     assert refused.json()["detail"] == str(expected.value)
+
+
+@pytest.mark.parametrize("depth", [33, 1_000, 100_000])
+def test_json_nested_too_deeply_is_400_naming_the_limit(world, depth):
+    body = "[" * depth + "]" * depth
+    response = world.client(world.trader).post(
+        "/api/v1/declarations/", body, content_type="application/json"
+    )
+    problem = assert_problem(response, 400)
+    assert "more than 32 levels deep" in problem["detail"]
+
+
+def test_json_nested_as_deep_as_allowed_is_read(world):
+    body = {"lrn": [[[["x"]]]]}
+    response = world.client(world.trader).post(
+        "/api/v1/declarations/", json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 422  # read, then refused as a declaration with named problems
