@@ -3,6 +3,7 @@
 from django.core.exceptions import SuspiciousOperation
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 
 
 class RefuseNulCharactersMiddleware:
@@ -49,3 +50,19 @@ class LanguageMiddleware(LocaleMiddleware):
         language = supported_language(saved) or translation.get_language_from_request(request)
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class PrivatePagesMiddleware:
+    """What a signed-in person is shown is theirs: ``Cache-Control: private, no-store`` on every
+    answer to them that does not set its own caching, so no shared cache or back button keeps it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True, no_store=True)
+        return response

@@ -38,3 +38,17 @@ def test_the_api_refuses_a_nul_character_with_problem_details(client, auditor):
 
     assert response.status_code == 422  # the API's status for invalid input
     assert response["Content-Type"] == "application/problem+json"
+
+
+def test_a_signed_in_persons_pages_are_never_kept_by_caches(client, auditor):
+    assert "no-store" not in client.get("/verify/").get("Cache-Control", "")  # public page
+    client.force_login(auditor)
+    for path in ("/audit/", "/audit/ledger/", "/declarations/", "/api/v1/declarations/"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert set(response["Cache-Control"].replace(" ", "").split(",")) >= {
+            "private",
+            "no-store",
+        }, path
+    # an answer that says how it may be cached keeps its own words
+    assert client.get("/reference/hs/84/").get("Cache-Control") == "max-age=3600, private"
