@@ -2,51 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 import time
 
-import redis
 from django.conf import settings
-from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
 from rest_framework.throttling import BaseThrottle
 
+from eport.core.counters import count_request
+
 PERIODS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600}
-
-
-def count_request(key: str, timeout: int) -> int:
-    """Count one more request under ``key`` (created with ``timeout`` seconds to live); the count.
-
-    On Redis this is one round trip (SET NX and INCR in one MULTI); the cache API's add-then-incr
-    took three (incr checks that the key exists first).
-    """
-    cache = caches["default"]
-    if isinstance(cache, RedisCache):
-        name = cache.make_and_validate_key(key)  # the name the cache API would use
-        pipeline = _redis(_first_server(settings.CACHES["default"]["LOCATION"])).pipeline()
-        pipeline.set(name, 0, ex=timeout, nx=True)
-        pipeline.incr(name)
-        return pipeline.execute()[1]
-    if cache.add(key, 1, timeout=timeout):
-        return 1
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=timeout)
-        return 1
-
-
-def _first_server(location) -> str:
-    """The server the cache writes to: the first of its LOCATION (a list, or ``;``/``,``)."""
-    if isinstance(location, str):
-        location = location.replace(";", ",").split(",")
-    return location[0].strip()
-
-
-@functools.cache
-def _redis(url: str) -> redis.Redis:
-    """One client (and connection pool) per process for the cache's Redis."""
-    return redis.Redis.from_url(url)
 
 
 def parse_rate(rate: str) -> tuple[int, int]:

@@ -7,13 +7,13 @@ import hashlib
 import json
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from eport.core.counters import count_request
 from eport.core.receipt_checks import receipt_problem, shown_checks
 from eport.declarations.models import Declaration
 from eport.declarations.selectors import declaration_ledger
@@ -37,15 +37,8 @@ def _client_address(request: HttpRequest) -> str:
 
 def _rate_limited(request: HttpRequest) -> bool:
     """Count this check against the client's budget; True once the budget is spent."""
-    limit = settings.EPORT_VERIFY_RATE_LIMIT
-    key = f"audit:verify:{_client_address(request)}"
-    cache.add(key, 0, timeout=RATE_WINDOW)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=RATE_WINDOW)
-        count = 1
-    return count > limit
+    count = count_request(f"audit:verify:{_client_address(request)}", RATE_WINDOW)
+    return count > settings.EPORT_VERIFY_RATE_LIMIT
 
 
 def _summary(report, receipt: dict | None) -> dict | None:
