@@ -8,11 +8,13 @@ Files are stored under MEDIA_ROOT (never under static/) as ``documents/<aa>/<sha
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -107,12 +109,49 @@ def storage_name(sha256: str) -> str:
     return f"documents/{sha256[:2]}/{sha256}"
 
 
+def intact(name: str, checked: CheckedFile) -> bool:
+    """Whether the stored file ``name`` holds exactly the checked content: its size and SHA-256."""
+    try:
+        if default_storage.size(name) != checked.size:
+            return False
+        digest = hashlib.sha256()
+        with default_storage.open(name, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    except OSError:  # missing or unreadable
+        return False
+    return digest.hexdigest() == checked.sha256
+
+
 def store(upload, checked: CheckedFile) -> str:
-    """Save the content under its digest (once: equal content is stored once); return the name."""
+    """Save the content under its digest (once: equal content is stored once); return the name.
+
+    An existing file is trusted only when its size and hash are the content's: a file left empty
+    or torn by a failed write (a full disk) is written again. The content goes to a temporary file
+    beside its place, is flushed to disk, and is renamed into place in one step, so the name never
+    holds a partial file.
+    """
     name = storage_name(checked.sha256)
-    if not default_storage.exists(name):
-        upload.seek(0)
-        saved = default_storage.save(name, File(upload))
-        if saved != name:  # a concurrent upload of the same content won the name
-            default_storage.delete(saved)
+    if intact(name, checked):
+        return name
+    path = Path(default_storage.path(name))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    upload.seek(0)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            for chunk in upload.chunks():
+                handle.write(chunk)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, default_storage.file_permissions_mode or 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)  # the rename itself is durable
+    finally:
+        os.close(folder)
     return name

@@ -86,3 +86,33 @@ def test_another_company_cannot_attach(world):
     declaration = f.draft(world.trader)
     with pytest.raises(TransitionError, match="another company"):
         f.attach(declaration, world.trader2, "380")
+
+
+@pytest.mark.parametrize(
+    "left_behind",
+    [b"", f.PDF[:10], b"X" * len(f.PDF)],
+    ids=["empty", "torn", "same size, other bytes"],
+)
+def test_a_file_left_broken_by_a_failed_write_is_written_again(world, left_behind):
+    # a failed upload (a full disk) left something under the content's name
+    digest = hashlib.sha256(f.PDF).hexdigest()
+    path = Path(settings.MEDIA_ROOT) / "documents" / digest[:2] / digest
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(left_behind)
+
+    document = f.attach(f.draft(world.trader), world.trader, "380", content=f.PDF)
+
+    assert document.sha256 == digest
+    assert path.read_bytes() == f.PDF
+    assert not [p for p in path.parent.iterdir() if p.name.startswith(".upload-")]
+
+
+def test_an_intact_stored_file_is_reused_not_rewritten(world):
+    first = f.attach(f.draft(world.trader), world.trader, "380", content=f.PDF)
+    digest = first.sha256
+    path = Path(settings.MEDIA_ROOT) / "documents" / digest[:2] / digest
+    written = path.stat().st_mtime_ns
+
+    f.attach(f.draft(world.trader, lrn="LRN-2"), world.trader, "380", content=f.PDF)
+
+    assert path.stat().st_mtime_ns == written
