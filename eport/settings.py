@@ -214,6 +214,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_number("EPORT_LOGIN_COOLOFF_MINUTES", 
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "eport.accounts.views.lockout"
+# How many proxies of ours stand in front of the app (the TLS proxy: 1). Lockouts and rate limits
+# then key on the client's address from X-Forwarded-For, not the proxy's (eport.core.client).
+EPORT_TRUSTED_PROXIES = env_number("EPORT_TRUSTED_PROXIES", 0)
+AXES_CLIENT_IP_CALLABLE = "eport.core.client.client_address"
 
 # Security headers; the HTTPS-only ones are relaxed in DEBUG so the dev server works over http.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -133,3 +133,36 @@ def test_a_username_longer_than_any_is_refused_by_the_form_not_the_database(clie
     assert "_auth_user_id" not in client.session
     # the right name still signs in afterwards: nothing was locked or half-written
     assert sign_in(client, "trader.zhang", PASSWORD).status_code == 302
+
+
+def test_behind_a_trusted_proxy_one_client_cannot_lock_out_another(client, trader, settings):
+    from django.test import Client
+
+    settings.EPORT_TRUSTED_PROXIES = 1  # the TLS proxy at 10.0.0.1
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    attacker = {"HTTP_X_FORWARDED_FOR": "203.0.113.7", **proxy}
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "trader.zhang", "wrong-password", **attacker)
+    assert sign_in(client, "trader.zhang", "wrong-password", **attacker).status_code == 429
+
+    colleague = {"HTTP_X_FORWARDED_FOR": "198.51.100.2", **proxy}
+    assert sign_in(Client(), "trader.zhang", PASSWORD, **colleague).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "203.0.113.7", "10.0.0.1"),  # no proxy of ours: the header is the client's word
+        (1, "203.0.113.7", "203.0.113.7"),
+        (1, "6.6.6.6, 203.0.113.7", "203.0.113.7"),  # a forged first hop is ignored
+        (2, "203.0.113.7, 10.0.0.2", "203.0.113.7"),
+        (1, "", "10.0.0.1"),  # a proxy that sent no header: the nearest address we know
+        (1, "not-an-address", "10.0.0.1"),
+    ],
+)
+def test_the_client_address_trusts_only_our_own_proxies(rf, settings, proxies, forwarded, expected):
+    from eport.core.client import client_address
+
+    settings.EPORT_TRUSTED_PROXIES = proxies
+    request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_address(request) == expected

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from eport.core.client import client_address
 from eport.core.counters import count_request
 from eport.core.receipt_checks import receipt_problem, shown_checks
 from eport.declarations.models import Declaration
@@ -31,13 +32,9 @@ MAX_RECEIPT_BYTES = 1024 * 1024
 RATE_WINDOW = 60  # seconds: EPORT_VERIFY_RATE_LIMIT checks per client address per window
 
 
-def _client_address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")
-
-
 def _rate_limited(request: HttpRequest) -> bool:
     """Count this check against the client's budget; True once the budget is spent."""
-    count = count_request(f"audit:verify:{_client_address(request)}", RATE_WINDOW)
+    count = count_request(f"audit:verify:{client_address(request) or 'unknown'}", RATE_WINDOW)
     return count > settings.EPORT_VERIFY_RATE_LIMIT
 
 
