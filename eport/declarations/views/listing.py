@@ -6,13 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.timesince import TIME_STRINGS, timesince
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from eport.web.templatetags.eport import lane_badge, status_badge
+from eport.web.templatetags.eport import lane_badge, moment, status_badge
 
 from .. import selectors
 from ..forms import ListFilterForm
@@ -158,10 +158,11 @@ def _list_rows(declarations, user) -> list[dict]:
             else:
                 row["officer"] = None
         else:
-            updated = timezone.localtime(declaration.updated_at)
             row["transport_document"] = declaration.transport_document or "—"
-            row["updated_title"] = updated.strftime("%Y-%m-%d %H:%M")
-            row["updated"] = dateformat.format(updated, _("j M Y H:i"))
+            row["updated_title"] = timezone.localtime(declaration.updated_at).strftime(
+                "%Y-%m-%d %H:%M"
+            )
+            row["updated"] = moment(declaration.updated_at)
         rows.append(row)
     return rows
 
