@@ -231,10 +231,6 @@ class Trust:
 # --- Hashing --------------------------------------------------------------------------------------
 
 
-def split(data: bytes) -> list[bytes]:
-    return [data[at : at + HASH] for at in range(0, len(data), HASH)]
-
-
 def perfect_root(hashes: list[bytes]) -> bytes:
     """The Merkle root of a power-of-two number of hashes, level by level."""
     sha = hashlib.sha256
@@ -545,7 +541,7 @@ def check_tiles(
             continue  # cannot happen for a tile of changed_tiles
         position = index % TILE_WIDTH
         expected = above[position * HASH : (position + 1) * HASH]
-        found = perfect_root(split(data))
+        found = perfect_root(tiles.split_hashes(data))
         if found != expected:
             upper = Tile(level + 1, index // TILE_WIDTH, len(above) // HASH)
             raise Alarm(
