@@ -271,11 +271,9 @@ def request_cosignatures(cosign: str = "inline", *, using: str | None = None) ->
     ``inline`` asks them all at once from this process and waits at most EPORT_WITNESS_TIMEOUT;
     ``tasks`` leaves that to one Celery task after commit; ``none`` does nothing.
     """
-    if cosign == "none" or not pending_witnesses(using=using):
-        return
     if cosign == "inline":
-        witness.catch_up(using=using)
-    else:
+        witness.catch_up(using=using)  # asks nobody when every witness has cosigned
+    elif cosign == "tasks" and pending_witnesses(using=using):
         # robust: the entries are committed; a broker hiccup only delays the cosignatures.
         transaction.on_commit(lambda: witness.cosign_task.delay(), using=using, robust=True)
 
