@@ -22,7 +22,6 @@ import json
 import os
 import signal
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -42,7 +41,9 @@ from bench.common import (
     percentile,
     positive,
     setup,
+    start_gunicorn,
     table,
+    wait_ready,
 )
 
 CPU_PARTS = ("server", "database", "clients")
@@ -210,21 +211,6 @@ class Client(threading.Thread):
                 time.sleep(0.05)
 
 
-def wait_ready(port: int, server: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit(f"gunicorn exited with {server.returncode}; see its output above")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/api/schema/")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    sys.exit("gunicorn did not answer within 30 s")
-
-
 def main(argv=None) -> None:
     args = parse_args(argv)
     setup(args.database)
@@ -251,25 +237,9 @@ def main(argv=None) -> None:
         "EPORT_API_RATE": "1000000/minute",
         "EPORT_LOG_LEVEL": "WARNING",
     }
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "eport.wsgi:application",
-            "--workers",
-            str(args.workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "--timeout",
-            "120",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
+    server = start_gunicorn(port, args.workers, env)
     try:
-        wait_ready(port, server)
+        wait_ready(port, server, "/api/schema/")
         stop = threading.Event()
         clients = [Client(n, port, secret, args.items, stop) for n, secret in enumerate(secrets)]
         for client in clients:

@@ -54,7 +54,9 @@ from bench.common import (
     percentile,
     positive,
     setup,
+    start_gunicorn,
     table,
+    wait_ready,
 )
 
 ACTOR = "system:bench"
@@ -238,38 +240,16 @@ class Server:
             env=env,
             check=True,
         )
-        self.process = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "eport.wsgi:application",
-                "--workers",
-                str(workers),
-                "--preload",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--log-level",
-                "warning",
-                "--timeout",
-                "120",
-            ],
-            cwd=ROOT,
-            env=env,
-            start_new_session=True,
-        )
+        self.process = start_gunicorn(self.port, workers, env, "--preload")
 
     def __enter__(self) -> Server:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                sys.exit(f"gunicorn exited with {self.process.returncode}; see its output above")
-            try:
-                status, _ = request(self.port, "GET", "/api/schema/")
-                if status == 200:
-                    return self
-            except OSError:
-                time.sleep(0.2)
-        self.__exit__()
-        sys.exit("gunicorn did not answer within 30 s")
+        try:
+            wait_ready(self.port, self.process, "/api/schema/")
+        except SystemExit:
+            if self.process.poll() is None:  # it did not answer in time: stop it
+                self.__exit__()
+            raise
+        return self
 
     def __exit__(self, *exc) -> None:
         os.killpg(self.process.pid, signal.SIGTERM)

@@ -8,9 +8,11 @@ Call ``setup(database)`` before importing anything that needs Django. The databa
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import platform
 import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -93,6 +95,47 @@ def setup(database: str, *, recreate: bool = True) -> None:
 def child_env() -> dict:
     """The environment for a benchmark's subprocesses: same database, same settings."""
     return os.environ | {"DJANGO_SETTINGS_MODULE": SETTINGS, "PYTHONPATH": str(ROOT)}
+
+
+def start_gunicorn(port: int, workers: int, env: dict, *options: str) -> subprocess.Popen:
+    """gunicorn serving eport on 127.0.0.1:``port`` with ``workers`` sync workers, in a process
+    group of its own (stop it with ``os.killpg``)."""
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "eport.wsgi:application",
+            "--workers",
+            str(workers),
+            *options,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--timeout",
+            "120",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+
+
+def wait_ready(port: int, server: subprocess.Popen, path: str, timeout: float = 30) -> None:
+    """Return once the server answers ``GET path`` with 200; exit the benchmark if it dies or
+    does not within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"gunicorn exited with {server.returncode}; see its output above")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", path)
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    sys.exit(f"gunicorn did not serve {path} within {timeout:.0f} s")
 
 
 def environment_lines() -> list[str]:

@@ -30,7 +30,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import ROOT, Report, child_env, environment_lines, free_port, positive, setup
+from bench.common import (
+    ROOT,
+    Report,
+    child_env,
+    environment_lines,
+    free_port,
+    positive,
+    setup,
+    start_gunicorn,
+    wait_ready,
+)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -43,22 +53,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--server-workers", type=positive, default=4, help="gunicorn workers (4)")
     parser.add_argument("--fetchers", type=positive, default=8, help="mirror --workers (8)")
     return parser.parse_args(argv)
-
-
-def wait_ready(port: int, server: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit(f"gunicorn exited with {server.returncode}; see its output above")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/ledger/checkpoint")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    sys.exit("gunicorn did not serve /ledger/checkpoint within 30 s")
 
 
 def timed(command: list[str]) -> tuple[float, str]:
@@ -154,23 +148,7 @@ def run(args: argparse.Namespace, work: Path) -> None:
         "EPORT_LOG_LEVEL": "WARNING",
         "EPORT_LEDGER_MIRROR_TOKENS": f"bench.mirror:{hashlib.sha256(token.encode()).hexdigest()}",
     }
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "eport.wsgi:application",
-            "--workers",
-            str(args.server_workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "--timeout",
-            "120",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
+    server = start_gunicorn(port, args.server_workers, env)
     mirror = [sys.executable, "-m", "ledger.mirror"]
     common = ["--keys", str(keys_file), "--quorum", str(quorum), "--store", str(store)]
     follow = [
@@ -185,7 +163,7 @@ def run(args: argparse.Namespace, work: Path) -> None:
     ]
     rows = []
     try:
-        wait_ready(port, server)
+        wait_ready(port, server, "/ledger/checkpoint")
         elapsed, output = timed(follow)
         rows.append(("full sync, empty store -> " + f"{args.size:,}", args.size, elapsed, output))
         elapsed = fetch_only(port, token, args.size, args.fetchers)
