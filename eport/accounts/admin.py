@@ -1,13 +1,22 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import router, transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from eport.core.admin import ServiceModelAdmin
 
-from . import services
+from . import second_factor, services
 from .models import Bank, Company, CustomsOffice, User
+
+# django-otp's own pages would show the authenticator secrets and recovery codes and change them
+# around the ledger; an administrator resets a person's second factor from the user list instead.
+for device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(device_model):
+        admin.site.unregister(device_model)
 
 # Offices, companies and users are never deleted here. Each is named in the ledger
 # (``office:2201``, ``company:<USCI>``, ``user:<id>``) and in declarations, whose numbers carry the
@@ -118,8 +127,33 @@ class UserAdmin(ServiceModelAdmin, DjangoUserAdmin):
         (_("Role and organisation"), {"fields": ["role", "company", "office", "bank"]}),
     ]
 
+    actions = ["reset_second_factor"]
+
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.action(
+        description=_("Reset the second factor of the selected users"),
+        permissions=["change"],
+    )
+    def reset_second_factor(self, request, queryset):
+        reset = 0
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            for user in queryset.order_by("pk"):
+                if second_factor.reset_second_factor(user=user, actor=request.user):
+                    reset += 1
+        self.message_user(
+            request,
+            ngettext(
+                "Second factor reset for %(count)d user: they set it up again at their next "
+                "sign-in.",
+                "Second factor reset for %(count)d users: they set it up again at their next "
+                "sign-in.",
+                reset,
+            )
+            % {"count": reset},
+            messages.SUCCESS,
+        )
 
     def create_object(self, request, form):
         data = form.cleaned_data

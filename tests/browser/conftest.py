@@ -1,19 +1,29 @@
 """Playwright against Django's live server, in Debian's Chromium."""
 
+import base64
 import os
 import re
 import shutil
+import time
 
 import pytest
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.html import strip_tags
+from django.utils.text import capfirst
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import Page, expect
 
 CHROMIUM = os.environ.get("EPORT_CHROMIUM", "/usr/bin/chromium")
 # The browser's locale, sent as Accept-Language: Django picks the page's language from it.
 BROWSER_LOCALES = {"en": "en-GB", "zh-hans": "zh-CN"}
 # What a journey that runs in each language parametrizes `language` with.
 LANGUAGES = ["en", "zh-hans"]
+
+
+# The second factor's pages: a sign-in is done once the browser has left them.
+SECOND_FACTOR_PAGES = re.compile(r"/accounts/second-factor/")
 
 
 def as_pattern(words: str) -> re.Pattern:
@@ -102,3 +112,61 @@ def page(browser, live_server, language):
     yield page
     context.close()
     assert not errors, f"script errors in the browser: {errors}"
+
+
+@pytest.fixture
+def second_factor(settings):
+    """The live server asks officers, auditors and banks for their second factor, as deployed.
+
+    The live server runs in this process, so the test's settings are the server's.
+    """
+    settings.EPORT_REQUIRE_SECOND_FACTOR = True
+
+
+def authenticator_code(key: bytes) -> str:
+    """What an authenticator app holding ``key`` shows now."""
+    return f"{totp(key):06d}"
+
+
+def current_authenticator_code(username: str) -> str:
+    """The code the person's enrolled authenticator app shows now.
+
+    django-otp accepts each code once; a person signing in again within the same 30 seconds waits
+    for the next code. The journey does not wait: it tells the device it has not seen this one.
+    """
+    device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+    if device.last_t >= int(time.time()) // device.step:
+        TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1, drift=0)
+    return authenticator_code(device.bin_key)
+
+
+def secret_shown(page: Page) -> bytes:
+    """The authenticator key the enrolment page shows as text (for typing into an app)."""
+    text = page.get_by_test_id("totp-secret").inner_text().replace(" ", "")
+    return base64.b32decode(text + "=" * (-len(text) % 8))
+
+
+def sign_in(page: Page, t, username: str, password: str) -> list[str]:
+    """Sign in with the password and, where the role needs it, the second factor.
+
+    On a first sign-in that needs one, the person enrols: the code comes from the secret the page
+    shows, and the recovery codes shown once are returned. Later sign-ins enter the current code.
+    """
+    page.goto("/accounts/login/")
+    page.get_by_label(capfirst(t("username"))).fill(username)
+    page.get_by_label(t("Password")).fill(password)
+    page.get_by_role("button", name=t("Sign in")).click()
+    expect(page.locator(".session__name")).to_be_visible()
+    recovery_codes: list[str] = []
+    if "/accounts/second-factor/setup/" in page.url:
+        page.get_by_label(t("Code"), exact=True).fill(authenticator_code(secret_shown(page)))
+        page.get_by_role("button", name=t("Confirm")).click()
+        codes = page.get_by_test_id("recovery-codes").locator("li")
+        expect(codes).to_have_count(10)
+        recovery_codes = codes.all_inner_texts()
+        page.get_by_role("link", name=t("I have kept them, continue")).click()
+    elif "/accounts/second-factor/" in page.url:
+        page.get_by_label(t("Code"), exact=True).fill(current_authenticator_code(username))
+        page.get_by_role("button", name=t("Continue")).click()
+    expect(page).not_to_have_url(SECOND_FACTOR_PAGES)
+    return recovery_codes
