@@ -6,18 +6,20 @@ credentials, 403 the role may not do this, 404 not found (including another comp
 changed since the caller read it, or the same Idempotency-Key is still being processed), 413 too
 large, 422 validation failed (``errors`` maps each field to its messages, with the domain's keys:
 ``invoice_total``, ``items.1.hs_code``, ``documents``, ``__all__``) or an Idempotency-Key reused
-with a different request, 429 too many requests (with Retry-After), 500 unexpected (logged).
+with a different request, 429 too many requests (with Retry-After), 500 unexpected (logged), 503
+the database is down or restarting (with Retry-After: nothing was saved, send the request again).
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from rest_framework import exceptions, serializers, status
@@ -25,6 +27,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from eport.declarations.errors import DeclarationError, NotPermitted, StaleError
+from eport.web.responses import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
 
 logger = logging.getLogger("eport.api")
 
@@ -186,6 +189,14 @@ def exception_handler(exc: Exception, context: dict) -> Response:
     """Turn any exception raised in an API view into problem details (never HTML, never None)."""
     request = context.get("request")
     instance = request.get_full_path() if request is not None else ""
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        logger.warning("Database unavailable in %s: %s", instance, exc)
+        return problem(
+            status_code=503,
+            detail=_unavailable_detail(),
+            instance=instance,
+            headers=_unavailable_headers(),
+        )
     if isinstance(exc, DjangoValidationError):
         errors = (
             {key: [str(m) for m in value] for key, value in exc.message_dict.items()}
@@ -265,6 +276,42 @@ def exception_handler(exc: Exception, context: dict) -> Response:
     logger.exception("Unexpected error in %s", instance)
     return problem(
         status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
-        detail=_("Something went wrong on our side; it has been logged. Try again later."),
+        detail=_server_error_detail(),
         instance=instance,
     )
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The API's handler500: problem details; a 503 with Retry-After while the database is down.
+
+    It answers errors raised outside the API's views (in middleware); Django has logged them.
+    """
+    instance = request.get_full_path()
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        data = problem_data(status_code=503, detail=_unavailable_detail(), instance=instance)
+        headers = _unavailable_headers()
+    else:
+        data = problem_data(status_code=500, detail=_server_error_detail(), instance=instance)
+        headers = {}
+    return JsonResponse(
+        data,
+        status=data["status"],
+        content_type=PROBLEM_CONTENT_TYPE,
+        headers=headers,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def _unavailable_detail() -> str:
+    return _(
+        "The database cannot be reached just now, usually for a restart. "
+        "Send the request again in %(seconds)s seconds."
+    ) % {"seconds": RETRY_AFTER_SECONDS}
+
+
+def _unavailable_headers() -> dict[str, str]:
+    return {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+
+
+def _server_error_detail() -> str:
+    return _("Something went wrong on our side; it has been logged. Try again later.")

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from eport.outbox import services as outbox
 from ledger.verify import Progress, verify_chain
 from ledger.verify_checkpoints import verify_checkpoints
 
@@ -47,11 +48,21 @@ def request_verification(*, actor, kind: str = VerificationRun.Kind.FULL) -> Ver
         .filter(status__in=[Status.QUEUED, Status.RUNNING])
         .first()
     )
-    if running is not None and not _is_stale(running):
+    if running is not None:
+        if _is_stale(running) and not outbox.is_pending(run_verification, running.pk):
+            # Its message was lost or its worker died: send it again rather than strand it (the
+            # task takes up a stale run where it stands and leaves a live or finished one alone).
+            outbox.enqueue(run_verification, running.pk)
         return running
     run = VerificationRun.objects.create(kind=kind, requested_by=actor)
-    transaction.on_commit(lambda: run_verification.delay(run.pk))
+    # Through the outbox: with the broker down the run stays queued and is sent when it is back.
+    outbox.enqueue(run_verification, run.pk)
     return run
+
+
+def is_waiting_for_broker(run: VerificationRun) -> bool:
+    """Whether a queued run has not reached the task queue yet (the broker was down)."""
+    return run.status == Status.QUEUED and outbox.is_pending(run_verification, run.pk)
 
 
 def _is_stale(run: VerificationRun) -> bool:
@@ -210,6 +221,7 @@ __all__ = [
     "Progress",
     "active_run",
     "execute_run",
+    "is_waiting_for_broker",
     "request_verification",
     "run_verification",
 ]

@@ -1,10 +1,13 @@
-"""Pages that belong to no single domain app: the home redirect and the HS code hint."""
+"""Pages that belong to no single domain app: the home redirect, the HS hint, server errors."""
+
+import sys
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
@@ -12,6 +15,8 @@ from django.views.i18n import set_language as django_set_language
 from eport.accounts.services import save_language
 from eport.reference.codes import HS_DESCRIPTION_NOTE
 from eport.reference.models import HsCode
+
+from .responses import DATABASE_UNAVAILABLE, service_unavailable
 
 LEVEL_NAMES = {
     2: gettext_lazy("%(code)s is not an HS 2022 chapter."),
@@ -72,3 +77,14 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and language in dict(settings.LANGUAGES):
         save_language(request.user, language)
     return response
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a database down or restarting is a 503 "try again shortly", anything else 500.
+
+    It runs for exceptions raised anywhere, the middleware reading the session and the user
+    included; Django has already logged the exception (once, with its traceback).
+    """
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        return service_unavailable(request)
+    return defaults.server_error(request)

@@ -278,7 +278,11 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     return render(
         request,
         "audit/run.html",
-        {"run": run, "mismatches": run.mismatches.all()[:200]},
+        {
+            "run": run,
+            "mismatches": run.mismatches.all()[:200],
+            "waiting_for_broker": services.is_waiting_for_broker(run),
+        },
     )
 
 

@@ -1,0 +1,1 @@
+"""A transactional outbox for Celery tasks: ``services.enqueue(task, *args)`` in a service."""
