@@ -21,10 +21,11 @@ def parse_amount(value: Any, field: str, problems: dict[str, list[str]]) -> Deci
     if not amount.is_finite() or amount <= 0:
         problems[field] = [_("The amount must be more than zero.")]
         return Decimal("0")
-    if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
-        problems[field] = [_("Give the amount in cents at most, e.g. 125000.50.")]
-        return Decimal("0")
+    # Too large before anything else: quantizing a number beyond the context's 28 digits raises.
     if amount > MAX_AMOUNT:
         problems[field] = [_("The amount is too large.")]
+        return Decimal("0")
+    if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
+        problems[field] = [_("Give the amount in cents at most, e.g. 125000.50.")]
         return Decimal("0")
     return amount.quantize(CENT)
