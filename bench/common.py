@@ -97,9 +97,12 @@ def child_env() -> dict:
     return os.environ | {"DJANGO_SETTINGS_MODULE": SETTINGS, "PYTHONPATH": str(ROOT)}
 
 
-def start_gunicorn(port: int, workers: int, env: dict, *options: str) -> subprocess.Popen:
+def start_gunicorn(
+    port: int, workers: int, env: dict, *options: str, output=None
+) -> subprocess.Popen:
     """gunicorn serving eport on 127.0.0.1:``port`` with ``workers`` sync workers, in a process
-    group of its own (stop it with ``os.killpg``)."""
+    group of its own (stop it with ``os.killpg``); its output goes to ``output`` (an open file)
+    when given, else to this process's."""
     return subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
@@ -116,6 +119,8 @@ def start_gunicorn(port: int, workers: int, env: dict, *options: str) -> subproc
         ],
         cwd=ROOT,
         env=env,
+        stdout=output,
+        stderr=subprocess.STDOUT if output is not None else None,
         start_new_session=True,
     )
 
@@ -136,6 +141,17 @@ def wait_ready(port: int, server: subprocess.Popen, path: str, timeout: float = 
             pass
         time.sleep(0.2)
     sys.exit(f"gunicorn did not serve {path} within {timeout:.0f} s")
+
+
+def gunicorn_workers(master_pid: int) -> list[int]:
+    """The pids of the worker processes whose parent is gunicorn's master ``master_pid``."""
+    workers = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _proc_stat(int(entry.name))
+            if fields and int(fields[1]) == master_pid:
+                workers.append(int(entry.name))
+    return workers
 
 
 def environment_lines() -> list[str]:
