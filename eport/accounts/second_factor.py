@@ -2,10 +2,11 @@
 
 Officers, auditors and bank staff confirm each sign-in with a 6-digit code from an authenticator
 app (a django-otp TOTP device) or with one of ten recovery codes (a django-otp static device, one
-token per code, deleted when used). Each state change records a ledger entry on the user
-(``user.second_factor_enrolled``, ``user.recovery_codes_regenerated``,
-``user.recovery_code_used``, ``user.second_factor_reset``) with counts only: never a secret or a
-code.
+token per code, deleted when used). A recovery code is stored only as a keyed hash
+(``recovery_code_hash``): the plain codes exist in the one answer that shows them. Each state
+change records a ledger entry on the user (``user.second_factor_enrolled``,
+``user.recovery_codes_regenerated``, ``user.recovery_code_used``, ``user.second_factor_reset``)
+with counts only: never a secret or a code.
 
 A wrong code is counted by django-otp's throttling on the device (1, 2, 4, 8… seconds before the
 next try); the count must be committed, so a refusal is raised only after the transaction that
@@ -22,6 +23,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_otp import devices_for_user
@@ -41,6 +43,8 @@ DEVICE_NAME = "eport"
 _TOTP_CODE = re.compile(r"^[0-9]{6}$")
 # django-otp's static tokens: 8 characters of base32, written in two groups of four.
 _RECOVERY_CODE = re.compile(r"^[a-z2-7]{8}$")
+# The key salt of a recovery code's stored hash: changing it invalidates every stored code.
+RECOVERY_CODE_KEY_SALT = "eport.accounts.recovery-code"
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,28 @@ def secret_of(device: TOTPDevice) -> str:
 def normalised_code(code: str) -> str:
     """A typed code without spaces and hyphens, lower case (recovery codes are shown grouped)."""
     return re.sub(r"[\s\-]", "", code or "").lower()
+
+
+def recovery_code_hash(code: str, *, secret: str | bytes | None = None) -> str:
+    """What is stored for a recovery code: a keyed SHA-256 of the normalised code, 16 base32 chars.
+
+    Keyed with ``secret`` (SECRET_KEY when None), so a copy of the database alone does not give
+    the codes back by trying all 2**40 of them.
+    """
+    digest = salted_hmac(
+        RECOVERY_CODE_KEY_SALT, normalised_code(code), secret=secret, algorithm="sha256"
+    ).digest()
+    return base64.b32encode(digest).decode("ascii")[:16].lower()
+
+
+def _recovery_code_hashes(code: str) -> list[str]:
+    """The code's hash under SECRET_KEY, then under each of SECRET_KEY_FALLBACKS (key rotation)."""
+    hashes = [recovery_code_hash(code)]
+    for secret in getattr(settings, "SECRET_KEY_FALLBACKS", []):
+        hashed = recovery_code_hash(code, secret=secret)
+        if hashed not in hashes:
+            hashes.append(hashed)
+    return hashes
 
 
 def start_enrolment(*, user: User) -> TOTPDevice:
@@ -199,7 +225,7 @@ def verify_sign_in_code(*, user: User, code: str) -> Verification:
             )
         else:
             refusal = _throttled(device)
-        if refusal is None and not device.verify_token(code):
+        if refusal is None and not device.verify_token(_stored_form(device, code)):
             refusal = (
                 _("That code is not right. Check the time on your phone and try the newest code.")
                 if model is TOTPDevice
@@ -244,6 +270,19 @@ def reset_second_factor(*, user: User, actor: Actor, reason: str = "") -> int:
     return len(devices)
 
 
+def _stored_form(device: Device, code: str) -> str:
+    """What ``device`` verifies for a typed ``code``: a TOTP code as typed, a recovery code hashed.
+
+    Of the code's hashes (SECRET_KEY and its fallbacks) the one the device holds, if any, else the
+    current key's; the device then checks it once, so its throttling counts one try.
+    """
+    if not isinstance(device, StaticDevice):
+        return code
+    hashes = _recovery_code_hashes(code)
+    held = device.token_set.filter(token__in=hashes).values_list("token", flat=True).first()
+    return held or hashes[0]
+
+
 def _new_recovery_codes(user: User) -> list[str]:
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=True)
@@ -252,7 +291,9 @@ def _new_recovery_codes(user: User) -> list[str]:
         token = StaticToken.random_token()
         if token not in codes:
             codes.append(token)
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=token) for token in codes)
+    StaticToken.objects.bulk_create(
+        StaticToken(device=device, token=recovery_code_hash(code)) for code in codes
+    )
     return [grouped(code) for code in codes]
 
 

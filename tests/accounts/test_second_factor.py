@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from eport.accounts import second_factor
 from eport.accounts.models import User
+from eport.accounts.views import RECOVERY_CODES_SESSION_KEY
 from eport.api.tokens import create_token
 from ledger.models import Entry
 
@@ -115,6 +116,45 @@ def test_enrolment_confirms_the_device_shows_ten_recovery_codes_once_and_is_ledg
 
 def recovery_codes_on_or_none(page: str):
     return re.search(r'data-testid="recovery-codes"', page) and recovery_codes_on(page)
+
+
+def test_recovery_codes_are_stored_hashed_and_the_session_forgets_them_once_shown(client, officer):
+    _key, codes = enrol(client)
+
+    assert RECOVERY_CODES_SESSION_KEY not in client.session
+    stored = set(StaticToken.objects.filter(device__user=officer).values_list("token", flat=True))
+    assert len(stored) == 10
+    plain = {code.replace(" ", "") for code in codes}
+    assert not stored & plain
+    assert all(len(token) == 16 for token in stored)
+    assert stored == {second_factor.recovery_code_hash(code) for code in codes}
+
+
+def test_a_recovery_code_made_before_a_secret_key_rotation_still_signs_in(
+    client, officer, settings
+):
+    _key, codes = enrol(client)
+    client.post(reverse("accounts:logout"))
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY = "a-new-secret-key-" + "x" * 40
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+
+    sign_in(client, "officer.wang")
+    response = client.post(
+        reverse("accounts:second_factor_verify"), {"code": codes[3], "next": "/"}
+    )
+
+    assert response.status_code == 302
+    assert response.url == "/"
+    assert StaticToken.objects.filter(device__user=officer).count() == 9
+    # Without the old key among the fallbacks, the codes made under it are no longer known.
+    client.post(reverse("accounts:logout"))
+    settings.SECRET_KEY_FALLBACKS = []
+    sign_in(client, "officer.wang")
+    refused = client.post(reverse("accounts:second_factor_verify"), {"code": codes[4]})
+
+    assert refused.status_code == 200
+    assert "That recovery code is not right, or it has been used already." in refused.text
 
 
 def test_a_wrong_first_code_is_explained_and_confirms_nothing(client, officer):
@@ -275,7 +315,7 @@ def test_new_recovery_codes_replace_the_old_ones_and_are_ledgered(client, office
     assert not set(new_codes) & set(old_codes)
     assert sorted(
         StaticToken.objects.filter(device__user=officer).values_list("token", flat=True)
-    ) == sorted(code.replace(" ", "") for code in new_codes)
+    ) == sorted(second_factor.recovery_code_hash(code) for code in new_codes)
     (entry,) = entries("user.recovery_codes_regenerated")
     assert entry.actor == f"user:{officer.pk}"
     stored = bytes(entry.canonical).decode()
