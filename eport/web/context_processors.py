@@ -21,10 +21,13 @@ def script_strings(request) -> dict:
 
 
 def navigation(request) -> dict:
-    """Navigation links for the header, chosen by role; empty for anonymous visitors."""
+    """The header's links: the navigation chosen by role, and the person's own account links.
+
+    Both are empty for anonymous visitors.
+    """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_links": []}
+        return {"nav_links": [], "account_links": []}
     declarations = reverse("declarations:list")
     links = []
     tokens = (_("API tokens"), reverse("api_tokens:list"))
@@ -61,8 +64,14 @@ def navigation(request) -> dict:
     path = request.path
     matching = [url for _label, url in links if path.startswith(url)]
     current = max(matching, key=len) if matching else None
+    # The person's own account, beside their name, whatever the role (a role without a second
+    # factor reads there that it needs none).
+    security = reverse("accounts:security")
     return {
         "nav_links": [
             {"label": label, "url": url, "current": url == current} for label, url in links
-        ]
+        ],
+        "account_links": [
+            {"label": _("Sign-in security"), "url": security, "current": path == security}
+        ],
     }

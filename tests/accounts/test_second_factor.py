@@ -297,6 +297,33 @@ def test_an_auditor_and_bank_staff_need_it_and_a_trader_does_not(client):
     assert not second_factor.second_factor_required(trader)
 
 
+def security_link_on(page: str) -> str | None:
+    """The header's link to Sign-in security, beside the person's name, if the page has one."""
+    session = re.search(r'<div class="session">(.*?)</form>', page, re.S)
+    link = session and re.search(r'<a [^>]*href="([^"]+)"[^>]*>Sign-in security</a>', session[1])
+    return link and link[1]
+
+
+def test_every_signed_in_person_finds_sign_in_security_in_the_header(client, officer):
+    enrol(client)
+    page = client.get("/declarations/").text
+    assert security_link_on(page) == reverse("accounts:security")
+    security = client.get(reverse("accounts:security")).text
+    assert "You have 10 unused recovery codes." in security
+    assert 'aria-current="page">Sign-in security</a>' in security
+    client.post(reverse("accounts:logout"))
+
+    make_user(User.Role.TRADER, username="trader.zhou", password=PASSWORD)
+    sign_in(client, "trader.zhou")
+    page = client.get("/declarations/").text
+    assert security_link_on(page) == reverse("accounts:security")
+    security = client.get(reverse("accounts:security")).text
+    assert "no second factor is needed" in security
+    client.post(reverse("accounts:logout"))
+
+    assert security_link_on(client.get(reverse("accounts:login")).text) is None
+
+
 def test_with_the_setting_off_there_is_no_step(client, officer, settings):
     settings.EPORT_REQUIRE_SECOND_FACTOR = False
 
