@@ -1,0 +1,1 @@
+"""Operators' tools: liveness and readiness probes, Prometheus metrics, request ids in the logs."""
