@@ -7,7 +7,7 @@ changed since the caller read it, or the same Idempotency-Key is still being pro
 large, 422 validation failed (``errors`` maps each field to its messages, with the domain's keys:
 ``invoice_total``, ``items.1.hs_code``, ``documents``, ``__all__``) or an Idempotency-Key reused
 with a different request, 429 too many requests (with Retry-After), 500 unexpected (logged), 503
-the database is down or restarting (with Retry-After: nothing was saved, send the request again).
+the database is down or restarting (with Retry-After: send the request again after that pause).
 """
 
 from __future__ import annotations
