@@ -64,6 +64,8 @@ if not SECRET_KEY:
             "or set DJANGO_DEBUG=1 for local development."
         )
     SECRET_KEY = _DEV_SECRET_KEY
+# Earlier keys, during a rotation: sessions, signed links and recovery codes made with them hold.
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS")
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
@@ -80,6 +82,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    # Before eport.accounts, whose admin takes the devices' own admin pages away.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ledger",
     "eport.accounts",
     "eport.reference",
@@ -87,15 +93,21 @@ INSTALLED_APPS = [
     "eport.banks",
     "eport.payments",
     "eport.demo",
+    "eport.outbox",
     "eport.web",
     "eport.audit",
     "eport.api",
+    "eport.ops",
 ]
 
 AUTH_USER_MODEL = "accounts.User"
 
 MIDDLEWARE = [
+    # django-prometheus times every request between its two middlewares, at the two ends.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Every request's id (X-Request-ID) in its log lines and in the tasks it queues.
+    "eport.ops.requestid.RequestIdMiddleware",
     "eport.web.middleware.RefuseNulCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -105,9 +117,14 @@ MIDDLEWARE = [
     # After authentication: a signed-in person's saved language comes before the browser's.
     "eport.web.middleware.LanguageMiddleware",
     "eport.web.middleware.PrivatePagesMiddleware",
+    # A second factor for officers, auditors and banks: the device that verified this session,
+    # then the step every page but the second factor's own waits for.
+    "django_otp.middleware.OTPMiddleware",
+    "eport.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Axes stays last: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -218,6 +235,10 @@ AXES_LOCKOUT_CALLABLE = "eport.accounts.views.lockout"
 # then key on the client's address from X-Forwarded-For, not the proxy's (eport.core.client).
 EPORT_TRUSTED_PROXIES = env_number("EPORT_TRUSTED_PROXIES", 0)
 AXES_CLIENT_IP_CALLABLE = "eport.core.client.client_address"
+# Officers, auditors and bank staff confirm each sign-in with a code from an authenticator app
+# (TOTP) or a recovery code; they enrol on their first sign-in (eport.accounts.second_factor).
+EPORT_REQUIRE_SECOND_FACTOR = env_bool("EPORT_REQUIRE_SECOND_FACTOR", default=True)
+OTP_TOTP_ISSUER = "eport"
 
 # Security headers; the HTTPS-only ones are relaxed in DEBUG so the dev server works over http.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -228,6 +249,8 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The load balancer's probes and Prometheus may call over plain HTTP on loopback (eport.ops).
+SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz|metrics)$"]
 SECURE_HSTS_SECONDS = 0 if DEBUG else env_number("DJANGO_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
@@ -279,12 +302,50 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {}
 CELERY_TIMEZONE = "UTC"
+# A request publishing a task must not hang on a broker that is down: give up within seconds (the
+# task waits in the outbox, eport/outbox, and is sent when the broker is back).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+if REDIS_URL:
+    # kombu's Redis transport: without a socket timeout a publish waits forever on a connection
+    # the broker dropped without closing it.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 10}
+CELERY_BEAT_SCHEDULE["outbox.flush"] = {
+    "task": "outbox.flush",
+    "schedule": 10.0,
+    "options": {"expires": 10.0},  # a later one does the same work
+}
 
+# Logs: EPORT_LOG_FORMAT=json (the default without DEBUG) writes one JSON object a line with time,
+# level, logger, message and request_id (plus task_id and task_name inside Celery tasks).
+EPORT_LOG_FORMAT = os.environ.get("EPORT_LOG_FORMAT", "plain" if DEBUG else "json").strip().lower()
+if EPORT_LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"EPORT_LOG_FORMAT={EPORT_LOG_FORMAT!r}: use plain or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "eport.ops.requestid.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": ["levelname", "name", "message", "request_id"],
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": EPORT_LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("EPORT_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
@@ -321,6 +382,10 @@ EPORT_WITNESS_TIMEOUT = env_number("EPORT_WITNESS_TIMEOUT", 5.0, minimum=0.1)
 EPORT_KEYS_DIR = Path(os.environ.get("EPORT_KEYS_DIR", VAR_DIR / "keys"))
 # Who may read an entry's bytes at /ledger/entries/<seq>: a callable (user, entry) -> bool.
 EPORT_LEDGER_ENTRY_ACCESS = "eport.payments.access.may_see_entry"
+# The auditor's reconciliation reports a company, office, bank, user, tariff line, risk rule or API
+# token with no ledger entry at all (inserted behind the application's back); off only for a
+# database whose rows predate the ledgering of those records.
+EPORT_RECONCILE_UNLEDGERED_ROWS = env_bool("EPORT_RECONCILE_UNLEDGERED_ROWS", default=True)
 # Alliance mirrors that may read entry bundles: `<name>:<SHA-256 hex of its bearer token>`, comma
 # separated (`manage.py ledger_mirror_token NAME` makes a token and prints its line).
 EPORT_LEDGER_MIRROR_TOKENS = env_list("EPORT_LEDGER_MIRROR_TOKENS")
@@ -405,3 +470,19 @@ CELERY_BEAT_SCHEDULE["api.purge_idempotency_keys"] = {
     "task": "api.purge_idempotency_keys",
     "schedule": 3600.0,
 }
+
+# Operations (eport.ops) -------------------------------------------------------------------------
+# /readyz fails when the worker's heartbeat (the ops.heartbeat task, every 15 s) is older than
+# EPORT_READY_WORKER_SECONDS, or when entries wait and the newest notarized checkpoint is older
+# than EPORT_READY_CHECKPOINT_SECONDS.
+EPORT_READY_WORKER_SECONDS = env_number("EPORT_READY_WORKER_SECONDS", 60, minimum=1)
+EPORT_READY_CHECKPOINT_SECONDS = env_number("EPORT_READY_CHECKPOINT_SECONDS", 300, minimum=1)
+CELERY_BEAT_SCHEDULE["ops.heartbeat"] = {
+    "task": "ops.heartbeat",
+    "schedule": 15.0,
+    "options": {"expires": 15.0},  # a late heartbeat proves nothing the next one does not
+}
+# /metrics answers addresses in EPORT_METRICS_ALLOWED (IPs or CIDR networks, comma separated) and
+# requests carrying `Authorization: Bearer <EPORT_METRICS_TOKEN>`; everyone else gets 403.
+EPORT_METRICS_ALLOWED = env_list("EPORT_METRICS_ALLOWED", "127.0.0.1,::1")
+EPORT_METRICS_TOKEN = os.environ.get("EPORT_METRICS_TOKEN", "").strip()

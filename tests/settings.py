@@ -19,5 +19,10 @@ LANGUAGE_CODE = "en"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = VAR_DIR / "test-media"
 SECURE_SSL_REDIRECT = False
+# Tests sign in with force_login; the second factor's own tests and journeys turn it on.
+EPORT_REQUIRE_SECOND_FACTOR = False
+# The factories create companies, offices, banks, users and tariff lines directly, without ledger
+# entries; the reconciliation's own tests turn the report of such rows on.
+EPORT_RECONCILE_UNLEDGERED_ROWS = False
 # WhiteNoise expects STATIC_ROOT to exist; tests serve assets through the finders instead.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
