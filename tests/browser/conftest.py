@@ -114,11 +114,12 @@ def page(browser, live_server, language):
     assert not errors, f"script errors in the browser: {errors}"
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def second_factor(settings):
     """The live server asks officers, auditors and banks for their second factor, as deployed.
 
-    The live server runs in this process, so the test's settings are the server's.
+    Every journey signs in through it (``sign_in``). The live server runs in this process, so the
+    test's settings are the server's.
     """
     settings.EPORT_REQUIRE_SECOND_FACTOR = True
 
@@ -170,3 +171,8 @@ def sign_in(page: Page, t, username: str, password: str) -> list[str]:
         page.get_by_role("button", name=t("Continue")).click()
     expect(page).not_to_have_url(SECOND_FACTOR_PAGES)
     return recovery_codes
+
+
+def sign_out(page: Page, t) -> None:
+    page.get_by_role("button", name=t("Sign out")).click()
+    expect(page.get_by_role("button", name=t("Sign in"))).to_be_visible()

@@ -9,7 +9,6 @@ import re
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from django.utils.text import capfirst
 from playwright.sync_api import Page, expect
 
 from eport.accounts.models import User
@@ -17,7 +16,7 @@ from eport.audit.models import VerificationRun
 from eport.celery import app
 from ledger import notary
 from tests.audit.conftest import release
-from tests.browser.conftest import LANGUAGES
+from tests.browser.conftest import LANGUAGES, sign_in
 from tests.declarations import factories as f
 from tests.ledger.notary_support import ledger_keys  # noqa: F401
 
@@ -50,19 +49,11 @@ def cleared(transactional_db, ledger_keys):  # noqa: F811
     return declaration
 
 
-def sign_in(page: Page, t, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label(capfirst(t("username"))).fill(username)
-    page.get_by_label(t("Password")).fill(PASSWORD)
-    page.get_by_role("button", name=t("Sign in")).click()
-    expect(page.locator(".session__name")).to_be_visible()
-
-
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_auditor_verifies_the_ledger_and_a_stranger_verifies_a_receipt(
     page: Page, cleared, celery_worker, tmp_path, t
 ):
-    sign_in(page, t, "auditor")
+    sign_in(page, t, "auditor", PASSWORD)
     page.goto("/audit/verification/")
     page.get_by_test_id("verify-now").first.click()
 

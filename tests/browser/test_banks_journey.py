@@ -12,14 +12,13 @@ import re
 from pathlib import Path
 
 import pytest
-from django.utils.text import capfirst
 from playwright.sync_api import Page, expect
 
 from eport.accounts.models import Bank, User
 from eport.banks.models import Financing
 from ledger import notary
 from tests.banks import factories as bf
-from tests.browser.conftest import LANGUAGES, as_pattern
+from tests.browser.conftest import LANGUAGES, as_pattern, sign_in, sign_out
 from tests.declarations import factories as f
 from tests.ledger.notary_support import ledger_keys  # noqa: F401
 
@@ -50,19 +49,6 @@ def released(transactional_db, ledger_keys):  # noqa: F811
     declaration = bf.released(users["liwei"], users["zhangmin"])
     notary.notarize_pending(cosign="inline")
     return declaration
-
-
-def sign_in(page: Page, t, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label(capfirst(t("username"))).fill(username)
-    page.get_by_label(t("Password")).fill(PASSWORD)
-    page.get_by_role("button", name=t("Sign in")).click()
-    expect(page.locator(".session__name")).to_be_visible()
-
-
-def sign_out(page: Page, t) -> None:
-    page.get_by_role("button", name=t("Sign out")).click()
-    expect(page.get_by_role("button", name=t("Sign in"))).to_be_visible()
 
 
 def register(page: Page, t, amount: str, reference: str) -> None:
@@ -96,7 +82,7 @@ def test_two_banks_finance_one_declaration_without_overdrawing_it(
     Status = Financing.Status
 
     # The trader presents the released declaration to both banks from its declaration page.
-    sign_in(page, t, "liwei")
+    sign_in(page, t, "liwei", PASSWORD)
     page.goto(f"/declarations/{released.uuid}/")
     page.get_by_role("link", name=t("Trade finance")).click()
     for bank in ("Industrial and Commercial Bank", "Bank of China"):
@@ -114,7 +100,7 @@ def test_two_banks_finance_one_declaration_without_overdrawing_it(
     sign_out(page, t)
 
     # Bank 1 checks the receipt against the notarized ledger, registers 60 % and disburses.
-    sign_in(page, t, "wanghua")
+    sign_in(page, t, "wanghua", PASSWORD)
     open_presented(page, t, number)
     verdict = page.get_by_test_id("verdict")
     expect(verdict).to_contain_text(t("Verified against customs' notarized ledger"))
@@ -135,7 +121,7 @@ def test_two_banks_finance_one_declaration_without_overdrawing_it(
     sign_out(page, t)
 
     # Bank 2 sees only the 40 % left, is refused for 50 %, and registers the 40 %.
-    sign_in(page, t, "chenjing")
+    sign_in(page, t, "chenjing", PASSWORD)
     open_presented(page, t, number)
     expect(page.get_by_test_id("balance")).to_have_text(f"{currency} 400.00")
     expect(page.locator("main")).not_to_contain_text("ICBC-TF-0001")
@@ -158,7 +144,7 @@ def test_two_banks_finance_one_declaration_without_overdrawing_it(
     sign_out(page, t)
 
     # Bank 1 records the repayment from its own financings of the declaration.
-    sign_in(page, t, "wanghua")
+    sign_in(page, t, "wanghua", PASSWORD)
     open_presented(page, t, number)
     expect(page.get_by_test_id("balance")).to_have_text(f"{currency} 0.00")
     expect(page.locator("main")).not_to_contain_text("BOC-TF-0001")
@@ -171,7 +157,7 @@ def test_two_banks_finance_one_declaration_without_overdrawing_it(
     sign_out(page, t)
 
     # The trader sees both financings, each with its bank.
-    sign_in(page, t, "liwei")
+    sign_in(page, t, "liwei", PASSWORD)
     page.goto(f"/finance/declarations/{released.uuid}/")
     financings = page.get_by_test_id("financings")
     expect(financings.locator("tr[data-reference='ICBC-TF-0001']")).to_contain_text(
@@ -186,7 +172,7 @@ def test_two_banks_finance_one_declaration_without_overdrawing_it(
     sign_out(page, t)
 
     # The auditor finds both registrations in the ledger.
-    sign_in(page, t, "auditor")
+    sign_in(page, t, "auditor", PASSWORD)
     page.goto("/audit/ledger/?action=financing.registered")
     for financing in Financing.objects.all():
         expect(page.locator("main")).to_contain_text(financing.ledger_subject)

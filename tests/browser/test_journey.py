@@ -10,14 +10,13 @@ import os
 from pathlib import Path
 
 import pytest
-from django.utils.text import capfirst
 from playwright.sync_api import Page, expect
 
 from eport.accounts.models import User
 from eport.declarations.lifecycle import MOVES
 from eport.declarations.models import Declaration
 from eport.reference.choices import DocumentType
-from tests.browser.conftest import LANGUAGES
+from tests.browser.conftest import LANGUAGES, sign_in, sign_out
 from tests.declarations import factories as f
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -77,19 +76,6 @@ def people(transactional_db):
     return trader, officer
 
 
-def sign_in(page: Page, t, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label(capfirst(t("username"))).fill(username)
-    page.get_by_label(t("Password")).fill(PASSWORD)
-    page.get_by_role("button", name=t("Sign in")).click()
-    expect(page.locator(".session__name")).to_be_visible()
-
-
-def sign_out(page: Page, t) -> None:
-    page.get_by_role("button", name=t("Sign out")).click()
-    expect(page.get_by_role("button", name=t("Sign in"))).to_be_visible()
-
-
 def fill_item(page: Page, t, index: int, *, hs_code, description, origin, quantity, value):
     item = page.locator("[data-item]").nth(index)
     item.get_by_label(t("HS code")).fill(hs_code)
@@ -141,7 +127,7 @@ def test_an_import_goes_from_draft_to_release_and_the_timeline_shows_each_step(
 ):
     Status = Declaration.Status
     # The trader files an import with two goods items.
-    sign_in(page, t, "liwei")
+    sign_in(page, t, "liwei", PASSWORD)
     expect(
         page.get_by_role(
             "heading", name=t("Declarations of %(company)s", company="Alpha Trading Co., Ltd.")
@@ -224,7 +210,7 @@ def test_an_import_goes_from_draft_to_release_and_the_timeline_shows_each_step(
     sign_out(page, t)
 
     # The officer finds it in the queue, takes it and raises a query.
-    sign_in(page, t, "zhangmin")
+    sign_in(page, t, "zhangmin", PASSWORD)
     expect(page.locator("[data-waiting]")).to_have_text("1")
     page.screenshot(path=str(SCREENSHOTS / f"eport-officer-queue-{language}.png"), full_page=True)
     open_declaration(page, t, "PO-2026-0042")
@@ -245,7 +231,7 @@ def test_an_import_goes_from_draft_to_release_and_the_timeline_shows_each_step(
     sign_out(page, t)
 
     # The trader amends the value of the phones and answers.
-    sign_in(page, t, "liwei")
+    sign_in(page, t, "liwei", PASSWORD)
     expect(page.get_by_role("row", name="PO-2026-0042")).to_contain_text(t(Status.QUERY.label))
     page.screenshot(
         path=str(SCREENSHOTS / f"eport-trader-dashboard-{language}.png"), full_page=True
@@ -266,7 +252,7 @@ def test_an_import_goes_from_draft_to_release_and_the_timeline_shows_each_step(
     sign_out(page, t)
 
     # The officer sees what changed, assesses, records the payment and releases.
-    sign_in(page, t, "zhangmin")
+    sign_in(page, t, "zhangmin", PASSWORD)
     open_declaration(page, t, "PO-2026-0042")
     amendments = page.locator("section[aria-labelledby=h-amendments]")
     changed = t("item %(line)s · %(field)s", line=2, field=t("invoice value"))

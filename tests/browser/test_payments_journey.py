@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.utils.text import capfirst
 from playwright.sync_api import Page, expect
 
 from eport.accounts.models import User
@@ -26,7 +25,7 @@ from eport.declarations.models import Declaration
 from eport.payments.models import PaymentAgreement, PaymentInstruction, TaxBill
 from eport.payments.rules import STEPS
 from tests.banks import factories as bf
-from tests.browser.conftest import LANGUAGES
+from tests.browser.conftest import LANGUAGES, sign_in, sign_out
 from tests.declarations import factories as f
 from tests.payments import factories as pf
 
@@ -59,19 +58,6 @@ def people(transactional_db, settings, tmp_path):
         name: User.objects.create_user(username=name, password=PASSWORD, **details)
         for name, details in people.items()
     }
-
-
-def sign_in(page: Page, t, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label(capfirst(t("username"))).fill(username)
-    page.get_by_label(t("Password")).fill(PASSWORD)
-    page.get_by_role("button", name=t("Sign in")).click()
-    expect(page.locator(".session__name")).to_be_visible()
-
-
-def sign_out(page: Page, t) -> None:
-    page.get_by_role("button", name=t("Sign out")).click()
-    expect(page.get_by_role("button", name=t("Sign in"))).to_be_visible()
 
 
 def nav(page: Page, t, label: str) -> None:
@@ -130,7 +116,7 @@ def test_a_trader_pays_through_its_bank_and_the_declaration_is_released(
     due = f"CNY {bill.tax:,.2f}"
 
     # The trader sees what is due on the declaration page, and how to pay it.
-    sign_in(page, t, "liwei")
+    sign_in(page, t, "liwei", PASSWORD)
     page.goto(f"/declarations/{declaration.uuid}/")
     panel = page.get_by_test_id("bill-panel")
     expect(panel).to_contain_text(bill.number)
@@ -169,7 +155,7 @@ def test_a_trader_pays_through_its_bank_and_the_declaration_is_released(
     sign_out(page, t)
 
     # The bank confirms the agreement from its payments page.
-    sign_in(page, t, "wanghua")
+    sign_in(page, t, "wanghua", PASSWORD)
     page.get_by_role("link", name=t("Duties and taxes payments")).click()
     agreement = page.get_by_test_id("agreements").locator(f"tr[data-account='{ACCOUNT}']")
     expect(agreement).to_contain_text("Alpha Trading Co., Ltd.")
@@ -186,7 +172,7 @@ def test_a_trader_pays_through_its_bank_and_the_declaration_is_released(
     sign_out(page, t)
 
     # The trader pays the bill from that account.
-    sign_in(page, t, "liwei")
+    sign_in(page, t, "liwei", PASSWORD)
     nav(page, t, "Duties and taxes")
     open_bills = page.get_by_test_id("open-bills")
     expect(open_bills.locator(f"tr[data-bill='{bill.number}']")).to_contain_text(due)
@@ -200,7 +186,7 @@ def test_a_trader_pays_through_its_bank_and_the_declaration_is_released(
     sign_out(page, t)
 
     # The bank confirms the debit, with the figures the form filled in and its reference.
-    sign_in(page, t, "wanghua")
+    sign_in(page, t, "wanghua", PASSWORD)
     nav(page, t, "Payments")
     expect(waiting_payment(page, bill).get_by_test_id("amount-due")).to_contain_text(due)
     page.screenshot(path=str(SCREENSHOTS / f"eport-bank-payments-{language}.png"), full_page=True)
@@ -208,7 +194,7 @@ def test_a_trader_pays_through_its_bank_and_the_declaration_is_released(
     sign_out(page, t)
 
     # The declaration is paid and, green, released; the bill says who paid it and how.
-    sign_in(page, t, "liwei")
+    sign_in(page, t, "liwei", PASSWORD)
     page.goto(f"/declarations/{declaration.uuid}/")
     expect(page.locator(".page-head")).to_contain_text(t(Declaration.Status.RELEASED.label))
     panel = page.get_by_test_id("bill-panel")
@@ -241,7 +227,7 @@ def test_a_bill_released_against_a_guarantee_is_paid_next_month(page: Page, peop
         pf.agreement(trader, bank, account=ACCOUNT)
 
         # The bank issues a general guarantee for Alpha.
-        sign_in(page, t, "wanghua")
+        sign_in(page, t, "wanghua", PASSWORD)
         nav(page, t, "Payments")
         issue_button = page.get_by_role("button", name=t("Issue guarantee"))
         issue = page.locator("form").filter(has=issue_button)
@@ -262,7 +248,7 @@ def test_a_bill_released_against_a_guarantee_is_paid_next_month(page: Page, peop
         sign_out(page, t)
 
         # The trader releases the bill against it: the goods go, the bill stays to be paid.
-        sign_in(page, t, "liwei")
+        sign_in(page, t, "liwei", PASSWORD)
         page.goto(f"/declarations/{declaration.uuid}/")
         page.get_by_test_id("bill-panel").get_by_role(
             "link", name=t("Pay duties and taxes")
@@ -295,7 +281,7 @@ def test_a_bill_released_against_a_guarantee_is_paid_next_month(page: Page, peop
 
     with at(2027, 1, 6):
         # In January the trader pays the bill by e-payment, before its aggregate date.
-        sign_in(page, t, "liwei")
+        sign_in(page, t, "liwei", PASSWORD)
         nav(page, t, "Duties and taxes")
         page.get_by_test_id("guaranteed-bills").get_by_role("link", name=bill.number).click()
         expect(page.get_by_test_id("due-words")).to_contain_text(due_words(t, date(2027, 1, 7), 1))
@@ -304,7 +290,7 @@ def test_a_bill_released_against_a_guarantee_is_paid_next_month(page: Page, peop
         sign_out(page, t)
 
         # The bank confirms the debit; the guarantee's balance is restored.
-        sign_in(page, t, "wanghua")
+        sign_in(page, t, "wanghua", PASSWORD)
         confirm_debit(page, t, bill, "ICBC-DEBIT-0107")
         guarantee = page.get_by_test_id("guarantees").locator(
             "tr[data-reference='ICBC-GTE-2026-01']"
@@ -320,7 +306,7 @@ def test_a_bill_released_against_a_guarantee_is_paid_next_month(page: Page, peop
         assert bill.number in statement and "ICBC-DEBIT-0107" in statement
         sign_out(page, t)
 
-        sign_in(page, t, "liwei")
+        sign_in(page, t, "liwei", PASSWORD)
         nav(page, t, "Duties and taxes")
         expect(page.get_by_test_id("paid-bills")).to_contain_text(bill.number)
         held = page.get_by_test_id("guarantees").locator("tr[data-reference='ICBC-GTE-2026-01']")

@@ -13,7 +13,7 @@ from django.utils.text import capfirst
 from playwright.sync_api import Page, expect
 
 from eport.accounts.models import User
-from tests.browser.conftest import LANGUAGES, authenticator_code, secret_shown, sign_in
+from tests.browser.conftest import LANGUAGES, authenticator_code, secret_shown, sign_in, sign_out
 from tests.declarations import factories as f
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,15 +36,8 @@ def password_step(page: Page, t) -> None:
     page.get_by_role("button", name=t("Sign in")).click()
 
 
-def sign_out(page: Page, t) -> None:
-    page.get_by_role("button", name=t("Sign out")).click()
-    expect(page.get_by_role("button", name=t("Sign in"))).to_be_visible()
-
-
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_an_officer_enrols_then_signs_in_with_a_recovery_code_once(
-    page: Page, officer, second_factor, t
-):
+def test_an_officer_enrols_then_signs_in_with_a_recovery_code_once(page: Page, officer, t):
     # First sign-in: the password, then enrolment. Nothing else opens until it is done.
     password_step(page, t)
     expect(page.locator("h1")).to_have_text(t("Set up your second factor"))
