@@ -14,18 +14,14 @@ import logging
 import re
 import uuid
 
+from eport.core.context import MESSAGE_HEADER
+from eport.core.context import request_id as _request_id
+
 HEADER = "X-Request-ID"
-MESSAGE_HEADER = "request_id"
 _SANE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
-_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 _task_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("task_id", default=None)
 _task_name: contextvars.ContextVar[str | None] = contextvars.ContextVar("task_name", default=None)
-
-
-def current_request_id() -> str | None:
-    """The id of the request (or of the request that queued the task) being handled, if any."""
-    return _request_id.get()
 
 
 def sane(value: str | None) -> str | None:

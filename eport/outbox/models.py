@@ -16,6 +16,8 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The request that queued it, carried into the task's log lines when a later flush sends it.
+    request_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -17,6 +17,8 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from eport.core.context import MESSAGE_HEADER, current_request_id
+
 from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -36,7 +38,9 @@ def enqueue(task, *args) -> OutboxMessage:
 
     Nothing is sent if the transaction rolls back; if the broker is down, flush sends it later.
     """
-    message = OutboxMessage.objects.create(task=task_name(task), args=list(args))
+    message = OutboxMessage.objects.create(
+        task=task_name(task), args=list(args), request_id=current_request_id() or ""
+    )
     transaction.on_commit(partial(_send_committed, message.pk))
     return message
 
@@ -101,7 +105,7 @@ def _send(message: OutboxMessage) -> bool:
     """Publish one message (inside the caller's lock on its row) and record the outcome."""
     message.attempts += 1
     try:
-        _publish(message.task, message.args)
+        _publish(message.task, message.args, message.request_id)
     except (BrokerError, OSError) as error:
         message.last_error = f"{type(error).__name__}: {error}"[:2000]
         message.save(update_fields=["attempts", "last_error"])
@@ -117,11 +121,17 @@ def _send(message: OutboxMessage) -> bool:
     return True
 
 
-def _publish(name: str, args: list) -> None:
+def _publish(name: str, args: list, request_id: str = "") -> None:
+    headers = {MESSAGE_HEADER: request_id} if request_id else None
     task = current_app.tasks.get(name)
     if task is not None:
-        task.apply_async(args=args)
+        task.apply_async(args=args, headers=headers)
     else:
         # Not imported in this process (a beat-only process): by name, with the project's
         # result setting, so a broker outage does not also wait on the result store.
-        current_app.send_task(name, args=args, ignore_result=current_app.conf.task_ignore_result)
+        current_app.send_task(
+            name,
+            args=args,
+            headers=headers,
+            ignore_result=current_app.conf.task_ignore_result,
+        )

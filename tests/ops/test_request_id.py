@@ -14,13 +14,17 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpResponse
 from django.test import RequestFactory
+from kombu.exceptions import OperationalError as BrokerError
 from pythonjsonlogger.json import JsonFormatter
 
 from eport.celery import app
 from eport.ops import tasks
 from eport.ops.requestid import RequestIdFilter, RequestIdMiddleware
+from eport.outbox import services as outbox_services
+from eport.outbox.models import OutboxMessage
 from tests.ledger.notary_support import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -213,3 +217,33 @@ def test_a_task_logs_with_the_id_of_the_request_that_queued_it(worker):
     # outside the task the worker's lines carry no request id: it was cleared after the task
     later = [record for record in records[records.index(beats[0]) + 1 :] if "task_id" not in record]
     assert all(record["request_id"] is None for record in later)
+
+
+def enqueue_a_heartbeat(request):
+    with transaction.atomic():
+        outbox_services.enqueue(tasks.heartbeat)
+    return HttpResponse("queued")
+
+
+def broker_down(*args, **kwargs):
+    raise BrokerError("connection refused")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_the_outbox_sends_later_still_logs_with_the_id_of_its_request(worker, monkeypatch):
+    with monkeypatch.context() as patched:
+        patched.setattr(outbox_services, "_publish", broker_down)
+        RequestIdMiddleware(enqueue_a_heartbeat)(
+            RequestFactory().post("/anything", HTTP_X_REQUEST_ID="trace-via-outbox")
+        )
+    waiting = OutboxMessage.objects.get(sent_at__isnull=True)
+    assert waiting.request_id == "trace-via-outbox"
+
+    assert outbox_services.flush() == 1  # outside any request, as beat's flush runs
+
+    deadline = time.monotonic() + 60
+    while not (beats := [r for r in worker.records() if r.get("message") == "heartbeat written"]):
+        if worker.process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail("no heartbeat logged:\n" + worker.log.read_text()[-4000:])
+        time.sleep(0.2)
+    assert beats[0]["request_id"] == "trace-via-outbox"
