@@ -460,15 +460,21 @@ def _unused_username(username: str, *, user: User | None = None) -> str:
 
 @transaction.atomic
 def change_password(*, user: User, actor: Actor, new_password: str) -> User:
-    """Set a validated new password and record ``user.password_changed`` (never the secret)."""
+    """Set a validated new password and record ``user.password_changed`` (never the secret).
+
+    The row is locked and read afresh, so the entry's state is the user's as saved, even when the
+    caller's copy is older than a change made since.
+    """
+    locked = User.objects.select_for_update().get(pk=user.pk)
     try:
-        validate_password(new_password, user)
+        validate_password(new_password, locked)
     except ValidationError as error:
         raise ValidationError({"new_password": error.messages}) from None
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
-    record_password_change(user=user, actor=actor)
-    return user
+    locked.set_password(new_password)
+    locked.save(update_fields=["password"])
+    user.password = locked.password  # the caller's copy keeps its session valid
+    record_password_change(user=locked, actor=actor)
+    return locked
 
 
 def record_password_change(*, user: User, actor: Actor):

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 
 from eport.accounts import services
 from eport.accounts.models import User
+from eport.core.ledgering import model_snapshot, state_digest
 from ledger.models import Entry
 
 from .factories import make_company, make_office, make_usci, make_user
@@ -208,6 +209,19 @@ def test_a_password_change_is_recorded_without_the_secret():
     assert entry.data["changed"] == {}
     assert b"another-Long" not in raw
     assert user.password.encode() not in raw
+
+
+def test_a_password_change_records_the_state_saved_even_from_an_older_copy_of_the_user():
+    user = make_user(User.Role.AUDITOR)
+    older = User.objects.get(pk=user.pk)
+    services.update_user(user=user, actor="system:test", is_staff=True)
+
+    services.change_password(user=older, actor=older, new_password="another-Long-passw0rd")
+
+    saved = User.objects.get(pk=user.pk)
+    assert saved.is_staff and saved.check_password("another-Long-passw0rd")
+    assert older.check_password("another-Long-passw0rd")  # the caller's session stays valid
+    assert last_entry().data["state"] == state_digest(model_snapshot(saved))
 
 
 def test_a_failed_change_leaves_neither_the_change_nor_its_entry():
