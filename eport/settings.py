@@ -398,6 +398,12 @@ EPORT_LEDGER_MIRROR_TOKENS = env_list("EPORT_LEDGER_MIRROR_TOKENS")
 EPORT_SITE_URL = os.environ.get("EPORT_SITE_URL", "").rstrip("/")
 # Receipt checks per client address per minute on the public /verify/ page.
 EPORT_VERIFY_RATE_LIMIT = env_number("EPORT_VERIFY_RATE_LIMIT", 30, minimum=1)
+# A verification run whose task was lost with the broker, or whose worker died, is sent again.
+CELERY_BEAT_SCHEDULE["audit.resume_stale_run"] = {
+    "task": "audit.resume_stale_run",
+    "schedule": 60.0,
+    "options": {"expires": 60.0},
+}
 CELERY_BEAT_SCHEDULE["ledger.notarize"] = {
     "task": "ledger.notarize",
     "schedule": EPORT_CHECKPOINT_INTERVAL,

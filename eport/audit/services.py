@@ -49,15 +49,41 @@ def request_verification(*, actor, kind: str = VerificationRun.Kind.FULL) -> Ver
         .first()
     )
     if running is not None:
-        if _is_stale(running) and not outbox.is_pending(run_verification, running.pk):
-            # Its message was lost or its worker died: send it again rather than strand it (the
-            # task takes up a stale run where it stands and leaves a live or finished one alone).
-            outbox.enqueue(run_verification, running.pk)
+        _send_again_if_stale(running)
         return running
     run = VerificationRun.objects.create(kind=kind, requested_by=actor)
     # Through the outbox: with the broker down the run stays queued and is sent when it is back.
     outbox.enqueue(run_verification, run.pk)
     return run
+
+
+@transaction.atomic
+def resume_stale_run() -> VerificationRun | None:
+    """Send the queued or running run's task again if it was lost; return the run if it was.
+
+    Beat calls it every minute, so a run whose message went down with the broker, or whose worker
+    died, starts again by itself instead of waiting for someone to press "verify now".
+    """
+    running = (
+        VerificationRun.objects.select_for_update()
+        .filter(status__in=[Status.QUEUED, Status.RUNNING])
+        .first()
+    )
+    if running is not None and _send_again_if_stale(running):
+        return running
+    return None
+
+
+def _send_again_if_stale(run: VerificationRun) -> bool:
+    # Its message was lost or its worker died: send it again rather than strand it (the task
+    # takes up a stale run where it stands and leaves a live or finished one alone).
+    if _is_stale(run) and not outbox.is_pending(run_verification, run.pk):
+        logger.warning(
+            "verification run %s was stranded (%s); sending it again", run.pk, run.status
+        )
+        outbox.enqueue(run_verification, run.pk)
+        return True
+    return False
 
 
 def is_waiting_for_broker(run: VerificationRun) -> bool:
@@ -135,6 +161,13 @@ def execute_run(*, run_id: int) -> VerificationRun:
 def run_verification(run_id: int) -> str:
     """Run one requested verification; a redelivered run that is finished or alive is skipped."""
     return execute_run(run_id=run_id).status
+
+
+@shared_task(name="audit.resume_stale_run")
+def resume_stale_run_task() -> int | None:
+    """Beat's minute check for a stranded verification run."""
+    run = resume_stale_run()
+    return run.pk if run is not None else None
 
 
 def _execute(run: VerificationRun) -> None:

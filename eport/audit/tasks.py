@@ -4,6 +4,6 @@ Each task is defined beside the service it runs (``eport.audit.services``); this
 Celery's autodiscovery finds them.
 """
 
-from .services import VERIFICATION_TIME_LIMIT, run_verification
+from .services import VERIFICATION_TIME_LIMIT, resume_stale_run_task, run_verification
 
-__all__ = ["VERIFICATION_TIME_LIMIT", "run_verification"]
+__all__ = ["VERIFICATION_TIME_LIMIT", "resume_stale_run_task", "run_verification"]

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from eport.audit.models import VerificationRun
-from eport.audit.services import is_waiting_for_broker, request_verification
+from eport.audit.services import is_waiting_for_broker, request_verification, resume_stale_run
 from eport.outbox.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
@@ -36,3 +36,16 @@ def test_a_stale_run_whose_task_went_out_is_sent_again_not_replaced(world, statu
     assert list(OutboxMessage.objects.filter(sent_at__isnull=True).values_list("task", "args")) == [
         ("audit.run_verification", [run.pk])
     ]
+
+
+def test_beat_sends_a_stranded_run_again_without_anyone_asking(world):
+    run = request_verification(actor=world.auditor)
+    OutboxMessage.objects.update(sent_at=timezone.now())  # sent, then lost with the broker
+
+    assert resume_stale_run() is None  # not stale yet: its worker may simply be busy
+
+    long_ago = timezone.now() - timedelta(hours=1)
+    VerificationRun.objects.filter(pk=run.pk).update(created_at=long_ago)
+    assert resume_stale_run() == run
+    assert resume_stale_run() is None  # sent once: the pending message is enough
+    assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 1
