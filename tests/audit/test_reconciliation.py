@@ -1,6 +1,9 @@
 """Reconciliation: a change made in the database behind the application's back is found."""
 
+import io
+
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from eport.audit import reconcile
@@ -131,3 +134,22 @@ def test_a_change_committed_while_the_batch_was_read_is_not_a_finding(world, mon
     report, found = findings()
 
     assert found == [] and report.checked == 1
+
+
+def test_the_reconcile_command_prints_the_summary_and_exits_1_naming_each_finding(released, world):
+    out = io.StringIO()
+    call_command("reconcile", stdout=out)
+    assert "match the state of their latest ledger entry" in out.getvalue()
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE declarations_declaration SET invoice_total = %s WHERE id = %s",
+            ["999999.00", released.pk],
+        )
+    err = io.StringIO()
+    with pytest.raises(CommandError) as failed:
+        call_command("reconcile", stdout=io.StringIO(), stderr=err)
+
+    assert failed.value.returncode == 1
+    assert f"state {released.ledger_subject} {released.number}" in err.getvalue()
+    assert "mismatch" in str(failed.value)
