@@ -11,10 +11,22 @@ CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("99999999999999.99")
 
 
+def decimal_from_text(value: Any) -> Decimal:
+    """The Decimal a person or program typed, in ASCII digits only; else InvalidOperation.
+
+    Python's Decimal also reads other scripts' digits (Arabic-Indic, full-width), which a record
+    shared with customs and banks must not hold in place of the digits everyone reads alike.
+    """
+    text = str(value).strip()
+    if not text.isascii():
+        raise InvalidOperation(text)
+    return Decimal(text)
+
+
 def parse_amount(value: Any, field: str, problems: dict[str, list[str]]) -> Decimal:
     """``value`` as a positive amount in cents; otherwise a problem under ``field`` (and 0)."""
     try:
-        amount = Decimal(str(value).strip())
+        amount = decimal_from_text(value)
     except (InvalidOperation, ValueError):
         problems[field] = [_("Enter the amount as a number such as 125000.00.")]
         return Decimal("0")

@@ -15,6 +15,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
+from eport.core.money import decimal_from_text
+
 GREEN, YELLOW, RED = "green", "yellow", "red"
 STRICTNESS = {GREEN: 0, YELLOW: 1, RED: 2}
 
@@ -133,7 +135,7 @@ def parse_parameter(kind: str, parameter: str, *, rule_name: str = "") -> _Parse
         return _Parsed(codes=codes)
     if kind in (VALUE_ABOVE, FIRST_DECLARATIONS, RANDOM_SAMPLE):
         try:
-            number = Decimal(text)
+            number = decimal_from_text(text)
         except InvalidOperation:
             number = None
         if number is None or not number.is_finite() or number < 0:

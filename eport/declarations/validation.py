@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from eport.accounts.models import CustomsOffice
 from eport.accounts.usci import validate_usci
+from eport.core.money import decimal_from_text
 from eport.reference import codes
 
 from .fields import HEADER_FIELDS, ITEM_FIELDS
@@ -111,7 +112,7 @@ def _decimal(
         )
         return None
     try:
-        value = Decimal(str(raw).strip().replace(",", ""))
+        value = decimal_from_text(str(raw).replace(",", ""))
     except InvalidOperation:
         problems.add(
             name,

@@ -75,6 +75,8 @@ def test_a_bad_usci_check_character_is_named(world):
         ("office", "9999", "'9999' is not an open customs office"),
         ("invoice_total", "12,50.001", "at most 2 decimal places"),
         ("invoice_total", "abc", "must be a number"),
+        ("invoice_total", "\u0661\u0662\u0663", "must be a number"),  # Arabic-Indic 123
+        ("freight", "\uff11\uff12", "must be a number"),  # full-width 12
         ("exchange_rate", "0", "must be more than 0"),
     ],
 )
