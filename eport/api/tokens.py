@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from eport.core.ledgering import record_model_change
+from eport.core.text import control_character_problem
 
 from .models import ApiToken
 
@@ -50,6 +51,8 @@ def create_token(*, actor, name: str, lifetime_days: int | None = None) -> tuple
         problems["name"] = [_("Name the system that will use this token, e.g. 'ERP export job'.")]
     elif len(name) > 100:
         problems["name"] = [_("Keep the name to 100 characters or fewer.")]
+    elif problem := control_character_problem(name):
+        problems["name"] = [problem]
     elif ApiToken.objects.filter(
         user=actor, name__iexact=name, revoked_at__isnull=True, expires_at__gt=timezone.now()
     ).exists():

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from eport.accounts.models import Bank
 from eport.core.actors import Actor
 from eport.core.money import parse_amount
+from eport.core.text import control_character_problem
 from eport.declarations.errors import StaleError, TransitionError
 from eport.declarations.models import Declaration
 from ledger.services import record
@@ -141,6 +142,8 @@ def register_financing(
         problems["bank_reference"] = [_("Enter your bank's own reference for this financing.")]
     elif len(bank_reference) > 35:
         problems["bank_reference"] = [_("Your reference has at most 35 characters.")]
+    elif problem := control_character_problem(bank_reference):
+        problems["bank_reference"] = [problem]
     if problems:
         raise ValidationError(problems)
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from eport.core import actors
 from eport.core.actors import Actor
+from eport.core.text import control_character_problem
 from eport.reference.models import TariffLine
 from ledger.services import record
 
@@ -323,6 +324,8 @@ def _document_problems(type: str, reference: str, issued_on: Any) -> dict[str, l
         problems["reference"] = [_("Enter the document's reference (its number).")]
     elif len(reference) > 70:
         problems["reference"] = [_("The document reference has at most 70 characters.")]
+    elif problem := control_character_problem(reference):
+        problems["reference"] = [problem]
     if issued_on is not None and not isinstance(issued_on, date):
         problems["issued_on"] = [_("Enter the issue date as a date, e.g. 2026-03-31.")]
     elif issued_on is not None and issued_on > timezone.localdate():
@@ -908,6 +911,8 @@ def _pay(
         raise ValidationError(
             {"reference": [_("The payment reference has at most 64 characters.")]}
         )
+    if problem := control_character_problem(reference):
+        raise ValidationError({"reference": [problem]})
     declaration.payment_reference = reference
     changed = {"payment_reference"} | _move(declaration, transition)
     # Read once for both entries: paying and releasing change neither items nor documents.

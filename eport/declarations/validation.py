@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from eport.accounts.models import CustomsOffice
 from eport.accounts.usci import validate_usci
 from eport.core.money import decimal_from_text
+from eport.core.text import control_character_problem
 from eport.reference import codes
 
 from .fields import HEADER_FIELDS, ITEM_FIELDS
@@ -183,16 +184,23 @@ def _required_text(problems: _Problems, data: dict, name: str, label: str, max_l
     value = _text(data, name)
     if not value:
         problems.add(name, _("Enter the %(label)s.") % {"label": label})
-    elif len(value) > max_length:
-        problems.add(name, _too_long(label, max_length))
+    else:
+        _check_text(problems, name, label, value, max_length)
     return value
 
 
 def _optional_text(problems: _Problems, data: dict, name: str, label: str, max_length: int) -> str:
     value = _text(data, name)
+    _check_text(problems, name, label, value, max_length)
+    return value
+
+
+def _check_text(problems: _Problems, name: str, label, value: str, max_length: int) -> None:
     if len(value) > max_length:
         problems.add(name, _too_long(label, max_length))
-    return value
+    problem = control_character_problem(value)
+    if problem:
+        problems.add(name, problem)
 
 
 def _office(problems: _Problems, value: Any) -> CustomsOffice | None:
@@ -214,6 +222,8 @@ def _party_id(problems: _Problems, data: dict, name: str, country: str, label: s
     value = _code(data, name)
     if len(value) > 35:
         problems.add(name, _too_long(label, 35))
+    elif problem := control_character_problem(value):
+        problems.add(name, problem)
     elif value and country == "CN":
         # A Chinese party is identified by its USCI; check it so typing mistakes surface now.
         try:

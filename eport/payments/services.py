@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from eport.accounts.models import Bank, Company
 from eport.core.actors import Actor
 from eport.core.money import parse_amount
+from eport.core.text import control_character_problem
 from eport.declarations import lifecycle as declaration_lifecycle
 from eport.declarations import services as declarations
 from eport.declarations.errors import StaleError, TransitionError
@@ -65,6 +66,8 @@ def _reference(value: Any, field: str, problems: dict, missing: str) -> str:
         problems[field] = [
             _("A reference has at most %(most)s characters.") % {"most": MAX_REFERENCE}
         ]
+    elif problem := control_character_problem(text):
+        problems[field] = [problem]
     return text
 
 

@@ -82,3 +82,11 @@ def test_nobody_revokes_another_persons_token(world, client):
 def test_the_token_pages_need_a_signed_in_person(db, client):
     response = client.get("/account/tokens/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_token_name_with_a_control_character_is_refused(world, client):
+    client.force_login(world.trader)
+    refused = create_on_page(client, "ERP\x1b[31m job")
+    assert refused.status_code == 422
+    assert "invisible control character (U+001B)" in refused.content.decode()
+    assert not ApiToken.objects.exists()

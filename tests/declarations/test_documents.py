@@ -116,3 +116,18 @@ def test_an_intact_stored_file_is_reused_not_rewritten(world):
     f.attach(f.draft(world.trader, lrn="LRN-2"), world.trader, "380", content=f.PDF)
 
     assert path.stat().st_mtime_ns == written
+
+
+def test_a_reference_with_a_bidirectional_override_is_refused(world):
+    declaration = f.draft(world.trader)
+    with pytest.raises(ValidationError) as error:
+        services.add_document(
+            declaration=declaration,
+            actor=world.trader,
+            type="380",
+            reference="INV-1\u202e2-VNI",
+            issued_on=None,
+            upload=f.SimpleUploadedFile("scan.pdf", f.PDF),
+        )
+    assert "invisible control character (U+202E)" in error.value.message_dict["reference"][0]
+    assert not declaration.documents.exists()

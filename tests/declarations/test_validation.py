@@ -77,6 +77,8 @@ def test_a_bad_usci_check_character_is_named(world):
         ("invoice_total", "abc", "must be a number"),
         ("invoice_total", "\u0661\u0662\u0663", "must be a number"),  # Arabic-Indic 123
         ("freight", "\uff11\uff12", "must be a number"),  # full-width 12
+        ("consignor_name", "ACME\x1b[31m Ltd", "invisible control character (U+001B)"),
+        ("lrn", "LRN\x07", "invisible control character (U+0007)"),
         ("exchange_rate", "0", "must be more than 0"),
     ],
 )

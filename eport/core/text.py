@@ -1,0 +1,28 @@
+"""Free text as people and programs type it: what no name, number or reference may hold."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from django.utils.translation import gettext as _
+
+# Bidirectional embeddings, overrides and isolates reorder what a reader sees ("Trojan source"):
+# a reference that reads one way on the officer's screen and another in a bank's system.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def control_character_problem(value: str) -> str | None:
+    """Why ``value`` may not be saved as text, if it holds an invisible control character.
+
+    Escape, bell, backspace and the other control codes print as nothing, or as commands, on a
+    screen, a bank's system or a printed note; bidirectional overrides reorder what is read. Line
+    breaks and tabs are text.
+    """
+    for character in value:
+        if (
+            unicodedata.category(character) == "Cc" and character not in "\t\n\r"
+        ) or character in BIDI_CONTROLS:
+            return _(
+                "This text contains an invisible control character (U+%(code)04X); remove it."
+            ) % {"code": ord(character)}
+    return None
