@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 import redis as redis_client
 from django.conf import settings
 
@@ -30,6 +31,16 @@ def services_dir() -> Path | None:
     if folder and (Path(folder) / "pg" / "data").is_dir() and settings.REDIS_URL:
         return Path(folder)
     return None
+
+
+def required_services_dir() -> Path:
+    """The folder of the run's own servers; skip the test without them (fail if it is broken)."""
+    folder = services_dir()
+    if folder is None:
+        if os.environ.get("EPORT_SERVICES_DIR"):
+            pytest.fail("EPORT_SERVICES_DIR is set but holds no PostgreSQL data or Redis pid")
+        pytest.skip("needs the run's own PostgreSQL and Redis: run through `make test`")
+    return folder
 
 
 # --- Redis -------------------------------------------------------------------------------------

@@ -1,9 +1,6 @@
 """Notarization through real Celery workers on Redis: beat, threshold, duplicates, kills."""
 
-import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -14,6 +11,7 @@ from django.conf import settings as django_settings
 from ledger import merkle, notary, tasks
 from ledger.models import Checkpoint, Node
 from ledger.verify_checkpoints import verify_checkpoints
+from tests.celery_worker import CeleryWorker
 
 from .notary_support import WITNESSES, append, database_url, leaf_hashes, ledger_keys  # noqa: F401
 
@@ -31,88 +29,29 @@ def redis(postgresql):
     return django_settings.REDIS_URL
 
 
-class Worker:
-    """A worker process group, killed for good when the test ends."""
-
-    def __init__(self, tmp_path, *, beat: bool, pool: str = "solo", pause_file=None, **env):
-        name = f"notary-{uuid.uuid4().hex[:8]}"
-        var = tmp_path / name
-        var.mkdir()
-        environment = os.environ | {
-            "DJANGO_SETTINGS_MODULE": "tests.settings",
-            "DATABASE_URL": database_url(),
-            "REDIS_URL": django_settings.REDIS_URL,
-            "EPORT_VAR_DIR": str(var),
-            "EPORT_KEYS_DIR": str(django_settings.EPORT_KEYS_DIR),
-            "EPORT_WITNESSES": ",".join(django_settings.EPORT_WITNESSES),
-            "EPORT_WITNESS_QUORUM": str(django_settings.EPORT_WITNESS_QUORUM),
-            **{key: str(value) for key, value in env.items()},
-        }
-        if pause_file:
-            environment["NOTARY_TEST_PAUSE_FILE"] = str(pause_file)
-        command = [
-            sys.executable,
-            "-m",
-            "tests.ledger.notary_worker",
-            "--pool",
-            pool,
-            "--concurrency",
-            "4",
-            "--loglevel",
-            "INFO",
-            "--hostname",
-            f"{name}@%h",
-            "--without-gossip",
-            "--without-mingle",
-        ]
-        if beat:
-            command.append("--beat")
-        self.log = var / "worker.log"
-        with open(self.log, "wb") as log:
-            self.process = subprocess.Popen(
-                command, cwd=ROOT, env=environment, stdout=log, stderr=log, start_new_session=True
-            )
-
-    def kill(self, sig=signal.SIGKILL) -> None:
-        try:
-            os.killpg(self.process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=20)
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
 @pytest.fixture
 def workers(tmp_path):
     started = []
 
-    def start(**options) -> Worker:
-        worker = Worker(tmp_path, **options)
+    def start(*, beat: bool, pool: str = "solo", pause_file=None, **env) -> CeleryWorker:
+        if pause_file:
+            env["NOTARY_TEST_PAUSE_FILE"] = pause_file
+        name = f"notary-{uuid.uuid4().hex[:8]}"
+        worker = CeleryWorker(
+            tmp_path / name,
+            name=name,
+            program=("tests.ledger.notary_worker",),
+            pool=pool,
+            concurrency=4,
+            beat=beat,
+            env=env,
+        )
         started.append(worker)
         return worker
 
     yield start
     for worker in started:
-        if worker.process.poll() is None:
-            worker.kill(signal.SIGTERM)
-
-
-def wait_for(condition, *, timeout: float, worker: Worker, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        if worker.process.poll() is not None:
-            pytest.fail(f"the worker exited while waiting for {what}:\n{worker.output()[-4000:]}")
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}:\n{worker.output()[-4000:]}")
+        worker.stop()
 
 
 def notarized_size() -> int:
@@ -136,14 +75,13 @@ def test_the_scheduled_task_notarizes_and_every_witness_cosigns(redis, workers):
     append(5)
     worker = workers(beat=True, EPORT_CHECKPOINT_INTERVAL=1)
 
-    wait_for(lambda: notarized_size() == 6, timeout=60, worker=worker, what="checkpoint 6")
+    worker.wait_for(lambda: notarized_size() == 6, timeout=60, what="checkpoint 6")
     append(3)
-    wait_for(lambda: notarized_size() == 9, timeout=30, worker=worker, what="checkpoint 9")
+    worker.wait_for(lambda: notarized_size() == 9, timeout=30, what="checkpoint 9")
     latest = notary.latest_notarized()
-    wait_for(
+    worker.wait_for(
         lambda: latest.cosignatures.count() == len(WITNESSES),
         timeout=30,
-        worker=worker,
         what="every witness's cosignature",
     )
 
@@ -160,7 +98,7 @@ def test_enough_waiting_entries_ask_for_a_checkpoint_without_the_schedule(redis,
     assert not Checkpoint.objects.exists()
     append(2)  # seq 10 is the tenth entry since 0: record() asks after commit
 
-    wait_for(lambda: notarized_size() >= 11, timeout=60, worker=worker, what="a checkpoint")
+    worker.wait_for(lambda: notarized_size() >= 11, timeout=60, what="a checkpoint")
     assert_checkpoints_match_the_entries()
 
 
@@ -170,11 +108,11 @@ def test_duplicated_concurrent_tasks_make_one_checkpoint_per_size(redis, workers
 
     for _ in range(12):
         tasks.notarize.delay()
-    wait_for(lambda: notarized_size() == 401, timeout=60, worker=worker, what="checkpoint 401")
+    worker.wait_for(lambda: notarized_size() == 401, timeout=60, what="checkpoint 401")
     time.sleep(2)  # let the duplicates finish
 
     assert list(Checkpoint.objects.values_list("size", flat=True)) == [401]
-    assert "Traceback" not in worker.output()
+    assert "Traceback" not in worker.output(tail=None)
     assert_checkpoints_match_the_entries()
 
 
@@ -190,7 +128,7 @@ def test_a_worker_killed_mid_notarization_loses_nothing_and_the_next_catches_up(
     tasks.notarize.delay()
 
     # when the worker is killed after writing subtree hashes but before committing
-    wait_for(pause_file.exists, timeout=60, worker=doomed, what="the notarizer to pause")
+    doomed.wait_for(pause_file.exists, timeout=60, what="the notarizer to pause")
     doomed.kill(signal.SIGKILL)
 
     # then nothing of its transaction is left
@@ -199,6 +137,6 @@ def test_a_worker_killed_mid_notarization_loses_nothing_and_the_next_catches_up(
     # and a restarted worker's next scheduled run notarizes everything, with no gap
     append(7)
     survivor = workers(beat=True, EPORT_CHECKPOINT_INTERVAL=1)
-    wait_for(lambda: notarized_size() == 338, timeout=60, worker=survivor, what="checkpoint 338")
+    survivor.wait_for(lambda: notarized_size() == 338, timeout=60, what="checkpoint 338")
     assert list(Checkpoint.objects.values_list("size", flat=True)) == [31, 338]
     assert_checkpoints_match_the_entries()

@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import contextlib
-import os
 
-import pytest
 from django.db import connections
 
 from tests.faults import servers
 
 
-def services_folder():
-    folder = servers.services_dir()
-    if folder is None:
-        if os.environ.get("EPORT_SERVICES_DIR"):
-            pytest.fail("EPORT_SERVICES_DIR is set but holds no PostgreSQL data or Redis pid")
-        pytest.skip("needs the run's own PostgreSQL and Redis: run through `make test`")
-    return folder
-
-
 @contextlib.contextmanager
 def postgresql_stopped():
     """PostgreSQL is down inside the block and back after it; no dead connection is reused."""
-    folder = services_folder()
+    folder = servers.required_services_dir()
     connections.close_all()
     try:
         with servers.postgresql_stopped(folder):
@@ -35,5 +24,5 @@ def postgresql_stopped():
 @contextlib.contextmanager
 def redis_stopped():
     """Redis is down inside the block and back on the same port (empty) after it."""
-    with servers.redis_stopped(services_folder()):
+    with servers.redis_stopped(servers.required_services_dir()):
         yield

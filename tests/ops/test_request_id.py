@@ -6,10 +6,6 @@ import json
 import logging
 import os
 import re
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -25,7 +21,7 @@ from eport.ops import tasks
 from eport.ops.requestid import RequestIdFilter, RequestIdMiddleware
 from eport.outbox import services as outbox_services
 from eport.outbox.models import OutboxMessage
-from tests.ledger.notary_support import database_url
+from tests.celery_worker import CeleryWorker
 
 ROOT = Path(__file__).resolve().parents[2]
 GENERATED = re.compile(r"[0-9a-f]{32}")
@@ -125,58 +121,15 @@ def test_a_task_run_inside_a_request_gives_the_request_its_id_back(console):
 # Into Celery ------------------------------------------------------------------------------------
 
 
-class Worker:
-    """A real Celery worker logging JSON into a file, killed when the test ends."""
+def json_lines(worker: CeleryWorker) -> list[dict]:
+    """The worker's JSON log lines."""
+    return [
+        json.loads(line) for line in worker.output(tail=None).splitlines() if line.startswith("{")
+    ]
 
-    def __init__(self, folder: Path):
-        environment = os.environ | {
-            "DJANGO_SETTINGS_MODULE": "tests.settings",
-            "DATABASE_URL": database_url(),
-            "REDIS_URL": settings.REDIS_URL,
-            "EPORT_VAR_DIR": str(folder),
-            "EPORT_LOG_FORMAT": "json",
-        }
-        self.log = folder / "worker.log"
-        with open(self.log, "wb") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "eport",
-                    "worker",
-                    "--pool",
-                    "solo",
-                    "--loglevel",
-                    "DEBUG",  # the worker's level is its --loglevel; the heartbeat logs at DEBUG
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--hostname",
-                    f"ops-{os.getpid()}@%h",
-                ],
-                cwd=ROOT,
-                env=environment,
-                stdout=log,
-                stderr=log,
-                start_new_session=True,
-            )
 
-    def records(self) -> list[dict]:
-        found = []
-        for line in self.log.read_text(errors="replace").splitlines():
-            if line.startswith("{"):
-                found.append(json.loads(line))
-        return found
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=20)
+def heartbeats(worker: CeleryWorker) -> list[dict]:
+    return [record for record in json_lines(worker) if record.get("message") == "heartbeat written"]
 
 
 @pytest.fixture
@@ -184,7 +137,13 @@ def worker(tmp_path, postgresql):
     if not settings.REDIS_URL:
         pytest.skip("needs Redis: run through `make test`")
     app.control.purge()
-    started = Worker(tmp_path)
+    started = CeleryWorker(
+        tmp_path,
+        name=f"ops-{os.getpid()}",
+        # the worker's level is its --loglevel; the heartbeat logs at DEBUG
+        loglevel="DEBUG",
+        env={"EPORT_LOG_FORMAT": "json"},
+    )
     yield started
     started.stop()
 
@@ -201,15 +160,8 @@ def test_a_task_logs_with_the_id_of_the_request_that_queued_it(worker):
     response = RequestIdMiddleware(queue_a_heartbeat)(request)
 
     assert response["X-Request-ID"] == "trace-into-celery"
-    deadline = time.monotonic() + 60
-    while True:
-        records = worker.records()
-        beats = [record for record in records if record.get("message") == "heartbeat written"]
-        if beats:
-            break
-        if worker.process.poll() is not None or time.monotonic() > deadline:
-            pytest.fail("no heartbeat logged:\n" + worker.log.read_text()[-4000:])
-        time.sleep(0.2)
+    beats = worker.wait_for(lambda: heartbeats(worker), what="a heartbeat logged", timeout=60)
+    records = json_lines(worker)
     assert beats[0]["request_id"] == "trace-into-celery"
     assert beats[0]["task_name"] == "ops.heartbeat"
     assert beats[0]["task_id"]
@@ -241,9 +193,5 @@ def test_a_task_the_outbox_sends_later_still_logs_with_the_id_of_its_request(wor
 
     assert outbox_services.flush() == 1  # outside any request, as beat's flush runs
 
-    deadline = time.monotonic() + 60
-    while not (beats := [r for r in worker.records() if r.get("message") == "heartbeat written"]):
-        if worker.process.poll() is not None or time.monotonic() > deadline:
-            pytest.fail("no heartbeat logged:\n" + worker.log.read_text()[-4000:])
-        time.sleep(0.2)
+    beats = worker.wait_for(lambda: heartbeats(worker), what="a heartbeat logged", timeout=60)
     assert beats[0]["request_id"] == "trace-via-outbox"
