@@ -41,7 +41,8 @@ def enqueue(task, *args) -> OutboxMessage:
     message = OutboxMessage.objects.create(
         task=task_name(task), args=list(args), request_id=current_request_id() or ""
     )
-    transaction.on_commit(partial(_send_committed, message.pk))
+    # robust: whatever the send raises is logged; the change is committed and the row waits.
+    transaction.on_commit(partial(_send_committed, message.pk), robust=True)
     return message
 
 

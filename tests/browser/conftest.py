@@ -77,7 +77,9 @@ def t(language):
     return translate
 
 
-@pytest.fixture(scope="session")
+# For this package only: Playwright's sync API keeps an event loop running on the main thread
+# while it is open, and Django's async views (/readyz) refuse to run beside one in later tests.
+@pytest.fixture(scope="package")
 def browser():
     if not shutil.which(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make test does it)")

@@ -43,7 +43,7 @@ def test_a_task_is_sent_only_when_its_transaction_commits(empty_queue):
 
 def test_with_the_broker_down_the_task_waits_and_the_next_flush_sends_it(services, empty_queue):
     with servers.redis_stopped(services):
-        outbox.enqueue("outbox.flush", 7)
+        outbox.enqueue("audit.run_verification", 7)
         assert outbox.flush() == 0
 
     message = OutboxMessage.objects.get()
@@ -56,7 +56,8 @@ def test_with_the_broker_down_the_task_waits_and_the_next_flush_sends_it(service
 
 def test_a_row_another_flusher_is_sending_is_skipped_not_sent_twice(services, empty_queue):
     with servers.redis_stopped(services):
-        first, second = outbox.enqueue("outbox.flush", 1), outbox.enqueue("outbox.flush", 2)
+        first = outbox.enqueue("audit.run_verification", 1)
+        second = outbox.enqueue("audit.run_verification", 2)
     locked, release = threading.Event(), threading.Event()
 
     def other_flusher_holding_the_first():
