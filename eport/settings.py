@@ -157,6 +157,10 @@ def _database_config() -> dict:
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
         if config["ENGINE"] == "django.db.backends.sqlite3":
             config.setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
+        elif "postgresql" in config["ENGINE"]:
+            # A server that hangs (not refusing connections) costs a request seconds, not minutes:
+            # /readyz then reports it. `?connect_timeout=N` in DATABASE_URL overrides it.
+            config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
         return config
     return {
         "ENGINE": "django.db.backends.sqlite3",

@@ -57,3 +57,17 @@ def test_the_app_will_not_start_with_an_unusable_number():
     )
     assert done.returncode != 0
     assert "EPORT_IDEMPOTENCY_KEY_HOURS='a day' is not an integer of at least 1." in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "timeout"),
+    [
+        ("postgres://eport@db.example/eport", 5),
+        ("postgres://eport@db.example/eport?connect_timeout=2", 2),
+    ],
+)
+def test_postgresql_connections_give_up_within_seconds(monkeypatch, url, timeout):
+    from eport.settings import _database_config
+
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert _database_config()["OPTIONS"]["connect_timeout"] == timeout
