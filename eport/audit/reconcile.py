@@ -40,6 +40,7 @@ from eport.banks.models import Financing, Presentation
 from eport.banks.snapshot import financing_state, presentation_state
 from eport.core.ledgering import model_snapshot
 from eport.core.ledgering import state_digest as snapshot_digest
+from eport.core.text import listed
 from eport.declarations.documents import CheckedFile, intact
 from eport.declarations.models import Declaration, Document, RiskRule
 from eport.declarations.snapshot import state_digest
@@ -253,7 +254,7 @@ class ReconciliationReport:
         return self.findings == 0
 
     def _records(self) -> str:
-        return ", ".join(
+        return listed(
             counted(subjects.counted, self.kinds[subjects.prefix].checked) for subjects in RECORDS
         )
 
@@ -272,7 +273,7 @@ class ReconciliationReport:
                 "hold what was recorded of them, and %(settled)s paid or released declarations "
                 "are settled as their tax bills say (%(seconds)s s)"
             ) % {**figures, "seconds": f"{self.seconds:.1f}"}
-        where = ", ".join(
+        where = listed(
             counted(COUNTED[kind], tally.findings)
             for kind, tally in self.kinds.items()
             if tally.findings

@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 # Bidirectional embeddings, overrides and isolates reorder what a reader sees ("Trojan source"):
 # a reference that reads one way on the officer's screen and another in a bank's system.
@@ -26,3 +27,8 @@ def control_character_problem(value: str) -> str | None:
                 "This text contains an invisible control character (U+%(code)04X); remove it."
             ) % {"code": ord(character)}
     return None
+
+
+def listed(items) -> str:
+    """Items joined as the active language lists them: "a, b" in English, "a、b" in Chinese."""
+    return pgettext("list separator", ", ").join(str(item) for item in items)

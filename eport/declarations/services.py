@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from eport.core import actors
 from eport.core.actors import Actor
-from eport.core.text import control_character_problem
+from eport.core.text import control_character_problem, listed
 from eport.reference.models import TariffLine
 from ledger.services import record
 
@@ -318,7 +318,7 @@ def _document_problems(type: str, reference: str, issued_on: Any) -> dict[str, l
     if type not in Document.Type.values:
         problems["type"] = [
             _("Choose the document type: %(types)s.")
-            % {"types": ", ".join(str(label) for _value, label in Document.Type.choices)}
+            % {"types": listed(label for _value, label in Document.Type.choices)}
         ]
     if not reference:
         problems["reference"] = [_("Enter the document's reference (its number).")]
