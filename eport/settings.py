@@ -440,6 +440,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
     ],
     "DEFAULT_THROTTLE_CLASSES": ["eport.api.throttling.TokenRateThrottle"],
+    "DEFAULT_METADATA_CLASS": "eport.api.metadata.ResourceMetadata",
     "EXCEPTION_HANDLER": "eport.api.problems.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "eport.api.schema.ProblemAutoSchema",
     "UNAUTHENTICATED_USER": None,

@@ -19,6 +19,10 @@ class SwaggerView(SpectacularSwaggerSplitView):
     template_name = "api/swagger_ui.html"
     title = "eport API"
 
+    def options(self, request, *args, **kwargs):
+        """A page for people: OPTIONS names its methods (the Allow header) and nothing more."""
+        return HttpResponse()
+
 
 def not_found(request, *args, **kwargs) -> HttpResponse:
     """Any path under /api/ that is not an endpoint."""
