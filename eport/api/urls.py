@@ -91,6 +91,7 @@ urlpatterns = [
     path("v1/", include(v1)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", docs.SwaggerView.as_view(url_name="api:schema"), name="docs"),
-    # Anything else under /api/ is a problem+json 404, not the site's HTML page.
-    re_path(r"^.*$", docs.not_found, name="not_found"),
+    # Anything else under /api/ is a problem+json 404, not the site's HTML page (line breaks in the
+    # path included: "." alone would not match them).
+    re_path(r"^[\s\S]*$", docs.not_found, name="not_found"),
 ]

@@ -74,6 +74,22 @@ def test_unknown_paths_under_api_are_problem_404s(world):
     assert assert_problem(client.get(missing), 404)["detail"] == "No such declaration."
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/declarations",  # no trailing slash
+        "/api/v1/declarations/not-a-uuid/submit/",
+        "/api/v1/declarations/%0A/",
+        "/api/v1/%0Anowhere",
+    ],
+)
+@pytest.mark.parametrize("session", [False, True])
+def test_a_post_to_an_unknown_path_is_a_problem_404_not_a_csrf_page(world, path, session):
+    client = world.client(world.trader, token=not session)
+    client.handler.enforce_csrf_checks = True  # as a browser or a real client meets it
+    assert_problem(client.post(path, {}, format="json"), 404)
+
+
 def test_a_wrong_method_is_405(world):
     assert_problem(world.client(world.trader).delete("/api/v1/declarations/"), 405)
 
