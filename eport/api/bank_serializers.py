@@ -113,6 +113,8 @@ class BankSerializer(serializers.Serializer):
 
 
 class PresentationSerializer(ReadOnlyModelSerializer):
+    """A declaration a trader presented to a bank, and whether it is still presented."""
+
     url = serializers.SerializerMethodField()
     declaration = serializers.UUIDField(source="declaration.uuid", read_only=True)
     number = serializers.CharField(source="declaration.number", read_only=True)
@@ -143,6 +145,8 @@ class PresentationSerializer(ReadOnlyModelSerializer):
 
 
 class PresentedItemSerializer(ReadOnlyModelSerializer):
+    """A goods item as a bank sees it in a presented declaration."""
+
     class Meta:
         model = GoodsItem
         fields = ["line", *ITEM_FIELDS]
@@ -243,6 +247,8 @@ class FinancingActionSerializer(serializers.Serializer):
 
 
 class FinancingSerializer(ReadOnlyModelSerializer):
+    """A financing a bank registered against a declaration, with its state and amounts."""
+
     url = serializers.SerializerMethodField()
     receipt = serializers.SerializerMethodField()
     declaration = serializers.UUIDField(source="declaration.uuid", read_only=True)

@@ -52,8 +52,13 @@ WHO = {
 }
 
 
-def _status_parameter(choices) -> OpenApiParameter:
-    return OpenApiParameter("status", str, enum=choices.values, description="Only these.")
+def _status_parameter(component: str) -> OpenApiParameter:
+    """The status filter of a list, typed by the status enumeration its rows have."""
+    return OpenApiParameter(
+        "status",
+        {"$ref": f"#/components/schemas/{component}"},
+        description="Only those in this status.",
+    )
 
 
 # Each list's query parameter -> the lookup it narrows the list by.
@@ -96,7 +101,7 @@ class BillListView(BankApiView):
             "their bank was asked to debit or holds a guarantee for, auditors all. Newest first, "
             "cursor-paged. An unpaid bill says what paying it today takes (`due_today`)."
         ),
-        parameters=[_status_parameter(TaxBill.Status)],
+        parameters=[_status_parameter("BillStatusEnum")],
         responses={200: p.BillSerializer(many=True)},
     )
     def get(self, request):
@@ -244,7 +249,7 @@ class PaymentListView(BankApiView):
             "bills, auditors all. Newest first, cursor-paged."
         ),
         parameters=[
-            _status_parameter(PaymentInstruction.Status),
+            _status_parameter("InstructionStatusEnum"),
             OpenApiParameter("bill", OpenApiTypes.UUID, description="Only this bill's."),
         ],
         responses={200: p.InstructionSerializer(many=True)},
@@ -280,7 +285,7 @@ class AgreementListView(BankApiView):
             "Traders see their company's, bank staff those asked of their bank, auditors all. "
             "Newest first, cursor-paged."
         ),
-        parameters=[_status_parameter(PaymentAgreement.Status)],
+        parameters=[_status_parameter("AgreementStatusEnum")],
         responses={200: p.AgreementSerializer(many=True)},
     )
     def get(self, request):
@@ -357,7 +362,7 @@ class GuaranteeListView(BankApiView):
             "unpaid bills hold of it (`reserved`), what is left (`remaining`) and the overdue "
             "bill that freezes it, if any (`frozen_by`). Newest first, cursor-paged."
         ),
-        parameters=[_status_parameter(Guarantee.Status)],
+        parameters=[_status_parameter("GuaranteeStatusEnum")],
         responses={200: p.GuaranteeSerializer(many=True)},
     )
     def get(self, request):

@@ -16,8 +16,14 @@ from eport.declarations import lifecycle, selectors
 from eport.declarations.fields import ASSESSED_ITEM_FIELDS, ITEM_FIELDS
 from eport.declarations.models import Declaration, Document, GoodsItem, Query
 from eport.declarations.validation import MAX_ITEMS
+from eport.reference.choices import DocumentType, Incoterm, TransportMode
+from eport.reference.codes import LOCODE_PATTERN
+
+from .schema import COUNTRY_CODES, CURRENCY_CODES, UNIT_CODES, stated, text_rules
 
 DECIMAL_PATTERN = r"^-?[0-9]{1,16}(\.[0-9]{1,6})?$"
+# Optional codes may be blank.
+LOCODE = f"^({LOCODE_PATTERN.pattern.strip('^$')})?$"
 
 
 @extend_schema_field(
@@ -26,7 +32,8 @@ DECIMAL_PATTERN = r"^-?[0-9]{1,16}(\.[0-9]{1,6})?$"
         "format": "decimal",
         "pattern": DECIMAL_PATTERN,
         "example": "1250.00",
-        "description": "A decimal amount as a string (a JSON number is accepted too).",
+        "description": "A decimal number as a string, e.g. 1250.00 (a JSON number is accepted "
+        "too).",
     }
 )
 class DecimalText(serializers.Field):
@@ -43,59 +50,144 @@ class DecimalText(serializers.Field):
         return None if value is None else str(value)
 
 
-def _text(max_length: int = 300, **kwargs) -> serializers.CharField:
-    return serializers.CharField(
-        required=False, allow_blank=True, allow_null=True, max_length=max_length, **kwargs
+def _text(max_length: int = 300, *, required: bool = False, **rules) -> serializers.CharField:
+    field = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=max_length
     )
+    return stated(field, required=required, **text_rules(required=required), **rules)
 
 
-def _decimal(**kwargs) -> DecimalText:
-    return DecimalText(required=False, allow_null=True, **kwargs)
+class CodeText(serializers.ChoiceField):
+    """A code from a list. The schema lists the codes; the domain checks the value, so an unknown
+    code is refused with its message, beside the request's other problems."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            self.fail("invalid_choice", input=data)
+        return str(data)
+
+
+def _code(*, required: bool = False, choices=None, **rules) -> serializers.CharField:
+    """A code from a list (``choices``) or of a fixed form (a ``pattern`` in ``rules``)."""
+    if choices is not None:
+        field = CodeText(choices, required=False, allow_blank=True, allow_null=True)
+    else:
+        field = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    return stated(field, required=required, **rules)
+
+
+def _decimal(
+    digits: int, places: int, *, required: bool = False, example: str, help_text: str = ""
+) -> DecimalText:
+    """A decimal of at most ``digits`` digits before the point and ``places`` after it."""
+    field = DecimalText(required=False, allow_null=True, help_text=help_text or None)
+    pattern = f"^[0-9]{{1,{digits}}}(\\.[0-9]{{1,{places}}})?$"
+    return stated(field, required=required, pattern=pattern, example=example)
+
+
+def _country(description: str = "ISO 3166-1 alpha-2 code, e.g. CN.", **kwargs):
+    return _code(choices=COUNTRY_CODES, description=description, **kwargs)
 
 
 class ItemInSerializer(serializers.Serializer):
-    hs_code = _text(20, help_text="10-digit HS commodity code, e.g. 8471300000.")
-    description = _text(300)
-    origin_country = _text(2, help_text="ISO 3166-1 alpha-2, e.g. CN.")
-    quantity = _decimal()
-    unit = _text(3, help_text="UN/ECE Rec. 20 unit, e.g. PCE, KGM.")
-    net_mass = _decimal(help_text="Net mass in kg.")
-    gross_mass = _decimal(help_text="Gross mass in kg.")
-    invoice_value = _decimal(help_text="Item invoice value, in the invoice currency.")
-    valuation_method = serializers.IntegerField(
-        required=False, allow_null=True, help_text="WTO valuation method, 1–6 (default 1)."
+    """A goods item of a declaration."""
+
+    hs_code = _code(
+        required=True,
+        pattern="^[0-9]{10}$",
+        example="8471300000",
+        description="10-digit commodity code whose first 6 digits are an HS 2022 subheading.",
+    )
+    description = _text(300, required=True, example="Laptop computers, 14-inch")
+    origin_country = _country("Country of origin, ISO 3166-1 alpha-2, e.g. CN.", required=True)
+    quantity = _decimal(13, 3, required=True, example="10", help_text="More than 0.")
+    unit = _code(
+        required=True, choices=UNIT_CODES, description="UN/ECE Rec. 20 unit, e.g. PCE, KGM."
+    )
+    net_mass = _decimal(13, 3, required=True, example="12.500", help_text="Net mass in kg.")
+    gross_mass = _decimal(
+        13, 3, required=True, example="13.000", help_text="Gross mass in kg, at least the net mass."
+    )
+    invoice_value = _decimal(
+        14,
+        2,
+        required=True,
+        example="1250.00",
+        help_text="Item invoice value in the invoice currency, more than 0.",
+    )
+    valuation_method = stated(
+        serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            help_text="WTO valuation method, 1–6 (default 1: transaction value of the goods).",
+        ),
+        minimum=1,
+        maximum=6,
     )
 
 
 class HeaderInSerializer(serializers.Serializer):
-    office = _text(4, help_text="Customs office of lodgement, 4 digits, e.g. 2201.")
-    flow = _text(6, help_text="import or export.")
-    procedure_code = _text(4, help_text="e.g. 4000 (release for free circulation).")
-    lrn = _text(35, help_text="Your own reference, unique per company.")
-    consignor_name = _text(200)
-    consignor_country = _text(2)
+    office = _code(
+        required=True,
+        pattern="^[0-9]{4}$",
+        example="2201",
+        description="An open customs office of lodgement, 4 digits, e.g. 2201.",
+    )
+    flow = _code(required=True, choices=Declaration.Flow.choices)
+    procedure_code = _code(
+        required=True,
+        pattern="^[0-9]{4}$",
+        example="4000",
+        description="4 digits, e.g. 4000 (release for free circulation) or 1000 (export).",
+    )
+    lrn = _text(
+        35,
+        required=True,
+        example="PO-2026-0042",
+        description="Your own reference, unique per company.",
+    )
+    consignor_name = _text(200, required=True)
+    consignor_country = _country(required=True)
     consignor_id = _text(35)
-    consignee_name = _text(200)
-    consignee_country = _text(2)
-    consignee_id = _text(35, help_text="For a Chinese party, its 18-character USCI.")
-    dispatch_country = _text(2)
-    destination_country = _text(2)
-    transport_mode = _text(1, help_text="UN Rec. 19: 1 sea, 2 rail, 3 road, 4 air, 5 post, ...")
-    transport_document = _text(35, help_text="Bill of lading or air waybill number.")
+    consignee_name = _text(200, required=True)
+    consignee_country = _country(required=True)
+    consignee_id = _text(35, description="For a Chinese party (country CN), its 18-character USCI.")
+    dispatch_country = _country(required=True)
+    destination_country = _country(required=True)
+    transport_mode = _code(
+        required=True,
+        choices=TransportMode.choices,
+        description="UN Rec. 19: 1 sea, 2 rail, 3 road, 4 air, 5 post, 7 fixed installation, "
+        "8 inland waterway, 9 own propulsion.",
+    )
+    transport_document = _text(
+        35,
+        description="Bill of lading or air waybill number; required to submit when the mode is "
+        "sea or air.",
+    )
     transport_means_id = _text(35)
-    port_of_loading = _text(6, help_text="UN/LOCODE, e.g. DEHAM.")
-    port_of_discharge = _text(6, help_text="UN/LOCODE, e.g. CNSHA.")
-    incoterm = _text(3, help_text="Incoterms 2020, e.g. FOB, CIF.")
+    port_of_loading = _code(pattern=LOCODE, example="DEHAM", description="UN/LOCODE, e.g. DEHAM.")
+    port_of_discharge = _code(pattern=LOCODE, example="CNSHA", description="UN/LOCODE, e.g. CNSHA.")
+    incoterm = _code(required=True, choices=Incoterm.choices, description="Incoterms 2020.")
     incoterm_place = _text(100)
-    invoice_currency = _text(3, help_text="ISO 4217, e.g. USD.")
-    invoice_total = _decimal()
-    exchange_rate = _decimal(help_text="CNY per one unit of the invoice currency.")
-    freight = _decimal()
-    insurance = _decimal()
+    invoice_currency = _code(
+        required=True, choices=CURRENCY_CODES, description="ISO 4217 code, e.g. USD."
+    )
+    invoice_total = _decimal(14, 2, required=True, example="27000.00", help_text="More than 0.")
+    exchange_rate = _decimal(
+        8,
+        6,
+        required=True,
+        example="7.100000",
+        help_text="CNY per one unit of the invoice currency, more than 0 (1 for CNY).",
+    )
+    freight = _decimal(12, 2, example="120.00", help_text="Default 0.")
+    insurance = _decimal(12, 2, example="35.00", help_text="Default 0.")
 
 
 class DraftInSerializer(HeaderInSerializer):
-    """A draft: the header fields and the goods items (the whole list; it replaces the old one)."""
+    """A declaration's draft: the header fields and the goods items (the whole list, which
+    replaces the old one). Every problem is answered at once in a 422's `errors`."""
 
     items = serializers.ListField(
         child=ItemInSerializer(), max_length=MAX_ITEMS, required=False, default=list
@@ -124,10 +216,17 @@ class ItemsUpdateSerializer(VersionSerializer):
 
 
 class CorrectionSerializer(serializers.Serializer):
+    """An officer's correction of one goods item at assessment."""
+
     line = serializers.IntegerField(min_value=1, max_value=999)
-    hs_code = _text(20)
-    invoice_value = _decimal()
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    hs_code = _code(
+        pattern="^([0-9]{10})?$", example="8471300000", description="The corrected HS code."
+    )
+    invoice_value = _decimal(14, 2, example="1250.00", help_text="The corrected invoice value.")
+    reason = stated(
+        serializers.CharField(required=False, allow_blank=True, max_length=2000),
+        **text_rules(required=False),
+    )
 
 
 def _input_fields(move: lifecycle.Move) -> dict[str, serializers.Field]:
@@ -138,11 +237,14 @@ def _input_fields(move: lifecycle.Move) -> dict[str, serializers.Field]:
         if move_input.kind in (lifecycle.TEXT, lifecycle.LINE):
             # Required inputs must be present; whether they say enough is the service's call,
             # so a blank one is refused with the domain's own sentence (422).
-            fields[move_input.name] = serializers.CharField(
-                required=move_input.required,
-                allow_blank=True,
-                max_length=move_input.max_length,
-                help_text=help_text,
+            fields[move_input.name] = stated(
+                serializers.CharField(
+                    required=move_input.required,
+                    allow_blank=True,
+                    max_length=move_input.max_length,
+                    help_text=help_text,
+                ),
+                **text_rules(required=move_input.required),
             )
         elif move_input.kind == lifecycle.CORRECTIONS:
             fields[move_input.name] = serializers.ListField(
@@ -181,11 +283,19 @@ def move_arguments(move: lifecycle.Move, data: dict) -> dict:
 
 
 class DocumentInSerializer(serializers.Serializer):
-    type = serializers.CharField(
-        max_length=3, help_text="UN/CEFACT 1001: 380 invoice, 271, 705, 740, 861, 911."
+    """A document to attach: its type, reference, date of issue and file."""
+
+    type = stated(
+        CodeText(DocumentType.choices),
+        description="UN/CEFACT 1001: 380 commercial invoice, 271 packing list, 705 bill of "
+        "lading, 740 air waybill, 861 certificate of origin, 911 import licence.",
     )
-    reference = serializers.CharField(allow_blank=True, max_length=200)
-    issued_on = serializers.DateField(required=False, allow_null=True)
+    reference = stated(
+        serializers.CharField(allow_blank=True, max_length=200),
+        **text_rules(required=False),
+        description="The document's own number, e.g. the invoice number.",
+    )
+    issued_on = serializers.DateField(required=False, help_text="The date of issue.")
     file = serializers.FileField(
         help_text="PDF, PNG or JPEG; its content is checked, not its name.",
         allow_empty_file=True,
@@ -195,14 +305,12 @@ class DocumentInSerializer(serializers.Serializer):
 # Responses -----------------------------------------------------------------------------------
 
 
+# A response serializer whose fields are worked out from the model once per class.
+# ModelSerializer inspects the model for every instance it is created for, which cost more than
+# turning a declaration into JSON; the fields depend only on the class, so each instance gets
+# fresh copies of the ones built the first time (as DRF does for declared fields). (A comment,
+# not a docstring: the schema would publish a docstring as every response's description.)
 class ReadOnlyModelSerializer(serializers.ModelSerializer):
-    """A response serializer whose fields are worked out from the model once per class.
-
-    ModelSerializer inspects the model for every instance it is created for, which cost more
-    than turning a declaration into JSON; the fields depend only on the class, so each instance
-    gets fresh copies of the ones built the first time (as DRF does for declared fields).
-    """
-
     def get_fields(self):
         cls = type(self)
         built = cls.__dict__.get("_built_fields")
@@ -213,6 +321,8 @@ class ReadOnlyModelSerializer(serializers.ModelSerializer):
 
 
 class ItemSerializer(ReadOnlyModelSerializer):
+    """A goods item: what was declared and, once assessed, the duty and VAT on it."""
+
     class Meta:
         model = GoodsItem
         fields = ["line", *ITEM_FIELDS, *ASSESSED_ITEM_FIELDS]
@@ -220,6 +330,8 @@ class ItemSerializer(ReadOnlyModelSerializer):
 
 
 class DocumentSerializer(ReadOnlyModelSerializer):
+    """A document attached to a declaration; `download` is its file."""
+
     declaration = serializers.UUIDField(source="declaration.uuid", read_only=True)
     declaration_version = serializers.IntegerField(
         source="declaration.version",
@@ -250,6 +362,8 @@ class DocumentSerializer(ReadOnlyModelSerializer):
 
 
 class QuerySerializer(ReadOnlyModelSerializer):
+    """An officer's question about a declaration and the trader's answer."""
+
     class Meta:
         model = Query
         fields = ["question", "asked_at", "answer", "answered_at"]
@@ -270,6 +384,8 @@ def declaration_url(declaration: Declaration) -> str:
 
 
 class DeclarationSummarySerializer(ReadOnlyModelSerializer):
+    """A declaration in a list: its numbers, status, lane and totals."""
+
     lane = serializers.SerializerMethodField()
     office = serializers.CharField(source="office.code", read_only=True)
     company = serializers.CharField(source="company.usci", read_only=True)
@@ -313,8 +429,9 @@ class DeclarationSummarySerializer(ReadOnlyModelSerializer):
 
 
 class DeclarationSerializer(DeclarationSummarySerializer):
-    """A declaration as the caller may see it: the risk reasons are officers' and auditors';
-    a trader sees only what to expect (e.g. "Documentary check")."""
+    """A declaration with its goods items, documents and queries, and the moves you may make on it
+    now (`actions`). `risk` gives officers and auditors the reasons for the lane; a trader sees
+    only what to expect (e.g. "Documentary check")."""
 
     # Held by selectors.with_related (or by the service that returned the declaration).
     items = ItemSerializer(many=True, read_only=True, source="held_items")

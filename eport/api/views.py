@@ -5,20 +5,22 @@ No rule about declarations lives here: the role check below reads the lifecycle'
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from eport.declarations import lifecycle, selectors, services
+from eport.declarations.documents import ALLOWED
 from eport.declarations.errors import NotPermitted
 from eport.declarations.fields import HEADER_VALUE_FIELDS
 from eport.declarations.models import Declaration
+from eport.declarations.views.documents import file_response
 from ledger.receipts import ReceiptUnavailable
 from ledger.selectors import EntryNotFound
 
@@ -27,6 +29,7 @@ from .idempotency import idempotent
 from .pagination import StableCursorPagination
 from .parsers import DecimalJSONParser
 from .problems import PROBLEM_CONTENT_TYPE, ApiProblem, ProblemSerializer
+from .schema import stated
 
 
 class RoleMayMove(permissions.BasePermission):
@@ -72,17 +75,29 @@ def _current_header(declaration: Declaration) -> dict:
     return header
 
 
-STATUS_FILTER = OpenApiParameter("status", str, enum=Declaration.Status.values)
-LANE_FILTER = OpenApiParameter("lane", str, enum=Declaration.Lane.values)
-FLOW_FILTER = OpenApiParameter("flow", str, enum=Declaration.Flow.values)
-
-
 class ListFilters(serializers.Serializer):
-    status = serializers.ChoiceField(Declaration.Status.values, required=False)
-    lane = serializers.ChoiceField(Declaration.Lane.values, required=False)
-    flow = serializers.ChoiceField(Declaration.Flow.values, required=False)
-    q = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    company = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    status = stated(
+        serializers.ChoiceField(Declaration.Status.values, required=False),
+        component="DeclarationStatusEnum",
+    )
+    lane = stated(
+        serializers.ChoiceField(Declaration.Lane.values, required=False), component="LaneEnum"
+    )
+    flow = stated(
+        serializers.ChoiceField(Declaration.Flow.values, required=False), component="FlowEnum"
+    )
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="Part of the declaration number, LRN or transport document.",
+    )
+    company = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="The declarant's USCI, or part of its name (customs and auditors).",
+    )
 
 
 class DeclarationListView(ApiView):
@@ -97,19 +112,7 @@ class DeclarationListView(ApiView):
             "Traders see their company's declarations, officers their office's (never drafts), "
             "auditors all. Newest first, paged with an opaque cursor (`next`/`previous`)."
         ),
-        parameters=[
-            STATUS_FILTER,
-            LANE_FILTER,
-            FLOW_FILTER,
-            OpenApiParameter(
-                "q", str, description="Declaration number, LRN or transport document."
-            ),
-            OpenApiParameter(
-                "company",
-                str,
-                description="The declarant's USCI, or part of its name (customs and auditors).",
-            ),
-        ],
+        parameters=[ListFilters],
         responses={200: s.DeclarationSummarySerializer(many=True)},
     )
     def get(self, request):
@@ -261,29 +264,24 @@ class DocumentDetailView(ApiView):
 
 
 class DocumentFileView(ApiView):
+    downloads_file = True
+
     @extend_schema(
         operation_id="documents_file",
         summary="Download a document's file",
+        description=(
+            "The file as uploaded, as an attachment whose name keeps its extension "
+            "(`Content-Disposition`), e.g. `380-INV-7.pdf`. Its media type is the one checked at "
+            "upload (the document's `content_type`): PDF, PNG or JPEG; every one is binary, so "
+            "read the body as `application/octet-stream`."
+        ),
         responses={
-            (200, "application/pdf"): OpenApiTypes.BINARY,
-            (200, "image/png"): OpenApiTypes.BINARY,
-            (200, "image/jpeg"): OpenApiTypes.BINARY,
+            (200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description="The file.")
+            for media_type in ("application/octet-stream", *ALLOWED)
         },
     )
     def get(self, request, uuid):
-        document = selectors.get_document_for(request.user, uuid)
-        try:
-            handle = document.file.open("rb")
-        except (FileNotFoundError, ValueError) as missing:
-            raise Http404(_("The file of this document is missing.")) from missing
-        response = FileResponse(
-            handle,
-            as_attachment=True,
-            filename=f"{document.type}-{document.sha256[:12]}",
-            content_type=document.content_type,
-        )
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return file_response(selectors.get_document_for(request.user, uuid))
 
 
 class TimelineView(ApiView):
@@ -365,6 +363,15 @@ ACTION_VIEWS = {
 }
 
 
+class ReceiptQuery(serializers.Serializer):
+    seq = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=2**63 - 1,
+        help_text="One of the declaration's entries, by its sequence number (default: the latest).",
+    )
+
+
 class ReceiptView(ApiView):
     serializer_class = s.ReceiptSerializer
 
@@ -376,11 +383,7 @@ class ReceiptView(ApiView):
             "notarized checkpoint, with the declaration's snapshot when it is the latest entry. "
             "409 while the entry is not yet covered by a notarized checkpoint (retry later)."
         ),
-        parameters=[
-            OpenApiParameter(
-                "seq", int, description="One of the declaration's entries (default: its latest)."
-            )
-        ],
+        parameters=[ReceiptQuery],
         responses={
             200: s.ReceiptSerializer,
             (409, PROBLEM_CONTENT_TYPE): OpenApiResponse(
@@ -404,7 +407,3 @@ class ReceiptView(ApiView):
                 {"Retry-After": str(max(1, round(settings.EPORT_CHECKPOINT_INTERVAL)))},
             ) from None
         return Response(receipt)
-
-
-class ReceiptQuery(serializers.Serializer):
-    seq = serializers.IntegerField(required=False, min_value=0)

@@ -10,6 +10,11 @@ from django.utils.translation import pgettext
 # Bidirectional embeddings, overrides and isolates reorder what a reader sees ("Trojan source"):
 # a reference that reads one way on the officer's screen and another in a bank's system.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# The characters control_character_problem refuses, as a regular-expression class body in the
+# syntax JSON Schema patterns share with Python (the API's schema states the rule with it).
+REFUSED_CHARACTERS = (
+    r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069"
+)
 
 
 def control_character_problem(value: str) -> str | None:

@@ -25,6 +25,7 @@ ALLOWED = {
     "image/jpeg": "JPEG",
 }
 ALLOWED_TEXT = gettext_lazy("PDF, PNG or JPEG")
+EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
 
 # (magic bytes, content type, name people know it by); the first three are the accepted types.
 SIGNATURES: tuple[tuple[bytes, str, Any], ...] = (
@@ -155,3 +156,10 @@ def store(upload, checked: CheckedFile) -> str:
     finally:
         os.close(folder)
     return name
+
+
+def download_name(document) -> str:
+    """The name a downloaded document's file gets: its type, its reference (or the start of its
+    hash when it has none) and the extension of its content type, e.g. ``380-INV-7.pdf``."""
+    stem = document.reference or document.sha256[:12]
+    return f"{document.type}-{stem}{EXTENSIONS.get(document.content_type, '')}"

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import selectors, services
+from ..documents import download_name
 from ..errors import DeclarationError
 from ..forms import DocumentForm
 from .common import detail_url
@@ -75,17 +76,21 @@ def document_remove(request: HttpRequest, uuid) -> HttpResponse:
 @require_GET
 def document_download(request: HttpRequest, uuid) -> HttpResponse:
     """The stored file, only to those who may see its declaration; never rendered inline."""
-    document = selectors.get_document_for(request.user, uuid)
+    return file_response(selectors.get_document_for(request.user, uuid))
+
+
+def file_response(document) -> FileResponse:
+    """The document's stored file as an attachment named by its type and reference, with the
+    extension of its (checked) content type; a 404 when the file is missing."""
     try:
         handle = document.file.open("rb")
     except (FileNotFoundError, ValueError) as missing:
         raise Http404(_("The file of this document is missing.")) from missing
-    extension = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}.get(
-        document.content_type, ""
-    )
-    filename = f"{document.type}-{document.reference}{extension}"
     response = FileResponse(
-        handle, as_attachment=True, filename=filename, content_type=document.content_type
+        handle,
+        as_attachment=True,
+        filename=download_name(document),
+        content_type=document.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
