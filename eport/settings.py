@@ -464,7 +464,15 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "DeclarationStatusEnum": "eport.declarations.models.Declaration.Status",
+        "DocumentTypeEnum": "eport.reference.choices.DocumentType",
+        "CountryEnum": "eport.api.schema.COUNTRY_CODES",
+        "CurrencyEnum": "eport.api.schema.CURRENCY_CODES",
+        "UnitEnum": "eport.api.schema.UNIT_CODES",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "eport.api.schema.name_enum_members",
+    ],
 }
 # Requests per token (per user for browser sessions) and window: "<count>/<second|minute|hour>".
 EPORT_API_RATE = os.environ.get("EPORT_API_RATE", "1200/minute")
