@@ -1,4 +1,5 @@
-"""Swagger UI from local static files (drf-spectacular-sidecar), and problem+json 404s."""
+"""Swagger UI from local static files (drf-spectacular-sidecar), the pages of the problem types,
+and problem+json 404s."""
 
 from __future__ import annotations
 
@@ -6,12 +7,20 @@ import json
 
 from csp.decorators import csp_update
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
-from .problems import PROBLEM_CONTENT_TYPE, problem_data
+from .problems import (
+    PROBLEM_BASE,
+    PROBLEM_CONTENT_TYPE,
+    TYPE_DESCRIPTIONS,
+    TYPE_STATUS,
+    TYPES,
+    problem_data,
+)
 
 
 # Swagger UI shows the schema's icons as data: URLs; everything else is served from here.
@@ -36,3 +45,21 @@ def not_found(request, *args, **kwargs) -> HttpResponse:
         instance=request.get_full_path(),
     )
     return HttpResponse(json.dumps(data), status=404, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def problem_types(request, kind: str | None = None) -> HttpResponse:
+    """The page a problem's ``type`` URI names (RFC 9457 section 3.1.1): what it means and what
+    to do; without a kind, every type."""
+    if kind is not None and kind not in TYPES:
+        return not_found(request)
+    kinds = [kind] if kind else list(TYPES)
+    problems = [
+        {
+            "uri": f"{PROBLEM_BASE}{name}",
+            "title": TYPES[name],
+            "status": TYPE_STATUS[name],
+            "description": TYPE_DESCRIPTIONS[name],
+        }
+        for name in kinds
+    ]
+    return render(request, "api/problem_types.html", {"problems": problems, "single": kind})

@@ -52,6 +52,50 @@ TYPES = {
     "receipt-unavailable": gettext_lazy("No receipt can be made for this entry yet."),
 }
 
+# What each problem type means and what to do, as its page at its type URI explains it, and the
+# status it comes with.
+TYPE_STATUS = {
+    "validation": 422,
+    "conflict": 409,
+    "stale": 409,
+    "idempotency-key-reused": 422,
+    "idempotency-key-in-use": 409,
+    "malformed-request": 400,
+    "receipt-unavailable": 409,
+}
+TYPE_DESCRIPTIONS = {
+    "validation": gettext_lazy(
+        "The request was read, but some of its values break the rules. The errors member maps "
+        "each field (goods items as items.<index>.<field>, the whole request as __all__) to its "
+        "messages, all of them at once: correct them and send the request again."
+    ),
+    "conflict": gettext_lazy(
+        "The object's state does not allow this now (e.g. releasing a declaration before its "
+        "duties are paid). Read the object again: its status and actions say what may be done."
+    ),
+    "stale": gettext_lazy(
+        "The object changed since you read it: the version you sent is no longer the current "
+        "one. Read it again, check the change, and send the request with the new version."
+    ),
+    "idempotency-key-reused": gettext_lazy(
+        "This Idempotency-Key was already used for a request with a different body or path. "
+        "Use a new key for each new operation; send the same key only to retry the same request."
+    ),
+    "idempotency-key-in-use": gettext_lazy(
+        "A request with this Idempotency-Key is still being processed. Wait the Retry-After "
+        "header's seconds and send it again: you will get its response."
+    ),
+    "malformed-request": gettext_lazy(
+        "The request could not be read: its JSON is malformed or nested too deeply, it holds a "
+        "character no text may hold, or a header such as Idempotency-Key is not well formed."
+    ),
+    "receipt-unavailable": gettext_lazy(
+        "The ledger entry is not yet covered by a notarized checkpoint, so no receipt can prove "
+        "it yet. Checkpoints are made every few seconds: retry after the Retry-After header's "
+        "seconds."
+    ),
+}
+
 # The HTTP status phrases (Python's, in English) of the statuses the API answers with, so that
 # an about:blank title can be translated too; any other status keeps Python's phrase.
 STATUS_TITLES = {
@@ -79,7 +123,14 @@ class ProblemJSONRenderer(JSONRenderer):
 class ProblemSerializer(serializers.Serializer):
     """RFC 9457 problem details."""
 
-    type = serializers.CharField(help_text="A URI reference naming the kind of problem.")
+    type = serializers.CharField(
+        help_text=(
+            "A URI reference naming the kind of problem: /api/problems/<kind>, whose page "
+            "explains it (validation, conflict, stale, idempotency-key-reused, "
+            "idempotency-key-in-use, malformed-request, receipt-unavailable), or about:blank "
+            "when the status says it all."
+        )
+    )
     title = serializers.CharField(help_text="A short summary of the kind of problem.")
     status = serializers.IntegerField(help_text="The HTTP status code.")
     detail = serializers.CharField(help_text="What went wrong this time, and what to do.")

@@ -91,6 +91,8 @@ urlpatterns = [
     path("v1/", include(v1)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", docs.SwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("problems/", docs.problem_types, name="problem_types"),
+    path("problems/<slug:kind>", docs.problem_types, name="problem_type"),
     # Anything else under /api/ is a problem+json 404, not the site's HTML page (line breaks in the
     # path included: "." alone would not match them).
     re_path(r"^[\s\S]*$", docs.not_found, name="not_found"),
