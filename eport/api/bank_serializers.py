@@ -16,9 +16,16 @@ from eport.declarations.fields import ITEM_FIELDS
 from eport.declarations.lifecycle import Input
 from eport.declarations.models import Declaration, GoodsItem
 
-from .serializers import DecimalText, ReadOnlyModelSerializer, VersionSerializer
-
-INSTRUMENTS = ", ".join(Financing.Instrument.values)
+from .schema import CURRENCY_CODES, stated, text_rules
+from .serializers import (
+    CodeText,
+    DecimalText,
+    ReadOnlyModelSerializer,
+    VersionSerializer,
+    amount_field,
+    bic_field,
+    reference_field,
+)
 
 
 def presentation_url(presentation: Presentation) -> str:
@@ -37,9 +44,9 @@ def financing_url(financing: Financing) -> str:
 
 
 class PresentInSerializer(serializers.Serializer):
-    bank = serializers.CharField(
-        max_length=11, help_text="The alliance bank's SWIFT BIC, e.g. ICBKCNBJSHI."
-    )
+    """Present a declaration to an alliance bank, which may then see and finance it."""
+
+    bank = bic_field()
 
 
 class CheckInSerializer(serializers.Serializer):
@@ -60,31 +67,34 @@ class CheckUploadSerializer(serializers.Serializer):
 
 
 class FinancingInSerializer(serializers.Serializer):
+    """Register a financing against a declaration presented to your bank."""
+
     declaration = serializers.UUIDField(help_text="A declaration presented to your bank.")
-    instrument = serializers.CharField(max_length=24, help_text=f"One of: {INSTRUMENTS}.")
-    amount = DecimalText(help_text="In the declaration's invoice currency, at most its balance.")
-    currency = serializers.CharField(
-        max_length=3,
-        required=False,
-        allow_blank=True,
-        help_text="Optional: if given, it must be the declaration's invoice currency.",
+    instrument = CodeText(Financing.Instrument.choices)
+    amount = amount_field(
+        "In the declaration's invoice currency, more than 0, at most its balance."
+    )
+    currency = stated(
+        CodeText(CURRENCY_CODES, required=False, allow_blank=True),
+        description="Optional: if given, it must be the declaration's invoice currency.",
     )
     value_date = serializers.DateField()
     maturity_date = serializers.DateField()
-    bank_reference = serializers.CharField(
-        max_length=35, allow_blank=True, help_text="Your bank's own reference, unique per bank."
-    )
+    bank_reference = reference_field("Your bank's own reference, unique per bank.")
 
 
 def _move_input_field(move_input: Input) -> serializers.Field:
     help_text = str(move_input.help) if move_input.help else None
     if move_input.kind == AMOUNT:
-        return DecimalText(required=move_input.required, allow_null=True, help_text=help_text)
-    return serializers.CharField(
-        required=move_input.required,
-        allow_blank=True,
-        max_length=move_input.max_length,
-        help_text=help_text,
+        return amount_field(help_text, required=move_input.required, allow_null=True)
+    return stated(
+        serializers.CharField(
+            required=move_input.required,
+            allow_blank=True,
+            max_length=move_input.max_length,
+            help_text=help_text,
+        ),
+        **text_rules(required=move_input.required),
     )
 
 

@@ -26,7 +26,15 @@ from eport.payments.models import (
 from eport.payments.services import MAX_REFERENCE
 
 from .bank_serializers import BankSerializer
-from .serializers import DecimalText, ReadOnlyModelSerializer
+from .schema import stated, text_rules
+from .serializers import (
+    DecimalText,
+    ReadOnlyModelSerializer,
+    amount_field,
+    bic_field,
+    cny_field,
+    reference_field,
+)
 
 
 def bill_url(bill: TaxBill) -> str:
@@ -90,54 +98,65 @@ class GuaranteeStatus(serializers.CharField):
 
 
 class InstructInSerializer(serializers.Serializer):
+    """Pay a bill from an account under a payment agreement."""
+
     agreement = serializers.UUIDField(
         help_text="Your company's payment agreement in force with the bank to debit."
     )
 
 
 class GuaranteeUseInSerializer(serializers.Serializer):
+    """Release a bill against a guarantee."""
+
     guarantee = serializers.UUIDField(
         help_text="Your company's guarantee in force whose remaining balance covers the bill."
     )
 
 
 class CounterPaymentInSerializer(serializers.Serializer):
-    receipt_number = serializers.CharField(
-        max_length=MAX_REFERENCE,
-        allow_blank=True,
-        help_text="The customs counter's receipt number.",
+    """A payment made at the customs counter."""
+
+    receipt_number = stated(
+        serializers.CharField(
+            max_length=MAX_REFERENCE,
+            allow_blank=True,
+            help_text="The customs counter's receipt number.",
+        ),
+        **text_rules(required=True),
     )
 
 
 class AgreementInSerializer(serializers.Serializer):
-    bank = serializers.CharField(
-        max_length=11, help_text="The alliance bank's SWIFT BIC, e.g. ICBKCNBJSHI."
+    """Ask an alliance bank to debit one of your company's accounts for its bills."""
+
+    bank = bic_field()
+    account_number = stated(
+        serializers.CharField(
+            max_length=64,
+            allow_blank=True,
+            help_text="Your company's account at that bank: 8 to 34 letters and digits.",
+        ),
+        pattern="^[0-9A-Z]{8,34}$",
+        example="6222021001012345678",
     )
-    account_number = serializers.CharField(
-        max_length=64,
-        allow_blank=True,
-        help_text="Your company's account at that bank: 8 to 34 letters and digits.",
-    )
-    currency = serializers.CharField(
-        max_length=3, required=False, allow_blank=True, help_text="CNY (the default)."
-    )
+    currency = cny_field()
 
 
 class GuaranteeInSerializer(serializers.Serializer):
-    company = serializers.CharField(
-        max_length=18, help_text="The guaranteed company's 18-character USCI."
+    """A bank's general guarantee for a company's duties and taxes."""
+
+    company = stated(
+        serializers.CharField(
+            max_length=18, help_text="The guaranteed company's 18-character USCI."
+        ),
+        pattern="^[0-9A-Z]{18}$",
+        example="91310000MA1FL8XQ37",
     )
-    amount = DecimalText(help_text="In CNY, e.g. 500000.00.")
-    currency = serializers.CharField(
-        max_length=3, required=False, allow_blank=True, help_text="CNY (the default)."
-    )
+    amount = amount_field("In CNY, more than 0, e.g. 500000.00.")
+    currency = cny_field()
     valid_from = serializers.DateField(help_text="The first day it is valid.")
     valid_until = serializers.DateField(help_text="The last day it is valid.")
-    bank_reference = serializers.CharField(
-        max_length=MAX_REFERENCE,
-        allow_blank=True,
-        help_text="Your bank's reference for the guarantee, unique per bank.",
-    )
+    bank_reference = reference_field("Your bank's reference for the guarantee, unique per bank.")
 
 
 class BillListQuery(serializers.Serializer):
@@ -160,15 +179,18 @@ class GuaranteeListQuery(serializers.Serializer):
 def _input_field(step_input: Input) -> serializers.Field:
     help_text = str(step_input.help) if step_input.help else None
     if step_input.kind == rules.AMOUNT:
-        return DecimalText(required=step_input.required, help_text=help_text)
+        return amount_field(help_text, required=step_input.required)
     if step_input.kind == rules.DATE:
         return serializers.DateField(required=step_input.required, help_text=help_text)
     # TEXT and LINE: whether a required one says enough is the service's call (its own sentence).
-    return serializers.CharField(
-        required=step_input.required,
-        allow_blank=True,
-        max_length=step_input.max_length,
-        help_text=help_text,
+    return stated(
+        serializers.CharField(
+            required=step_input.required,
+            allow_blank=True,
+            max_length=step_input.max_length,
+            help_text=help_text,
+        ),
+        **text_rules(required=step_input.required),
     )
 
 

@@ -89,6 +89,38 @@ def _country(description: str = "ISO 3166-1 alpha-2 code, e.g. CN.", **kwargs):
     return _code(choices=COUNTRY_CODES, description=description, **kwargs)
 
 
+def amount_field(
+    help_text: str | None, *, required: bool = True, allow_null: bool = False
+) -> DecimalText:
+    """An amount of money: at most 14 digits before the point and 2 after it."""
+    field = DecimalText(required=required, allow_null=allow_null, help_text=help_text)
+    return stated(
+        field, required=required, pattern=r"^[0-9]{1,14}(\.[0-9]{1,2})?$", example="1250.00"
+    )
+
+
+def bic_field() -> serializers.CharField:
+    """An alliance bank, by its SWIFT BIC (8 or 11 characters; any letter case is read)."""
+    field = serializers.CharField(
+        max_length=11, help_text="The alliance bank's SWIFT BIC, e.g. ICBKCNBJSHI."
+    )
+    return stated(field, pattern="^[A-Za-z]{6}[A-Za-z0-9]{2}([A-Za-z0-9]{3})?$")
+
+
+def cny_field() -> serializers.CharField:
+    """The currency of duties and taxes, which is always CNY (the default when left out)."""
+    field = serializers.CharField(
+        max_length=3, required=False, allow_blank=True, help_text="CNY (the default)."
+    )
+    return stated(field, pattern="^(CNY)?$")
+
+
+def reference_field(help_text: str) -> serializers.CharField:
+    """A bank's or a counter's own reference: required, at most 35 characters of text."""
+    field = serializers.CharField(max_length=35, allow_blank=True, help_text=help_text)
+    return stated(field, **text_rules(required=True))
+
+
 class ItemInSerializer(serializers.Serializer):
     """A goods item of a declaration."""
 
