@@ -240,6 +240,11 @@ def exception_handler(exc: Exception, context: dict) -> Response:
     """Turn any exception raised in an API view into problem details (never HTML, never None)."""
     request = context.get("request")
     instance = request.get_full_path() if request is not None else ""
+    if request is not None:
+        # A problem is JSON whatever the view answers otherwise (the schema in YAML, the docs
+        # page, a document's file), and whatever the Accept header asked for.
+        request.accepted_renderer = ProblemJSONRenderer()
+        request.accepted_media_type = PROBLEM_CONTENT_TYPE
     if isinstance(exc, DATABASE_UNAVAILABLE):
         logger.warning("Database unavailable in %s: %s", instance, exc)
         return problem(

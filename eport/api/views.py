@@ -13,6 +13,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 
 from eport.declarations import lifecycle, selectors, services
@@ -263,8 +264,28 @@ class DocumentDetailView(ApiView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class FileRenderer(BaseRenderer):
+    """Lets content negotiation accept what a document's file is sent as (its own type, or any
+    bytes); the view answers with the file itself, so this never renders anything."""
+
+    media_type = "application/octet-stream"
+    format = "file"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
 class DocumentFileView(ApiView):
     downloads_file = True
+    renderer_classes = [
+        FileRenderer,
+        *(
+            type(f"{name}FileRenderer", (FileRenderer,), {"media_type": media_type})
+            for media_type, name in ALLOWED.items()
+        ),
+    ]
 
     @extend_schema(
         operation_id="documents_file",

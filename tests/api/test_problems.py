@@ -200,3 +200,36 @@ def test_json_nested_as_deep_as_allowed_is_read(world):
         "/api/v1/declarations/", json.dumps(body), content_type="application/json"
     )
     assert response.status_code == 422  # read, then refused as a declaration with named problems
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "accept", "status"),
+    [
+        ("get", "/api/v1/declarations/", "text/html", 406),
+        ("get", "/api/schema/", "text/html", 406),
+        ("post", "/api/schema/", "*/*", 405),
+        ("get", "/api/docs/", "application/json", 406),
+        ("trace", "/api/v1/declarations/", "*/*", 405),
+        ("get", "/api/v1/documents/00000000-0000-0000-0000-000000000000/file/", "image/png", 404),
+    ],
+)
+@pytest.mark.parametrize("session", [False, True])
+def test_every_api_error_is_problem_json_whatever_the_view_renders(
+    world, method, path, accept, status, session
+):
+    """The schema (YAML or JSON), the docs page and a file download answer errors as JSON
+    problems too, not in their own format, for bearer and session callers alike."""
+    client = world.client(world.trader, token=not session)
+    response = client.generic(method.upper(), path, HTTP_ACCEPT=accept)
+    body = assert_problem(response, status)
+    assert body["instance"] == path
+
+
+@pytest.mark.parametrize("accept", ["application/pdf", "application/octet-stream", "*/*", None])
+def test_a_document_s_file_is_served_to_a_client_asking_for_its_type_or_for_bytes(world, accept):
+    client = world.client(world.trader)
+    declaration = file_ready(client)
+    download = declaration["documents"][0]["download"]
+    response = client.get(download, **({"HTTP_ACCEPT": accept} if accept else {}))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
