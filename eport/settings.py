@@ -449,9 +449,25 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "eport API",
     "DESCRIPTION": (
-        "File and follow customs declarations from your own systems, and act on them as customs. "
-        "Authenticate with `Authorization: Bearer <token>` (create tokens under Account → API "
-        "tokens). Errors are RFC 9457 problem details (`application/problem+json`)."
+        "File and follow customs declarations from your own systems, and act on them as customs "
+        "or as a bank.\n\n"
+        "- **Authentication**: `Authorization: Bearer <token>` (create tokens under Account → API "
+        "tokens); a 401 names the scheme in `WWW-Authenticate`.\n"
+        "- **Errors** are RFC 9457 problem details (`application/problem+json`), for every "
+        "status and path under /api/. Their `type` is a page that explains it "
+        "(/api/problems/); a 422's `errors` maps each field to all its problems at once.\n"
+        "- **Retries**: send an `Idempotency-Key` with every POST; a retry answers the first "
+        "response with `Idempotent-Replayed: true`. Changes name the `version` you read; an older "
+        "one answers 409.\n"
+        "- **Values**: amounts are decimal strings (`\"1250.00\"`); codes are upper case "
+        "(countries ISO 3166-1, currencies ISO 4217, units UN/ECE Rec. 20); text may hold line "
+        "breaks and tabs but no other control character (NUL included). Rules that depend on "
+        "stored data (an open office, an HS subheading, a bank of the alliance) answer 422.\n"
+        "- **Lists** are newest first, paged by an opaque `cursor` (`next`, `previous`); "
+        "`page_size` is 1 to 100.\n"
+        "- **Language**: titles and messages follow `Accept-Language` (`en`, `zh-Hans`); codes, "
+        "field names and problem types never change.\n"
+        "- **Rate**: requests per token are limited; a 429 says when to retry (`Retry-After`)."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
