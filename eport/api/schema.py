@@ -10,9 +10,12 @@ headers that come with them.
 
 from __future__ import annotations
 
+import re
+
 from django.db import models
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
 
 from eport.core.text import REFUSED_CHARACTERS
 from eport.reference import codes
@@ -23,6 +26,8 @@ from .idempotency import MAX_KEY_LENGTH, REPLAYED_HEADER
 from .problems import PROBLEM_CONTENT_TYPE, ProblemSerializer
 
 # Text: no invisible control characters; a required text also holds more than white space.
+# Any other text field refuses NUL.
+NO_NUL_PATTERN = "^[^\\u0000]*$"
 TEXT_PATTERN = f"^[^{REFUSED_CHARACTERS}]*$"
 FILLED_TEXT_PATTERN = (
     f"^[^{REFUSED_CHARACTERS}]*[^\\s{REFUSED_CHARACTERS}][^{REFUSED_CHARACTERS}]*$"
@@ -160,21 +165,33 @@ class ProblemAutoSchema(AutoSchema):
             return schema
         rules = getattr(field, "stated_rules", None)
         if rules is None:
+            if isinstance(field, serializers.CharField) and not {"pattern", "format"} & set(schema):
+                # Every text field refuses NUL (DRF's own rule): a pattern says so.
+                schema["pattern"] = NO_NUL_PATTERN
             return schema
         if "component" in rules:
             # A list the responses name already: the same named type for filters and fields.
             return {"$ref": f"#/components/schemas/{rules['component']}"}
-        if "oneOf" in schema:
-            # A blank value: the stated pattern admits it when the field is optional, and a
-            # required field may not be blank.
-            first, *_ = schema.pop("oneOf")
-            schema = {**first, **schema}
         schema = {**schema, **rules}
         if field.stated_required:
             schema.pop("nullable", None)
             if "enum" in schema:
                 schema["enum"] = [value for value in schema["enum"] if value not in ("", None)]
         return schema
+
+    def _insert_field_validators(self, field, schema):
+        super()._insert_field_validators(field, schema)
+        if "oneOf" not in schema or not isinstance(
+            field, serializers.CharField | serializers.ChoiceField
+        ):
+            return
+        # drf-spectacular offers a blank string beside a pattern when the field allows blank; our
+        # patterns admit blank themselves where the server does (and a required field may not be).
+        inner, _blank = schema["oneOf"]
+        stated_field = getattr(field, "stated_rules", None) is not None
+        if stated_field or re.search(inner.get("pattern", "^$"), ""):
+            del schema["oneOf"]
+            schema.update(inner)
 
     def _get_serializer_field_meta(self, field, direction):
         meta = super()._get_serializer_field_meta(field, direction)

@@ -13,7 +13,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.renderers import BaseRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from eport.declarations import lifecycle, selectors, services
@@ -303,6 +303,11 @@ class DocumentFileView(ApiView):
     )
     def get(self, request, uuid):
         return file_response(selectors.get_document_for(request.user, uuid))
+
+    def options(self, request, *args, **kwargs):
+        """What the resource is, in JSON like every other resource's (not as a file)."""
+        request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
+        return super().options(request, *args, **kwargs)
 
 
 class TimelineView(ApiView):

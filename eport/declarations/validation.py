@@ -447,7 +447,9 @@ def item_problems(data: dict, index: int) -> tuple[dict, _Problems]:
         max_digits=16,
         exclusive=True,
     )
-    method = data.get("valuation_method", 1)
+    method = data.get("valuation_method")
+    if method is None:
+        method = 1  # left out or null: the transaction value of the goods
     try:
         method = int(str(method).strip() or "1")
     except ValueError:

@@ -181,3 +181,25 @@ def _pdf():
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("list.pdf", PDF + b"packing", content_type="application/pdf")
+
+
+def test_optional_fields_the_schema_marks_nullable_accept_null(world, schema):
+    """Every optional draft or item field the schema lets be null is read as left out."""
+    body = draft_body(items=1)
+    for name, rule in component(schema, "DraftInRequest")["properties"].items():
+        if rule.get("nullable"):
+            body[name] = None
+    for name, rule in component(schema, "ItemInRequest")["properties"].items():
+        if rule.get("nullable"):
+            body["items"][0][name] = None
+    created = world.client(world.trader).post("/api/v1/declarations/", body, format="json")
+    assert created.status_code == 201, created.json()
+    assert created.json()["items"][0]["valuation_method"] == 1
+
+
+def test_text_the_schema_says_may_not_hold_nul_is_refused_with_it(world, schema):
+    parameters = schema["paths"]["/api/v1/declarations/"]["get"]["parameters"]
+    q = next(p for p in parameters if p["name"] == "q")["schema"]
+    assert not re.search(q["pattern"], "a\x00b")
+    refused = world.client(world.trader).get("/api/v1/declarations/", {"q": "a\x00b"})
+    assert refused.status_code == 422 and "q" in refused.json()["errors"]
