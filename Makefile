@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test install bench lint format messages clean
+.PHONY: run test install bench lint format messages clean verifier
 
 run: install
 	scripts/run.sh
@@ -40,6 +40,12 @@ messages: install
 
 bench: install
 	scripts/bench.sh
+
+# The standalone receipt verifier (ledger/verifier/pyproject.toml) as a wheel in dist/: copy it to
+# any machine with Python 3.11+ and `pip install` it (cryptography and rfc8785 come with it).
+verifier: install
+	$(PY) -m pip wheel --quiet --no-deps --disable-pip-version-check --wheel-dir dist ./ledger/verifier
+	@ls dist/eport_receipt_verifier-*.whl
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -3,7 +3,10 @@
 Standalone: needs only ``cryptography`` and ``rfc8785`` (plus the pure ``ledger.merkle`` and
 ``ledger.notes``), never Django or a database, so an auditor or a bank can run it anywhere::
 
-    python -m ledger.verify_receipt receipt.json --keys keys.txt [--quorum N]
+    python -m ledger.verify_receipt receipt.json --keys keys.txt [--quorum N] [--ledger-key NAME]
+
+or, installed on its own (``pip install ./ledger/verifier``), ``eport-verify-receipt`` with the
+same arguments.
 
 Every check is reported, passed or failed, with what was found; malformed input is a failed check,
 never a traceback. Exit status: 0 valid, 1 invalid, 2 usage error.
@@ -16,6 +19,7 @@ import base64
 import binascii
 import hashlib
 import json
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +30,7 @@ import rfc8785
 from ledger import merkle, notes
 
 RECEIPT_FORMAT = "eport-receipt/v1"
+COMMAND = "eport-verify-receipt"  # the console script of ledger/verifier
 DEFAULT_QUORUM = 2
 
 # Check names, in the order they are reported.
@@ -432,7 +437,12 @@ def _non_negative(text: str) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m ledger.verify_receipt",
+        # The command it was started as: the installed script, or the module.
+        prog=(
+            COMMAND
+            if os.path.basename(sys.argv[0]) == COMMAND
+            else "python -m ledger.verify_receipt"
+        ),
         description="Check offline that a receipt's entry is in the notarized eport ledger.",
         epilog="Exit status: 0 if the receipt is valid, 1 if it is not, 2 on a usage error.",
     )

@@ -158,5 +158,6 @@ def test_the_installed_verifier_needs_nothing_but_its_two_dependencies(verifier,
 def test_the_installed_console_script_explains_its_arguments(verifier, elsewhere):
     usage = succeeded(run([verifier / "eport-verify-receipt", "--help"], cwd=elsewhere))
 
+    assert usage.stdout.startswith("usage: eport-verify-receipt ")
     assert "--keys KEYSFILE" in usage.stdout and "--quorum N" in usage.stdout
     assert "Exit status: 0 if the receipt is valid" in usage.stdout
