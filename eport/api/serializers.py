@@ -76,12 +76,25 @@ def _code(*, required: bool = False, choices=None, **rules) -> serializers.CharF
     return stated(field, required=required, **rules)
 
 
+def decimal_pattern(digits: int, places: int, *, positive: bool) -> str:
+    """At most ``digits`` digits before the point and ``places`` after it; not zero when the
+    value must be ``positive`` (more than 0)."""
+    not_zero = r"(?!0+(\.0+)?$)" if positive else ""
+    return f"^{not_zero}[0-9]{{1,{digits}}}(\\.[0-9]{{1,{places}}})?$"
+
+
 def _decimal(
-    digits: int, places: int, *, required: bool = False, example: str, help_text: str = ""
+    digits: int,
+    places: int,
+    *,
+    required: bool = False,
+    positive: bool = False,
+    example: str,
+    help_text: str = "",
 ) -> DecimalText:
-    """A decimal of at most ``digits`` digits before the point and ``places`` after it."""
+    """A decimal as the domain reads it (``positive``: more than 0, else at least 0)."""
     field = DecimalText(required=False, allow_null=True, help_text=help_text or None)
-    pattern = f"^[0-9]{{1,{digits}}}(\\.[0-9]{{1,{places}}})?$"
+    pattern = decimal_pattern(digits, places, positive=positive)
     return stated(field, required=required, pattern=pattern, example=example)
 
 
@@ -92,11 +105,10 @@ def _country(description: str = "ISO 3166-1 alpha-2 code, e.g. CN.", **kwargs):
 def amount_field(
     help_text: str | None, *, required: bool = True, allow_null: bool = False
 ) -> DecimalText:
-    """An amount of money: at most 14 digits before the point and 2 after it."""
+    """An amount of money, more than 0: at most 14 digits before the point and 2 after it."""
     field = DecimalText(required=required, allow_null=allow_null, help_text=help_text)
-    return stated(
-        field, required=required, pattern=r"^[0-9]{1,14}(\.[0-9]{1,2})?$", example="1250.00"
-    )
+    pattern = decimal_pattern(14, 2, positive=True)
+    return stated(field, required=required, pattern=pattern, example="1250.00")
 
 
 def bic_field() -> serializers.CharField:
@@ -132,7 +144,7 @@ class ItemInSerializer(serializers.Serializer):
     )
     description = _text(300, required=True, example="Laptop computers, 14-inch")
     origin_country = _country("Country of origin, ISO 3166-1 alpha-2, e.g. CN.", required=True)
-    quantity = _decimal(13, 3, required=True, example="10", help_text="More than 0.")
+    quantity = _decimal(13, 3, required=True, positive=True, example="10", help_text="More than 0.")
     unit = _code(
         required=True, choices=UNIT_CODES, description="UN/ECE Rec. 20 unit, e.g. PCE, KGM."
     )
@@ -144,6 +156,7 @@ class ItemInSerializer(serializers.Serializer):
         14,
         2,
         required=True,
+        positive=True,
         example="1250.00",
         help_text="Item invoice value in the invoice currency, more than 0.",
     )
@@ -205,11 +218,14 @@ class HeaderInSerializer(serializers.Serializer):
     invoice_currency = _code(
         required=True, choices=CURRENCY_CODES, description="ISO 4217 code, e.g. USD."
     )
-    invoice_total = _decimal(14, 2, required=True, example="27000.00", help_text="More than 0.")
+    invoice_total = _decimal(
+        14, 2, required=True, positive=True, example="27000.00", help_text="More than 0."
+    )
     exchange_rate = _decimal(
         8,
         6,
         required=True,
+        positive=True,
         example="7.100000",
         help_text="CNY per one unit of the invoice currency, more than 0 (1 for CNY).",
     )

@@ -203,3 +203,19 @@ def test_text_the_schema_says_may_not_hold_nul_is_refused_with_it(world, schema)
     assert not re.search(q["pattern"], "a\x00b")
     refused = world.client(world.trader).get("/api/v1/declarations/", {"q": "a\x00b"})
     assert refused.status_code == 422 and "q" in refused.json()["errors"]
+
+
+@pytest.mark.parametrize("name", ["invoice_total", "exchange_rate", "freight", "insurance"])
+def test_a_decimal_is_accepted_exactly_when_its_stated_pattern_matches(world, schema, name):
+    """Zero where the domain wants more than 0, too many places: the pattern and the server
+    agree value by value."""
+    pattern = component(schema, "DraftInRequest")["properties"][name]["pattern"]
+    client = world.client(world.trader)
+    for n, value in enumerate(["0", "0.00", "0.01", "12.5", "7.1234567", "-1"]):
+        body = draft_body(lrn=f"DEC-{name}-{n}")
+        body[name] = value
+        response = client.post("/api/v1/declarations/", body, format="json")
+        accepted = response.status_code == 201
+        assert accepted == bool(re.search(pattern, value)), (name, value, response.json())
+        if not accepted:
+            assert name in response.json()["errors"], response.json()
