@@ -6,6 +6,10 @@ server rightly refuses as a key reused for a different request (422). That a key
 what the server has stored, which no schema can state; so a valid key is replaced with a fresh one,
 as a client would make it. Invalid and missing keys are sent as generated, so the header's own
 rules stay under test; the reuse rule is tested in tests/api/test_idempotency.py.
+
+A draft's LRN is the company's own reference, one per filing: the server refuses one already used
+(422), again a rule on stored data. A draft that repeats an LRN this run already sent gets a new
+one, as a filing system numbers its filings.
 """
 
 from __future__ import annotations
@@ -20,14 +24,24 @@ HEADER = "Idempotency-Key"
 # What the schema allows: 1 to 255 printable ASCII characters, no space at either end.
 VALID = re.compile(r"[!-~]([ -~]{0,253}[!-~])?")
 _sent = itertools.count()
+_lrns: set[str] = set()
 
 
 def _valid(value) -> bool:
     return isinstance(value, str) and VALID.fullmatch(value) is not None
 
 
-@schemathesis.hook
-def before_call(context, case, kwargs):
+@schemathesis.hook("before_call")
+def fresh_idempotency_key(context, case, kwargs):
     if case.headers and _valid(case.headers.get(HEADER)):
         # Reproducible across runs of the same seed, unlike uuid4.
         case.headers[HEADER] = str(uuid.UUID(int=next(_sent) + 1))
+
+
+@schemathesis.hook("before_call")
+def fresh_lrn(context, case, kwargs):
+    body = case.body
+    if isinstance(body, dict) and isinstance(body.get("lrn"), str) and body["lrn"].strip():
+        if body["lrn"] in _lrns:
+            body["lrn"] = f"CONTRACT-{len(_lrns)}"
+        _lrns.add(body["lrn"])
