@@ -17,13 +17,12 @@ from eport.declarations.fields import ASSESSED_ITEM_FIELDS, ITEM_FIELDS
 from eport.declarations.models import Declaration, Document, GoodsItem, Query
 from eport.declarations.validation import MAX_ITEMS
 from eport.reference.choices import DocumentType, Incoterm, TransportMode
-from eport.reference.codes import LOCODE_PATTERN
 
 from .schema import COUNTRY_CODES, CURRENCY_CODES, UNIT_CODES, stated, text_rules
 
 DECIMAL_PATTERN = r"^-?[0-9]{1,16}(\.[0-9]{1,6})?$"
-# Optional codes may be blank.
-LOCODE = f"^({LOCODE_PATTERN.pattern.strip('^$')})?$"
+# A UN/LOCODE: an ISO 3166-1 country and three letters or digits 2-9; optional, so it may be blank.
+LOCODE = f"^(({'|'.join(COUNTRY_CODES)})[A-Z2-9]{{3}})?$"
 
 
 @extend_schema_field(

@@ -219,3 +219,12 @@ def test_a_decimal_is_accepted_exactly_when_its_stated_pattern_matches(world, sc
         assert accepted == bool(re.search(pattern, value)), (name, value, response.json())
         if not accepted:
             assert name in response.json()["errors"], response.json()
+
+
+@pytest.mark.parametrize("code", ["DEHAM", "CNSHA", "YZGTA", "DEHA1", "XXABC", ""])
+def test_a_port_is_accepted_exactly_when_its_stated_pattern_matches(world, schema, code):
+    pattern = component(schema, "DraftInRequest")["properties"]["port_of_loading"]["pattern"]
+    body = draft_body(lrn=f"PORT-{code}")
+    body["port_of_loading"] = code
+    response = world.client(world.trader).post("/api/v1/declarations/", body, format="json")
+    assert (response.status_code == 201) == bool(re.search(pattern, code)), response.json()

@@ -140,6 +140,8 @@ def objects(people, role: str, account: str) -> dict[str, str]:
         "PRESENTATION": str(presentation.uuid),
         "FINANCING": str(financing.uuid),
         "VALUE_DATE": date.today().isoformat(),
+        # The HS subheadings the test's nomenclature holds (see schemathesis_hooks.py).
+        "SUBHEADINGS": ",".join(sorted(f.SUBHEADINGS)),
     }
 
 
