@@ -4,6 +4,7 @@ and problem+json 404s."""
 from __future__ import annotations
 
 import json
+import threading
 
 from csp.decorators import csp_update
 from django.http import HttpResponse
@@ -11,7 +12,7 @@ from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.views import SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from .problems import (
     PROBLEM_BASE,
@@ -21,6 +22,20 @@ from .problems import (
     TYPES,
     problem_data,
 )
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema, made one request at a time in each process.
+
+    drf-spectacular resolves its extensions' target classes on first use, and not safely from
+    several threads: the first requests of a fresh process, arriving together, answered 500.
+    """
+
+    _generating = threading.Lock()
+
+    def get(self, request, *args, **kwargs):
+        with self._generating:
+            return super().get(request, *args, **kwargs)
 
 
 # Swagger UI shows the schema's icons as data: URLs; everything else is served from here.

@@ -1,5 +1,4 @@
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView
 
 from . import banks, docs, payments, views
 
@@ -89,7 +88,7 @@ v1 = [
 
 urlpatterns = [
     path("v1/", include(v1)),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", docs.SchemaView.as_view(), name="schema"),
     path("docs/", docs.SwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("problems/", docs.problem_types, name="problem_types"),
     path("problems/<slug:kind>", docs.problem_types, name="problem_type"),

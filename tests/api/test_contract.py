@@ -5,10 +5,14 @@ required fields are those an empty request is refused for, the problem types' UR
 download's name keeps its extension.
 """
 
+import os
 import re
+import subprocess
+import sys
 from html import escape
 
 import pytest
+from django.conf import settings
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
@@ -228,3 +232,41 @@ def test_a_port_is_accepted_exactly_when_its_stated_pattern_matches(world, schem
     body["port_of_loading"] = code
     response = world.client(world.trader).post("/api/v1/declarations/", body, format="json")
     assert (response.status_code == 201) == bool(re.search(pattern, code)), response.json()
+
+
+RACE = """
+import sys, threading
+import django
+django.setup()
+from django.test import Client
+barrier, answers = threading.Barrier(6), []
+def fetch():
+    barrier.wait()
+    answers.append(Client(HTTP_HOST="localhost").get("/api/schema/").status_code)
+threads = [threading.Thread(target=fetch) for _ in range(6)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(sorted(answers))
+"""
+
+
+def test_the_first_schema_requests_of_a_fresh_process_arriving_together_all_succeed(tmp_path):
+    """A fresh process (drf-spectacular resolves its extensions on first use), six requests at
+    once: every one gets the schema, none a 500."""
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "EPORT_VAR_DIR": str(tmp_path),
+    }
+    run = subprocess.run(
+        [sys.executable, "-c", RACE],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip().splitlines()[-1] == str([200] * 6), run.stderr[-2000:]
