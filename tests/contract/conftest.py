@@ -24,12 +24,6 @@ ACCOUNT = "6222021001000000001"
 FINDINGS: list[str] = []
 
 
-def pytest_configure(config):
-    config.addinivalue_line(
-        "markers", "contract: the API driven from outside over HTTP (schemathesis CLI, a client)"
-    )
-
-
 def pytest_terminal_summary(terminalreporter):
     if FINDINGS:
         terminalreporter.write_sep("=", "the API's contract, from outside")
