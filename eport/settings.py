@@ -459,7 +459,7 @@ SPECTACULAR_SETTINGS = {
         "- **Retries**: send an `Idempotency-Key` with every POST; a retry answers the first "
         "response with `Idempotent-Replayed: true`. Changes name the `version` you read; an older "
         "one answers 409.\n"
-        "- **Values**: amounts are decimal strings (`\"1250.00\"`); codes are upper case "
+        '- **Values**: amounts are decimal strings (`"1250.00"`); codes are upper case '
         "(countries ISO 3166-1, currencies ISO 4217, units UN/ECE Rec. 20); text may hold line "
         "breaks and tabs but no other control character (NUL included). Rules that depend on "
         "stored data (an open office, an HS subheading, a bank of the alliance) answer 422.\n"
