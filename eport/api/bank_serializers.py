@@ -16,7 +16,7 @@ from eport.declarations.fields import ITEM_FIELDS
 from eport.declarations.lifecycle import Input
 from eport.declarations.models import Declaration, GoodsItem
 
-from .schema import CURRENCY_CODES, stated, text_rules
+from .schema import CURRENCY_CODES, stated
 from .serializers import (
     CodeText,
     DecimalText,
@@ -25,6 +25,7 @@ from .serializers import (
     amount_field,
     bic_field,
     reference_field,
+    text_input,
 )
 
 
@@ -87,14 +88,8 @@ def _move_input_field(move_input: Input) -> serializers.Field:
     help_text = str(move_input.help) if move_input.help else None
     if move_input.kind == AMOUNT:
         return amount_field(help_text, required=move_input.required, allow_null=True)
-    return stated(
-        serializers.CharField(
-            required=move_input.required,
-            allow_blank=True,
-            max_length=move_input.max_length,
-            help_text=help_text,
-        ),
-        **text_rules(required=move_input.required),
+    return text_input(
+        required=move_input.required, max_length=move_input.max_length, help_text=help_text
     )
 
 

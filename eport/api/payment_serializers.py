@@ -34,6 +34,7 @@ from .serializers import (
     bic_field,
     cny_field,
     reference_field,
+    text_input,
 )
 
 
@@ -183,14 +184,8 @@ def _input_field(step_input: Input) -> serializers.Field:
     if step_input.kind == rules.DATE:
         return serializers.DateField(required=step_input.required, help_text=help_text)
     # TEXT and LINE: whether a required one says enough is the service's call (its own sentence).
-    return stated(
-        serializers.CharField(
-            required=step_input.required,
-            allow_blank=True,
-            max_length=step_input.max_length,
-            help_text=help_text,
-        ),
-        **text_rules(required=step_input.required),
+    return text_input(
+        required=step_input.required, max_length=step_input.max_length, help_text=help_text
     )
 
 

@@ -276,22 +276,24 @@ class CorrectionSerializer(serializers.Serializer):
     )
 
 
+def text_input(*, required: bool, max_length: int | None, help_text: str | None):
+    """A move's or a step's text input. A required one must be present; whether it says enough
+    is the service's call, so a blank one is refused with the domain's own sentence (422), and
+    the schema says it may not be blank."""
+    field = serializers.CharField(
+        required=required, allow_blank=True, max_length=max_length, help_text=help_text
+    )
+    return stated(field, **text_rules(required=required))
+
+
 def _input_fields(move: lifecycle.Move) -> dict[str, serializers.Field]:
     """The request fields of a move's inputs, as the registry declares them."""
     fields: dict[str, serializers.Field] = {}
     for move_input in move.inputs:
         help_text = str(move_input.help) if move_input.help else None
         if move_input.kind in (lifecycle.TEXT, lifecycle.LINE):
-            # Required inputs must be present; whether they say enough is the service's call,
-            # so a blank one is refused with the domain's own sentence (422).
-            fields[move_input.name] = stated(
-                serializers.CharField(
-                    required=move_input.required,
-                    allow_blank=True,
-                    max_length=move_input.max_length,
-                    help_text=help_text,
-                ),
-                **text_rules(required=move_input.required),
+            fields[move_input.name] = text_input(
+                required=move_input.required, max_length=move_input.max_length, help_text=help_text
             )
         elif move_input.kind == lifecycle.CORRECTIONS:
             fields[move_input.name] = serializers.ListField(

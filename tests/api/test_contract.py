@@ -77,6 +77,10 @@ def test_a_valid_draft_keeps_to_every_stated_pattern_and_code_list(schema):
                 assert value in enum, (name, value)
 
 
+def test_the_schema_documents_the_api_and_nothing_else(schema):
+    assert schema["paths"] and all(path.startswith("/api/v1/") for path in schema["paths"])
+
+
 def test_code_lists_have_member_names(schema):
     modes = component(schema, "TransportModeEnum")
     assert modes["x-enum-varnames"] == TransportMode.names
