@@ -136,6 +136,22 @@ def _log_verifiers(log_keys: Iterable[str | notes.Verifier]) -> dict[str, list[n
     return by_origin
 
 
+def _write_ahead_log(connection: sqlite3.Connection, wait: float = 30.0) -> None:
+    """Put the state in WAL mode (once per file: the mode is stored in it). SQLite answers
+    "database is locked" at once, without its busy handler, while another process opening the
+    same new file holds it: retry for up to ``wait`` seconds."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 class Witness:
     """The witness's logic over its SQLite state, independent of any HTTP server."""
 
@@ -154,7 +170,7 @@ class Witness:
         self.state_path = os.fspath(state_path)
         self.clock = clock
         with closing(self._connect()) as connection:
-            connection.execute("PRAGMA journal_mode=WAL")
+            _write_ahead_log(connection)
             connection.execute(_SCHEMA)
 
     # --- State --------------------------------------------------------------------------------
