@@ -488,6 +488,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "eport.api.schema.name_enum_members",
+        "eport.api.schema.unwrap_parameter_references",
     ],
 }
 # Requests per token (per user for browser sessions) and window: "<count>/<second|minute|hour>".

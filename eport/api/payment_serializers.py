@@ -160,21 +160,29 @@ class GuaranteeInSerializer(serializers.Serializer):
     bank_reference = reference_field("Your bank's reference for the guarantee, unique per bank.")
 
 
+def _status_filter(values: list[str], component: str) -> serializers.Field:
+    """A list's status filter, typed by the status enumeration its rows have."""
+    return stated(
+        serializers.ChoiceField(values, required=False, help_text="Only those in this status."),
+        component=component,
+    )
+
+
 class BillListQuery(serializers.Serializer):
-    status = serializers.ChoiceField(TaxBill.Status.values, required=False)
+    status = _status_filter(TaxBill.Status.values, "BillStatusEnum")
 
 
 class AgreementListQuery(serializers.Serializer):
-    status = serializers.ChoiceField(PaymentAgreement.Status.values, required=False)
+    status = _status_filter(PaymentAgreement.Status.values, "AgreementStatusEnum")
 
 
 class InstructionListQuery(serializers.Serializer):
-    status = serializers.ChoiceField(PaymentInstruction.Status.values, required=False)
-    bill = serializers.UUIDField(required=False)
+    status = _status_filter(PaymentInstruction.Status.values, "InstructionStatusEnum")
+    bill = serializers.UUIDField(required=False, help_text="Only this bill's.")
 
 
 class GuaranteeListQuery(serializers.Serializer):
-    status = serializers.ChoiceField(Guarantee.Status.values, required=False)
+    status = _status_filter(Guarantee.Status.values, "GuaranteeStatusEnum")
 
 
 def _input_field(step_input: Input) -> serializers.Field:

@@ -52,15 +52,6 @@ WHO = {
 }
 
 
-def _status_parameter(component: str) -> OpenApiParameter:
-    """The status filter of a list, typed by the status enumeration its rows have."""
-    return OpenApiParameter(
-        "status",
-        {"$ref": f"#/components/schemas/{component}"},
-        description="Only those in this status.",
-    )
-
-
 # Each list's query parameter -> the lookup it narrows the list by.
 _FILTERS = {"status": "status", "bill": "bill__uuid"}
 
@@ -101,7 +92,7 @@ class BillListView(BankApiView):
             "their bank was asked to debit or holds a guarantee for, auditors all. Newest first, "
             "cursor-paged. An unpaid bill says what paying it today takes (`due_today`)."
         ),
-        parameters=[_status_parameter("BillStatusEnum")],
+        parameters=[p.BillListQuery],
         responses={200: p.BillSerializer(many=True)},
     )
     def get(self, request):
@@ -248,10 +239,7 @@ class PaymentListView(BankApiView):
             "waiting for an answer), traders their company's, officers those of their office's "
             "bills, auditors all. Newest first, cursor-paged."
         ),
-        parameters=[
-            _status_parameter("InstructionStatusEnum"),
-            OpenApiParameter("bill", OpenApiTypes.UUID, description="Only this bill's."),
-        ],
+        parameters=[p.InstructionListQuery],
         responses={200: p.InstructionSerializer(many=True)},
     )
     def get(self, request):
@@ -285,7 +273,7 @@ class AgreementListView(BankApiView):
             "Traders see their company's, bank staff those asked of their bank, auditors all. "
             "Newest first, cursor-paged."
         ),
-        parameters=[_status_parameter("AgreementStatusEnum")],
+        parameters=[p.AgreementListQuery],
         responses={200: p.AgreementSerializer(many=True)},
     )
     def get(self, request):
@@ -362,7 +350,7 @@ class GuaranteeListView(BankApiView):
             "unpaid bills hold of it (`reserved`), what is left (`remaining`) and the overdue "
             "bill that freezes it, if any (`frozen_by`). Newest first, cursor-paged."
         ),
-        parameters=[_status_parameter("GuaranteeStatusEnum")],
+        parameters=[p.GuaranteeListQuery],
         responses={200: p.GuaranteeSerializer(many=True)},
     )
     def get(self, request):

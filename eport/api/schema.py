@@ -171,7 +171,10 @@ class ProblemAutoSchema(AutoSchema):
             return schema
         if "component" in rules:
             # A list the responses name already: the same named type for filters and fields.
-            return {"$ref": f"#/components/schemas/{rules['component']}"}
+            reference = {"$ref": f"#/components/schemas/{rules['component']}"}
+            if field.help_text:  # a query parameter's description (lifted out of the schema)
+                reference["description"] = str(field.help_text)
+            return reference
         schema = {**schema, **rules}
         if field.stated_required:
             schema.pop("nullable", None)
@@ -269,4 +272,19 @@ def name_enum_members(result, generator, request, public):
         names = names_by_values.get(frozenset(value for value in values if value is not None))
         if names:
             component["x-enum-varnames"] = [names[value] for value in values if value is not None]
+    return result
+
+
+def unwrap_parameter_references(result, generator, request, public):
+    """Postprocessing hook: a parameter typed by a named enumeration is that enumeration.
+
+    A filter's description belongs to the parameter, so drf-spectacular wraps the enumeration's
+    reference in a one-item ``allOf`` to keep the two apart; the parameter needs only the reference.
+    """
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                schema = parameter.get("schema", {})
+                if set(schema) == {"allOf"} and len(schema["allOf"]) == 1:
+                    parameter["schema"] = schema["allOf"][0]
     return result
