@@ -6,8 +6,6 @@ no response may be a server error, and every response must match the documented 
 content types and schemas.
 """
 
-from datetime import date
-
 import pytest
 import schemathesis
 from django.core import signals
@@ -23,7 +21,6 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from eport.api.tokens import create_token
-from eport.banks import services as bank_services
 from tests.api.conftest import draft_body
 from tests.banks import factories as bf
 from tests.declarations import factories as f
@@ -125,17 +122,8 @@ def bank_objects(world):
     bank = bf.bank()
     staff = f.user("bank", "bank", bank=bank)
     declaration = bf.released(world.trader, world.officer, lrn="FUZZ-RELEASED")
-    presentation = bank_services.present_declaration(
-        declaration=declaration, actor=world.trader, bank=bank
-    )
-    financing = bank_services.register_financing(
-        declaration=declaration,
-        actor=staff,
-        instrument="invoice",
-        amount="100.00",
-        value_date=date(2026, 12, 1),
-        maturity_date=date(2027, 3, 1),
-        bank_reference="FUZZ-1",
+    presentation, financing = bf.presented_and_financed(
+        declaration, world.trader, staff, bank_reference="FUZZ-1"
     )
     _, secret = create_token(actor=staff, name="schemathesis")
     return {

@@ -9,10 +9,10 @@ from datetime import date
 import pytest
 
 from eport.api.tokens import create_token
-from eport.banks import services as bank_services
 from eport.payments import services as payment_services
 from tests.banks import factories as bf
 from tests.declarations import factories as f
+from tests.declarations.conftest import media_root  # noqa: F401
 from tests.payments import factories as pf
 
 ICBC = "ICBKCNBJSHI"
@@ -35,11 +35,6 @@ def pytest_terminal_summary(terminalreporter):
 def contract_summary():
     """Lines for the session's closing summary (see ``pytest_terminal_summary``)."""
     return FINDINGS
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture(autouse=True)
@@ -109,17 +104,8 @@ def objects(people, role: str, account: str) -> dict[str, str]:
     instruction = payment_services.instruct_payment(bill=bill, actor=trader, agreement=agreement)
     guarantee = pf.guarantee(banker, trader.company, reference=f"{tag}-G")
     released = bf.released(trader, officer, lrn=f"{tag}-RELEASED")
-    presentation = bank_services.present_declaration(
-        declaration=released, actor=trader, bank=banker.bank
-    )
-    financing = bank_services.register_financing(
-        declaration=released,
-        actor=banker,
-        instrument="invoice",
-        amount="100.00",
-        value_date=date(2026, 12, 1),
-        maturity_date=date(2027, 3, 1),
-        bank_reference=f"{tag}-F",
+    presentation, financing = bf.presented_and_financed(
+        released, trader, banker, bank_reference=f"{tag}-F"
     )
     return {
         # A trader's moves meet its draft; an officer's the submitted declaration.
