@@ -11,12 +11,14 @@ not verify.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
 from eport.declarations.models import Declaration
 from eport.declarations.selectors import declaration_ledger, declaration_receipt
+from ledger import conf as ledger_conf
 from ledger.models import Entry
 from ledger.receipts import ReceiptUnavailable, checkpoint_for
 from ledger.selectors import EntryNotFound, entries_about, recorded_state
@@ -113,3 +115,63 @@ def receipt_filename(declaration: Declaration, seq: int) -> str:
     """The download name of the receipt of the declaration's entry ``seq``."""
     name = declaration.number or str(declaration.uuid)
     return f"receipt-{name}-entry-{seq}.json"
+
+
+# --- When a release receipt will be ready -------------------------------------------------
+# A receipt exists once a notarized checkpoint covers its entry: the notary signs one every
+# EPORT_CHECKPOINT_INTERVAL seconds (the beat schedule's "ledger.notarize") and then waits at most
+# EPORT_WITNESS_TIMEOUT seconds for the witnesses' cosignatures.
+LONGEST_REFRESH = 30  # seconds: a page waiting for a receipt asks again at least this often
+SHORTEST_REFRESH = 2
+
+
+@dataclass(frozen=True)
+class ReceiptReadiness:
+    """Whether a released declaration's receipt can be had now, and if not, how long to wait."""
+
+    ready: bool
+    within_seconds: int  # the usual longest wait, from the notarization schedule
+    refresh_seconds: int  # how often a waiting page asks again
+
+
+def usual_wait() -> int:
+    """Seconds within which a new entry is usually in a notarized checkpoint."""
+    return math.ceil(ledger_conf.checkpoint_interval() + ledger_conf.witness_timeout())
+
+
+def refresh_interval() -> int:
+    """Seconds between a waiting page's refreshes: about one notarization interval."""
+    interval = math.ceil(ledger_conf.checkpoint_interval())
+    return max(SHORTEST_REFRESH, min(LONGEST_REFRESH, interval))
+
+
+def release_receipt_readiness(declaration: Declaration) -> ReceiptReadiness | None:
+    """Whether the release receipt is ready; None if the declaration has none (not released)."""
+    try:
+        entry = release_entry(declaration)
+    except ReceiptUnavailable:
+        return None
+    try:
+        covered = entry.seq < checkpoint_for().size
+    except ReceiptUnavailable:
+        covered = False
+    return ReceiptReadiness(covered, usual_wait(), refresh_interval())
+
+
+def entry_is_waiting(declaration: Declaration, seq: int | None) -> bool:
+    """True when the released declaration's entry ``seq`` (default: the release) exists and only
+    waits for the next notarized checkpoint: its receipt is coming, not refused."""
+    if declaration.status != Declaration.Status.RELEASED:
+        return False
+    entries = entries_about(declaration.ledger_subject)
+    entry = (
+        entries.filter(action=RELEASE_ACTION).order_by("-seq").first()
+        if seq is None
+        else entries.filter(seq=seq).first()
+    )
+    if entry is None:
+        return False
+    try:
+        return entry.seq >= checkpoint_for().size
+    except ReceiptUnavailable:
+        return True

@@ -16,6 +16,17 @@
     var status = card.querySelector("[data-run-status]");
     var delay = 500;
 
+    function show(state) {
+      var badge = status && status.querySelector("[data-run-badge]");
+      if (badge) {
+        badge.className = "badge badge-" + state.tone;
+        badge.setAttribute("data-status", state.status);
+        badge.querySelector("[data-run-mark]").textContent = state.mark;
+        badge.querySelector("[data-run-label]").textContent = state.label;
+      }
+      text.textContent = state.text;
+    }
+
     function poll() {
       fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
         .then(function (response) {
@@ -23,20 +34,17 @@
           return response.json();
         })
         .then(function (run) {
+          // The badge, the bar and the line all come from the run's one state (run_state).
+          var state = run.state || {};
           bar.value = run.percent;
           bar.textContent = run.percent + " %";
+          if (state.label) show(state);
+          else if (run.progress_text) text.textContent = run.progress_text;
           if (run.finished) {
             bar.classList.add(run.status === "passed" ? "is-passed" : "is-failed");
-            text.textContent = run.status_label + ". " + (run.summary || "");
-            if (status) status.textContent = run.status_label;
             // The full result (findings, mismatches) is rendered by the server.
             window.location.reload();
             return;
-          }
-          if (!run.phase) {
-            text.textContent = t("waiting", "Waiting for a worker…");
-          } else {
-            text.textContent = run.progress_text;
           }
           window.setTimeout(poll, delay);
         })

@@ -23,6 +23,7 @@ from ledger.models import Entry
 from ledger.receipts import ReceiptUnavailable, build_receipt, verify_with_trusted_keys
 
 from .. import receipts as declaration_receipts
+from ..verdict import ledger_news, plain_verdict
 from .common import WHOLE_NUMBER, uuid_or_none
 
 MAX_RECEIPT_BYTES = 1024 * 1024
@@ -180,6 +181,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     checks = shown_checks(report.checks)
     context.update(
         {
+            "verdict": plain_verdict(report, parsed, ledger_news(report, parsed)),
             "report": report,
             "checks": checks,
             "failed": [check for check in checks if not check["ok"]],

@@ -8,11 +8,9 @@ import json
 from datetime import UTC
 
 from django.contrib import messages
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -28,6 +26,7 @@ from ledger.receipts import ReceiptUnavailable, build_receipt, receipt_bytes
 from .. import browse, evidence, services
 from .. import checkpoints as checkpoint_checks
 from ..models import VerificationRun
+from ..run_state import progress_line, run_state
 from .common import auditor_required, int_param, parse_moment, uuid_or_none
 
 # --- Ledger browser -------------------------------------------------------------------------
@@ -291,6 +290,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 def run_progress(request: HttpRequest, run_id: int) -> JsonResponse:
     """The run's progress as JSON, for the progress bar."""
     run = get_object_or_404(VerificationRun, pk=run_id)
+    state = run_state(run, waiting_for_broker=services.is_waiting_for_broker(run))
     return JsonResponse(
         {
             "id": run.pk,
@@ -305,18 +305,9 @@ def run_progress(request: HttpRequest, run_id: int) -> JsonResponse:
             "rate": round(run.rate),
             "summary": run.summary,
             # The line under the bar, in the reader's language, with the numbers localised.
-            "progress_text": _(
-                "%(phase)s: %(checked)s of %(total)s checked (%(percent)s %%), %(rate)s/s"
-            )
-            % {
-                "phase": capfirst(run.phase_label),
-                "checked": intcomma(run.checked),
-                "total": intcomma(run.total),
-                "percent": run.percent,
-                "rate": intcomma(round(run.rate)),
-            }
-            if run.phase
-            else "",
+            "progress_text": progress_line(run) if run.phase else "",
+            # The badge and the line as the page shows them (eport.audit.run_state).
+            "state": state.as_json(),
         }
     )
 
