@@ -102,6 +102,11 @@ def test_an_officer_works_the_queue_and_the_trader_sees_nothing_internal(page: P
     expect(page.locator("#post-clearance")).to_contain_text(REASON)
     assert f.fresh(green).status == "released"
     check(page)
+    # The office's picks, from the queue.
+    page.goto("/declarations/")
+    page.get_by_role("link", name=t("Picked for post-clearance review")).click()
+    expect(page.locator("[data-pick]")).to_contain_text(green.number)
+    check(page)
     sign_out(page, t)
 
     # The trader: neither the note nor the pick, nor a trace of them.

@@ -140,3 +140,33 @@ def test_a_declaration_is_picked_once(world):
             declaration=declaration, actor=world.officer2, reason="Again"
         )
     assert PostClearanceReview.objects.count() == 1
+
+
+def test_the_picks_are_listed_for_the_office_and_auditors_and_for_no_one_else(client, world):
+    ours = released_green(world, lrn="PC-L1")
+    services.pick_for_post_clearance(declaration=ours, actor=world.officer, reason=REASON)
+    beijing_officer2 = f.user("bj_officer2", "officer", office=world.beijing)
+    theirs = f.submitted(world.trader, "green", lrn="PC-L2", office_code="0101")
+    payments.record_counter_payment(
+        bill=TaxBill.objects.get(declaration=theirs), actor=beijing_officer2, receipt_number="B"
+    )
+    services.pick_for_post_clearance(
+        declaration=f.fresh(theirs), actor=beijing_officer2, reason="Beijing's own reason"
+    )
+    url = reverse("declarations:post_clearance_list")
+
+    pages = {}
+    for who in (world.officer, world.auditor):
+        client.force_login(who)
+        pages[who.username] = client.get(url).content.decode()
+    client.force_login(world.trader)
+    trader = client.get(url)
+    queue = client.get(reverse("declarations:list")).content.decode()
+
+    assert ours.number in pages["officer"] and REASON in pages["officer"]
+    assert theirs.number not in pages["officer"]
+    assert ours.number in pages["auditor"] and theirs.number in pages["auditor"]
+    assert trader.status_code == 404
+    assert url not in queue
+    client.force_login(world.officer)
+    assert url in client.get(reverse("declarations:list")).content.decode()
