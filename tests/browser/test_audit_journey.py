@@ -17,6 +17,7 @@ from eport.celery import app
 from ledger import notary
 from tests.audit.conftest import release
 from tests.browser.conftest import LANGUAGES, sign_in
+from tests.browser.layout import assert_fits, check_page
 from tests.declarations import factories as f
 from tests.ledger.notary_support import ledger_keys  # noqa: F401
 
@@ -54,7 +55,24 @@ def test_auditor_verifies_the_ledger_and_a_stranger_verifies_a_receipt(
     page: Page, cleared, celery_worker, tmp_path, t
 ):
     sign_in(page, t, "auditor", PASSWORD)
-    page.goto("/audit/verification/")
+    # Each tab of the workspace, and an entry and a checkpoint from it.
+    page.goto("/audit/")
+    check_page(page)
+    tabs = page.get_by_role("navigation", name=t("Audit workspace"))
+    for tab in ("Ledger", "Checkpoints &amp; witnesses", "Evidence export", "Verification"):
+        tabs.get_by_role("link", name=t(tab).replace("&amp;", "&")).click()
+        expect(tabs.locator("[aria-current=page]")).to_have_text(t(tab).replace("&amp;", "&"))
+        check_page(page)
+        if tab == "Ledger":
+            page.locator("main table tbody tr a").first.click()
+            expect(page).to_have_url(re.compile(r"/audit/ledger/\d+/$"))
+            check_page(page)
+        elif tab == "Checkpoints &amp; witnesses":
+            page.locator("main table tbody tr a").first.click()
+            expect(page).to_have_url(re.compile(r"/audit/checkpoints/\d+/$"))
+            check_page(page)
+        if tab != "Verification":
+            page.go_back()
     page.get_by_test_id("verify-now").first.click()
 
     run_number = VerificationRun.objects.get().pk
@@ -74,6 +92,7 @@ def test_auditor_verifies_the_ledger_and_a_stranger_verifies_a_receipt(
     assert run.entries_checked == run.head_seq + 1
     expect(summary).to_contain_text(run.head_hash)
     expect(summary).to_contain_text(f"{run.entries_checked:,}")
+    check_page(page)
     expect(page.get_by_test_id("mismatches")).to_contain_text(
         t(
             "Every declaration matches the state its latest ledger entry recorded, as does every "
@@ -86,6 +105,7 @@ def test_auditor_verifies_the_ledger_and_a_stranger_verifies_a_receipt(
     expect(page.get_by_test_id("runs")).to_contain_text(t(VerificationRun.Status.PASSED.label))
 
     page.goto(f"/receipts/{cleared.uuid}/")
+    check_page(page)
     with page.expect_download() as download:
         page.get_by_test_id("release-receipt").click()
     receipt = tmp_path / "receipt.json"
@@ -93,7 +113,12 @@ def test_auditor_verifies_the_ledger_and_a_stranger_verifies_a_receipt(
     page.get_by_role("button", name=t("Sign out")).click()
     expect(page.get_by_role("button", name=t("Sign in"))).to_be_visible()
 
+    # The public ledger's checkpoint, as a signed note, and /verify/.
+    page.get_by_role("link", name=t("Public ledger checkpoint")).click()
+    expect(page).to_have_url(re.compile(r"/ledger/checkpoint$"))
+    assert_fits(page)
     page.goto("/verify/")
+    check_page(page)
     receipt_file = t("Receipt file (JSON, at most %(max_kb)s KB)", max_kb="")
     page.get_by_label(re.split("[(（]", receipt_file)[0].strip()).set_input_files(str(receipt))
     page.get_by_role("button", name=t("Verify"), exact=True).click()
@@ -103,6 +128,7 @@ def test_auditor_verifies_the_ledger_and_a_stranger_verifies_a_receipt(
     for check in ("ledger signature", "witnesses", "inclusion", "subject"):
         expect(verdict.locator(f'[data-check="{check}"]')).to_have_class("is-ok")
     expect(page.get_by_test_id("declaration-summary")).to_contain_text(cleared.number)
+    check_page(page)
 
     # A pasted receipt with one changed digit in the snapshot fails, naming the check.
     page.get_by_label(t("…or paste it")).fill(
@@ -112,3 +138,4 @@ def test_auditor_verifies_the_ledger_and_a_stranger_verifies_a_receipt(
     expect(page.get_by_test_id("verdict")).to_contain_text(
         f"{t('Failed:')} {t('subject', context='receipt check')}"
     )
+    check_page(page)

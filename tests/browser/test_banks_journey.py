@@ -19,6 +19,7 @@ from eport.banks.models import Financing
 from ledger import notary
 from tests.banks import factories as bf
 from tests.browser.conftest import LANGUAGES, as_pattern, sign_in, sign_out
+from tests.browser.layout import check_page
 from tests.declarations import factories as f
 from tests.ledger.notary_support import ledger_keys  # noqa: F401
 
@@ -69,8 +70,10 @@ def open_presented(page: Page, t, number: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_contain_text(
         as_pattern(t("Declarations presented to %(bank)s"))
     )
+    check_page(page)
     page.get_by_role("link", name=number).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(number)
+    check_page(page)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -84,6 +87,7 @@ def test_two_banks_finance_one_declaration_without_overdrawing_it(
     # The trader presents the released declaration to both banks from its declaration page.
     sign_in(page, t, "liwei", PASSWORD)
     page.goto(f"/declarations/{released.uuid}/")
+    check_page(page)
     page.get_by_role("link", name=t("Trade finance")).click()
     for bank in ("Industrial and Commercial Bank", "Bank of China"):
         label = _option(page, t, bank)
@@ -97,6 +101,7 @@ def test_two_banks_finance_one_declaration_without_overdrawing_it(
             )
         )
     expect(page.get_by_test_id("presentations").locator("tbody tr")).to_have_count(2)
+    check_page(page)
     sign_out(page, t)
 
     # Bank 1 checks the receipt against the notarized ledger, registers 60 % and disburses.
@@ -118,6 +123,7 @@ def test_two_banks_finance_one_declaration_without_overdrawing_it(
     )
     page.get_by_role("button", name=t("Record disbursement")).click()
     expect(page.get_by_test_id("status")).to_contain_text(t(Status.DISBURSED.label))
+    check_page(page)
     sign_out(page, t)
 
     # Bank 2 sees only the 40 % left, is refused for 50 %, and registers the 40 %.
@@ -136,6 +142,7 @@ def test_two_banks_finance_one_declaration_without_overdrawing_it(
         )
     )
     expect(page.get_by_label(t("Your reference"))).to_have_value("BOC-TF-0001")
+    check_page(page)
     page.screenshot(path=str(SCREENSHOTS / f"eport-bank-refused-{language}.png"), full_page=True)
     register(page, t, "400.00", "BOC-TF-0001")
     expect(page.locator(".message--success")).to_contain_text(
@@ -151,8 +158,10 @@ def test_two_banks_finance_one_declaration_without_overdrawing_it(
     page.get_by_role("link", name="ICBC-TF-0001").click()
     page.get_by_role("button", name=t("Record repayment")).click()
     expect(page.get_by_test_id("status")).to_contain_text(t(Status.REPAID.label))
+    check_page(page)
     page.screenshot(path=str(SCREENSHOTS / f"eport-bank-financing-{language}.png"), full_page=True)
     page.goto("/bank/")
+    check_page(page)
     page.screenshot(path=str(SCREENSHOTS / f"eport-bank-workspace-{language}.png"), full_page=True)
     sign_out(page, t)
 
@@ -168,6 +177,7 @@ def test_two_banks_finance_one_declaration_without_overdrawing_it(
     )
     expect(financings).to_contain_text("Industrial and Commercial Bank of China")
     expect(financings).to_contain_text("Bank of China, Shanghai Branch")
+    check_page(page)
     page.screenshot(path=str(SCREENSHOTS / f"eport-trade-finance-{language}.png"), full_page=True)
     sign_out(page, t)
 
@@ -176,10 +186,12 @@ def test_two_banks_finance_one_declaration_without_overdrawing_it(
     page.goto("/audit/ledger/?action=financing.registered")
     for financing in Financing.objects.all():
         expect(page.locator("main")).to_contain_text(financing.ledger_subject)
+    check_page(page)
     page.goto(
         f"/audit/ledger/?subject=financing:{Financing.objects.get(bank__bic='BKCHCNBJ300').uuid}"
     )
     expect(page.locator("main")).to_contain_text("financing.registered")
+    check_page(page)
 
 
 def _option(page: Page, t, starts_with: str) -> str:

@@ -7,6 +7,7 @@ word it looks for comes from the catalogue the pages use (the `t` fixture).
 """
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from eport.declarations.lifecycle import MOVES
 from eport.declarations.models import Declaration
 from eport.reference.choices import DocumentType
 from tests.browser.conftest import LANGUAGES, sign_in, sign_out
+from tests.browser.layout import assert_fits, check_page
 from tests.declarations import factories as f
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -95,6 +97,7 @@ def open_declaration(page: Page, t, lrn: str) -> None:
     expect(page.locator("h1")).to_have_text(
         t('Declaration <span class="mono">%(number)s</span>', number=number)
     )
+    check_page(page)
 
 
 def act(page: Page, t, button: str, text: str | None = None, label: str | None = None) -> None:
@@ -133,6 +136,7 @@ def test_an_import_goes_from_draft_to_release_and_the_timeline_shows_each_step(
             "heading", name=t("Declarations of %(company)s", company="Alpha Trading Co., Ltd.")
         )
     ).to_be_visible(timeout=10_000)
+    check_page(page)
     if language != "en":
         # The header's switch turns the pages to English and back.
         expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
@@ -189,16 +193,19 @@ def test_an_import_goes_from_draft_to_release_and_the_timeline_shows_each_step(
         quantity="25",
         value="2500.00",
     )
+    check_page(page)
     page.screenshot(path=str(SCREENSHOTS / f"eport-new-declaration-{language}.png"), full_page=True)
     page.get_by_role("button", name=t("Save draft"), exact=True).click()
     expect(page.locator(".message--success")).to_contain_text(
         t("Draft %(lrn)s saved.", lrn="PO-2026-0042")
     )
     expect(page.get_by_role("row", name="Mobile phones")).to_be_visible()
+    check_page(page)
 
     # ... attaches the invoice and the bill of lading, and submits.
     upload(page, t, "380", "INV-77811", "invoice.pdf", tiny_pdf("Commercial invoice INV-77811"))
     upload(page, t, "705", "MAEU7654321", "bill-of-lading.pdf", tiny_pdf("Bill of lading"))
+    check_page(page)
     page.screenshot(path=str(SCREENSHOTS / f"eport-draft-{language}.png"), full_page=True)
     act(page, t, "Submit")
     number = Declaration.objects.get(lrn="PO-2026-0042").number
@@ -207,11 +214,13 @@ def test_an_import_goes_from_draft_to_release_and_the_timeline_shows_each_step(
     )
     expect(page.locator(".page-head")).to_contain_text(t("Yellow lane"))
     expect(page.locator(".callout")).to_contain_text("Documentary check")
+    check_page(page)
     sign_out(page, t)
 
     # The officer finds it in the queue, takes it and raises a query.
     sign_in(page, t, "zhangmin", PASSWORD)
     expect(page.locator("[data-waiting]")).to_have_text("1")
+    check_page(page)
     page.screenshot(path=str(SCREENSHOTS / f"eport-officer-queue-{language}.png"), full_page=True)
     open_declaration(page, t, "PO-2026-0042")
     expect(page.locator("#h-risk")).to_be_visible()
@@ -228,11 +237,13 @@ def test_an_import_goes_from_draft_to_release_and_the_timeline_shows_each_step(
         "Question to the trader",
     )
     expect(page.locator(".page-head")).to_contain_text(t(Status.QUERY.label))
+    check_page(page)
     sign_out(page, t)
 
     # The trader amends the value of the phones and answers.
     sign_in(page, t, "liwei", PASSWORD)
     expect(page.get_by_role("row", name="PO-2026-0042")).to_contain_text(t(Status.QUERY.label))
+    check_page(page)
     page.screenshot(
         path=str(SCREENSHOTS / f"eport-trader-dashboard-{language}.png"), full_page=True
     )
@@ -244,11 +255,13 @@ def test_an_import_goes_from_draft_to_release_and_the_timeline_shows_each_step(
     page.get_by_label(t("Your answer to the query")).fill(
         "The phones were invoiced at 2,800.00 USD; the total is corrected."
     )
+    check_page(page)
     page.get_by_role("button", name=t("Send amendment to customs")).click()
     expect(page.locator(".message--success")).to_contain_text(
         t("Your amendment was sent back to customs for review.")
     )
     expect(page.locator(".page-head")).to_contain_text(t(Status.UNDER_REVIEW.label))
+    check_page(page)
     sign_out(page, t)
 
     # The officer sees what changed, assesses, records the payment and releases.
@@ -260,10 +273,12 @@ def test_an_import_goes_from_draft_to_release_and_the_timeline_shows_each_step(
     act(page, t, "Assess duty and VAT")
     expect(page.locator(".page-head")).to_contain_text(t(Status.ASSESSED.label))
     expect(page.locator("#h-assessment")).to_be_visible()
+    check_page(page)
     # The duties were paid at a customs counter: the officer records its receipt on the bill.
     panel = page.get_by_test_id("bill-panel")
     panel.get_by_role("link", name=t("Record payment at a customs counter")).click()
     page.get_by_label(t("Counter receipt number")).fill("BOC-20260412-0093")
+    check_page(page)
     page.get_by_role("button", name=t("Record counter payment")).click()
     bill = Declaration.objects.get(lrn="PO-2026-0042").tax_bill.number
     expect(page.locator(".message--success")).to_contain_text(
@@ -273,6 +288,7 @@ def test_an_import_goes_from_draft_to_release_and_the_timeline_shows_each_step(
             receipt="BOC-20260412-0093",
         )
     )
+    check_page(page)
     open_declaration(page, t, "PO-2026-0042")
     expect(page.locator(".page-head")).to_contain_text(t(Status.PAID.label))
     act(page, t, "Release goods")
@@ -299,7 +315,12 @@ def test_an_import_goes_from_draft_to_release_and_the_timeline_shows_each_step(
         expect(timeline.nth(row).locator(".timeline__hash a")).to_have_attribute(
             "href", f"/ledger/entries/{_seq_of(row)}"
         )
+    check_page(page)
     page.screenshot(path=str(SCREENSHOTS / f"eport-released-{language}.png"), full_page=True)
+    # The ledger serves the entry itself as JSON: it too fits a phone.
+    timeline.nth(0).locator(".timeline__hash a").click()
+    expect(page).to_have_url(re.compile(r"/ledger/entries/\d+$"))
+    assert_fits(page)
 
     declaration = Declaration.objects.get(lrn="PO-2026-0042")
     assert declaration.status == Declaration.Status.RELEASED

@@ -26,6 +26,7 @@ from eport.payments.models import PaymentAgreement, PaymentInstruction, TaxBill
 from eport.payments.rules import STEPS
 from tests.banks import factories as bf
 from tests.browser.conftest import LANGUAGES, sign_in, sign_out
+from tests.browser.layout import check_page
 from tests.declarations import factories as f
 from tests.payments import factories as pf
 
@@ -105,6 +106,7 @@ def confirm_debit(page: Page, t, bill: TaxBill, reference: str) -> None:
         )
     )
     expect(page.get_by_test_id("waiting-instructions")).to_have_count(0)
+    check_page(page)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -123,6 +125,7 @@ def test_a_trader_pays_through_its_bank_and_the_declaration_is_released(
     expect(panel.get_by_test_id("bill-due")).to_have_text(due)
     expect(panel).to_contain_text(due_words(t, bill.due_on, 15))
     expect(page.locator("aside")).not_to_contain_text(t("Nothing for you to do now."))
+    check_page(page)
     page.screenshot(
         path=str(SCREENSHOTS / f"eport-declaration-bill-panel-{language}.png"), full_page=True
     )
@@ -135,6 +138,7 @@ def test_a_trader_pays_through_its_bank_and_the_declaration_is_released(
     expect(no_agreement).to_contain_text(
         t("No payment agreement is in force, so no account can pay this bill yet.")
     )
+    check_page(page)
     no_agreement.get_by_role("link").click()
     ask_button = page.get_by_role("button", name=t("Ask for agreement"))
     ask = page.locator("form").filter(has=ask_button)
@@ -152,6 +156,7 @@ def test_a_trader_pays_through_its_bank_and_the_declaration_is_released(
     expect(
         page.get_by_test_id("agreements").locator(f"tr[data-account='{ACCOUNT}']")
     ).to_contain_text(t(PaymentAgreement.Status.REQUESTED.label))
+    check_page(page)
     sign_out(page, t)
 
     # The bank confirms the agreement from its payments page.
@@ -169,6 +174,7 @@ def test_a_trader_pays_through_its_bank_and_the_declaration_is_released(
         )
     )
     expect(agreement).to_contain_text(t(PaymentAgreement.Status.ACTIVE.label))
+    check_page(page)
     sign_out(page, t)
 
     # The trader pays the bill from that account.
@@ -176,6 +182,7 @@ def test_a_trader_pays_through_its_bank_and_the_declaration_is_released(
     nav(page, t, "Duties and taxes")
     open_bills = page.get_by_test_id("open-bills")
     expect(open_bills.locator(f"tr[data-bill='{bill.number}']")).to_contain_text(due)
+    check_page(page)
     open_bills.get_by_role("link", name=bill.number).click()
     page.get_by_label(t("Pay from account")).select_option(
         label=f"{ACCOUNT} · {ICBC} (ICBKCNBJSHI)"
@@ -183,12 +190,14 @@ def test_a_trader_pays_through_its_bank_and_the_declaration_is_released(
     page.get_by_role("button", name=t("Pay from account")).click()
     expect(page.locator(".message--success")).to_contain_text(sent(t, bill))
     expect(page.get_by_test_id("waiting")).to_contain_text(f"{bill.tax:,.2f}")
+    check_page(page)
     sign_out(page, t)
 
     # The bank confirms the debit, with the figures the form filled in and its reference.
     sign_in(page, t, "wanghua", PASSWORD)
     nav(page, t, "Payments")
     expect(waiting_payment(page, bill).get_by_test_id("amount-due")).to_contain_text(due)
+    check_page(page)
     page.screenshot(path=str(SCREENSHOTS / f"eport-bank-payments-{language}.png"), full_page=True)
     confirm_debit(page, t, bill, "ICBC-DEBIT-0001")
     sign_out(page, t)
@@ -202,6 +211,7 @@ def test_a_trader_pays_through_its_bank_and_the_declaration_is_released(
     expect(panel.get_by_role("link", name=t("Pay duties and taxes"))).to_have_count(0)
     timeline = page.locator("[data-timeline] li")
     expect(timeline.filter(has_text=t("Payment recorded"))).to_contain_text("Wang Hua")
+    check_page(page)
     panel.get_by_role("link", name=bill.number).click()
     expect(page.get_by_test_id("paid-means")).to_have_text(t(TaxBill.Means.E_PAYMENT.label))
     expect(page.get_by_test_id("paid-reference")).to_have_text("ICBC-DEBIT-0001")
@@ -214,6 +224,7 @@ def test_a_trader_pays_through_its_bank_and_the_declaration_is_released(
             f"{t('Tax bill paid')} · Wang Hua",
         ]
     )
+    check_page(page)
     page.screenshot(path=str(SCREENSHOTS / f"eport-bill-paid-{language}.png"), full_page=True)
 
 
@@ -245,6 +256,7 @@ def test_a_bill_released_against_a_guarantee_is_paid_next_month(page: Page, peop
                 amount="500,000.00",
             )
         )
+        check_page(page)
         sign_out(page, t)
 
         # The trader releases the bill against it: the goods go, the bill stays to be paid.
@@ -271,12 +283,14 @@ def test_a_bill_released_against_a_guarantee_is_paid_next_month(page: Page, peop
         )
         # Due by the fifth working day of January.
         expect(page.locator("dl.facts")).to_contain_text("2027-01-07")
+        check_page(page)
         page.goto(f"/declarations/{declaration.uuid}/")
         expect(page.locator(".page-head")).to_contain_text(t(Declaration.Status.RELEASED.label))
         nav(page, t, "Duties and taxes")
         held = page.get_by_test_id("guarantees").locator("tr[data-reference='ICBC-GTE-2026-01']")
         expect(held.get_by_test_id("remaining")).to_have_text(f"CNY {500000 - bill.tax:,.2f}")
         expect(page.get_by_test_id("guaranteed-bills")).to_contain_text(bill.number)
+        check_page(page)
         sign_out(page, t)
 
     with at(2027, 1, 6):
@@ -285,6 +299,7 @@ def test_a_bill_released_against_a_guarantee_is_paid_next_month(page: Page, peop
         nav(page, t, "Duties and taxes")
         page.get_by_test_id("guaranteed-bills").get_by_role("link", name=bill.number).click()
         expect(page.get_by_test_id("due-words")).to_contain_text(due_words(t, date(2027, 1, 7), 1))
+        check_page(page)
         page.get_by_role("button", name=t("Pay from account")).click()
         expect(page.locator(".message--success")).to_contain_text(sent(t, bill))
         sign_out(page, t)
@@ -311,6 +326,7 @@ def test_a_bill_released_against_a_guarantee_is_paid_next_month(page: Page, peop
         expect(page.get_by_test_id("paid-bills")).to_contain_text(bill.number)
         held = page.get_by_test_id("guarantees").locator("tr[data-reference='ICBC-GTE-2026-01']")
         expect(held.get_by_test_id("remaining")).to_have_text("CNY 500,000.00")
+        check_page(page)
         page.screenshot(
             path=str(SCREENSHOTS / f"eport-duties-and-taxes-{language}.png"), full_page=True
         )
