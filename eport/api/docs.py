@@ -7,13 +7,17 @@ import json
 import threading
 
 from csp.decorators import csp_update
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.response import Response
 
 from .problems import (
     PROBLEM_BASE,
@@ -26,18 +30,39 @@ from .problems import (
 
 
 class SchemaView(SpectacularAPIView):
-    """The OpenAPI schema, made one request at a time in each process.
+    """The OpenAPI schema, made once per language and version in each process, then kept.
 
-    drf-spectacular resolves its extensions' target classes on first use, and not safely from
-    several threads: the first requests of a fresh process, arriving together, answered 500.
+    The schema is the code's and the settings': it changes only with them, and making it takes
+    seconds of CPU, which a busy server made clients wait for (schemathesis gives up after 10 s).
+    It is made one request at a time: drf-spectacular resolves its extensions' target classes on
+    first use, and not safely from several threads (the first requests of a fresh process,
+    arriving together, answered 500).
     """
 
     _generating = threading.Lock()
+    _made: dict[tuple, dict] = {}
 
     @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def _get_schema_response(self, request):
+        version = self.api_version or request.version or self._get_version_parameter(request)
+        key = (translation.get_language(), version)
         with self._generating:
-            return super().get(request, *args, **kwargs)
+            if key not in self._made:
+                self._made[key] = super()._get_schema_response(request).data
+        filename = self._get_filename(request, version)
+        return Response(
+            data=self._made[key],
+            headers={"Content-Disposition": f'inline; filename="{filename}"'},
+        )
+
+
+@receiver(setting_changed)
+def _forget_schemas(**kwargs) -> None:
+    # Tests change settings the schema states (rates, limits): the next request makes it anew.
+    SchemaView._made.clear()
 
 
 # Swagger UI shows the schema's icons as data: URLs; everything else is served from here.
