@@ -50,33 +50,34 @@ ITEM_FIELDS = (
 ASSESSED_ITEM_FIELDS = ("customs_value", "duty_rate", "duty", "vat_rate", "vat")
 ASSESSED_TOTAL_FIELDS = ("customs_value", "duty_total", "vat_total")
 
-# Each field in words, lower case, as messages and amendment diffs name it ("consignor country").
+# Each field in words as messages and amendment diffs name it mid-sentence: lower case except
+# abbreviations and names ("consignor country", "HS code", "LRN", "VAT rate").
 FIELD_WORDS = {
     "office": _("office"),
     "flow": _("flow"),
     "procedure_code": _("procedure code"),
-    "lrn": _("lrn"),
+    "lrn": _("LRN"),
     "consignor_name": _("consignor name"),
     "consignor_country": _("consignor country"),
-    "consignor_id": _("consignor id"),
+    "consignor_id": _("consignor ID"),
     "consignee_name": _("consignee name"),
     "consignee_country": _("consignee country"),
-    "consignee_id": _("consignee id"),
+    "consignee_id": _("consignee ID"),
     "dispatch_country": _("dispatch country"),
     "destination_country": _("destination country"),
     "transport_mode": _("transport mode"),
     "transport_document": _("transport document"),
-    "transport_means_id": _("transport means id"),
+    "transport_means_id": _("transport means ID"),
     "port_of_loading": _("port of loading"),
     "port_of_discharge": _("port of discharge"),
-    "incoterm": _("incoterm"),
-    "incoterm_place": _("incoterm place"),
+    "incoterm": _("Incoterm"),
+    "incoterm_place": _("Incoterm place"),
     "invoice_currency": _("invoice currency"),
     "invoice_total": _("invoice total"),
     "exchange_rate": _("exchange rate"),
     "freight": _("freight"),
     "insurance": _("insurance"),
-    "hs_code": _("hs code"),
+    "hs_code": _("HS code"),
     "description": _("description"),
     "origin_country": _("origin country"),
     "quantity": _("quantity"),
@@ -99,8 +100,8 @@ FIELD_WORDS = {
     "customs_value": _("customs value"),
     "duty_rate": _("duty rate"),
     "duty": _("duty"),
-    "vat_rate": _("vat rate"),
-    "vat": _("vat"),
+    "vat_rate": _("VAT rate"),
+    "vat": _("VAT"),
 }
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from eport.accounts.models import CustomsOffice
 from eport.accounts.usci import validate_usci
@@ -26,6 +26,8 @@ from .fields import HEADER_FIELDS, ITEM_FIELDS
 from .models import Declaration, Document, GoodsItem
 
 MAX_ITEMS = 999
+# A goods item's commodity code: the HS subheading (6) and the national tariff digits (4).
+COMMODITY_CODE_DIGITS = 10
 TOTAL_TOLERANCE = Decimal("0.01")
 # Sea and air need their transport document attached (UN/CEFACT 1001 codes).
 TRANSPORT_DOCUMENTS = {
@@ -226,16 +228,13 @@ def _party_id(problems: _Problems, data: dict, name: str, country: str, label: s
         problems.add(name, problem)
     elif value and country == "CN":
         # A Chinese party is identified by its USCI; check it so typing mistakes surface now.
+        # The message is shown next to the field (or after its name in a list), so it does
+        # not name the field again.
         try:
             validate_usci(value)
         except ValidationError as error:
             for message in error.messages:
-                label = str(label)
-                problems.add(
-                    name,
-                    _("%(label)s: %(message)s")
-                    % {"label": f"{label[0].upper()}{label[1:]}", "message": message},
-                )
+                problems.add(name, message)
     return value
 
 
@@ -368,6 +367,25 @@ def clean_item(data: dict, index: int) -> dict:
     return cleaned
 
 
+def commodity_code_problem(code: str) -> str | None:
+    """Why ``code`` is not a commodity code (digits only, exactly COMMODITY_CODE_DIGITS of them),
+    naming what was typed against the rule; None when its form is right."""
+    if not code.isdigit():
+        return _(
+            "%(code)s is not a commodity code: it may hold only digits, %(digits)s of them, "
+            "e.g. 8471300000."
+        ) % {"code": repr(code), "digits": COMMODITY_CODE_DIGITS}
+    if len(code) != COMMODITY_CODE_DIGITS:
+        return ngettext(
+            "%(code)s is not a commodity code: it has %(count)s digit and needs %(digits)s, "
+            "e.g. 8471300000.",
+            "%(code)s is not a commodity code: it has %(count)s digits and needs %(digits)s, "
+            "e.g. 8471300000.",
+            len(code),
+        ) % {"code": repr(code), "count": len(code), "digits": COMMODITY_CODE_DIGITS}
+    return None
+
+
 def item_problems(data: dict, index: int) -> tuple[dict, _Problems]:
     """(normalised values, problems) of one goods item, without raising."""
     problems = _Problems(prefix=f"items.{index}.")
@@ -376,12 +394,8 @@ def item_problems(data: dict, index: int) -> tuple[dict, _Problems]:
     hs_code = _text(data, "hs_code").replace(".", "").replace(" ", "")
     if not hs_code:
         problems.add("hs_code", _("Enter the 10-digit HS commodity code."))
-    elif not (hs_code.isdigit() and len(hs_code) == 10):
-        problems.add(
-            "hs_code",
-            _("%(code)s is not a commodity code: it has 10 digits, e.g. 8471300000.")
-            % {"code": repr(hs_code)},
-        )
+    elif problem := commodity_code_problem(hs_code):
+        problems.add("hs_code", problem)
     elif not codes.is_hs_subheading(hs_code[:6]):
         problems.add(
             "hs_code",

@@ -1,12 +1,13 @@
 """The ledger browser: filters, keyset pages, the entry page with its proof, the checkpoints."""
 
 import re
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 
 from eport.audit import browse
+from eport.web.templatetags.eport import moment
 from ledger import notary
 from ledger.models import Checkpoint, Entry, WitnessRefusal
 from ledger.services import record
@@ -131,7 +132,8 @@ def test_checkpoints_show_signatures_witnesses_and_refusals(released, auditor_cl
 
 def test_checkpoint_times_are_shown_in_utc_like_the_ledger(released, auditor_client):
     checkpoint = Checkpoint.objects.get()
-    signed = checkpoint.created.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    signed = moment(checkpoint.created, "seconds utc")
+    assert signed.endswith(" UTC")
 
     page = auditor_client.get(reverse("audit:checkpoints")).content.decode()
     detail = auditor_client.get(reverse("audit:checkpoint", args=[checkpoint.size]))

@@ -51,7 +51,7 @@ def test_an_unknown_hs_subheading_is_named(world):
 
 
 def test_an_hs_code_must_have_ten_digits(world):
-    assert "it has 10 digits" in item_errors(hs_code="847130")["items.0.hs_code"][0]
+    assert "it has 6 digits and needs 10" in item_errors(hs_code="847130")["items.0.hs_code"][0]
 
 
 def test_a_bad_usci_check_character_is_named(world):

@@ -1,8 +1,12 @@
 """Small presentation helpers shared by every page: badges, hashes, ledger actions in words."""
 
+import datetime
+import re
+from decimal import Decimal
+
 from django import template
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -190,16 +194,55 @@ def diff_field(change: dict, words: dict | None = None) -> str:
     return field
 
 
+# An amount as the domain writes it into a sentence: "1620060.00 CNY".
+_AMOUNT_IN_TEXT = re.compile(r"(?<![\d.,])(\d+)(?:\.(\d+))? ([A-Z]{3})\b")
+
+
 @register.filter
-def moment(value, precision: str = "minutes") -> str:
-    """A date and time in the reader's language and eport's zone (TIME_ZONE, Asia/Shanghai),
-    always labelled with that zone as an offset from UTC: "6 Dec 2026 17:35 UTC+8"."""
-    if not value:
-        return ""
-    local = timezone.localtime(value)
-    pattern = gettext("j M Y H:i:s") if precision == "seconds" else gettext("j M Y H:i")
-    minutes = int(local.utcoffset().total_seconds() // 60)
+def grouped_amounts(text) -> str:
+    """Each amount with its currency in a sentence written with the reader's thousands
+    separators: "customs value 1620060.00 CNY" → "customs value 1,620,060.00 CNY"."""
+
+    def grouped(match: re.Match) -> str:
+        whole, decimals, currency = match.groups()
+        number = Decimal(f"{whole}.{decimals}" if decimals else whole)
+        places = len(decimals) if decimals else 0
+        return f"{number_format(number, places, force_grouping=True)} {currency}"
+
+    return _AMOUNT_IN_TEXT.sub(grouped, str(text or ""))
+
+
+def zone_label(value: datetime.datetime) -> str:
+    """The zone of an aware time as its offset from UTC: "UTC", "UTC+8", "UTC-3:30"."""
+    minutes = int(value.utcoffset().total_seconds() // 60)
     hours, rest = divmod(abs(minutes), 60)
     sign = "+" if minutes >= 0 else "-"
-    zone = "UTC" if not minutes else f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
-    return f"{date_format(local, pattern)} {zone}"
+    return "UTC" if not minutes else f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+@register.filter
+def moment(value, precision: str = "minutes") -> str:
+    """A date and time in the reader's language, always labelled with its zone as an offset
+    from UTC: "6 Dec 2026 17:35 UTC+8". The one format for every time shown to people.
+
+    ``precision`` holds "seconds" for seconds and "utc" for UTC (the ledger's and the auditor's
+    zone); otherwise eport's zone (TIME_ZONE, Asia/Shanghai).
+    """
+    if not value:
+        return ""
+    words = str(precision).split()
+    local = value.astimezone(datetime.UTC) if "utc" in words else timezone.localtime(value)
+    pattern = gettext("j M Y H:i:s") if "seconds" in words else gettext("j M Y H:i")
+    return f"{date_format(local, pattern)} {zone_label(local)}"
+
+
+@register.filter
+def time_tag(value, precision: str = "minutes") -> str:
+    """``moment`` in a <time> element whose ``datetime`` is the ISO 8601 instant, for machines."""
+    if not value:
+        return ""
+    return format_html(
+        '<time datetime="{}">{}</time>',
+        value.astimezone(datetime.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        moment(value, precision),
+    )
