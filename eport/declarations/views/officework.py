@@ -10,10 +10,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from .. import access, selectors, services
 from ..errors import DeclarationError
@@ -89,3 +90,20 @@ def post_clearance_pick(request: HttpRequest, uuid) -> HttpResponse:
             % {"declaration": declaration},
         )
     return redirect(detail_url(declaration) + "#post-clearance")
+
+
+PICKS_PER_PAGE = 50
+
+
+@login_required
+@require_GET
+def post_clearance_list(request: HttpRequest) -> HttpResponse:
+    """The declarations picked for post-clearance review: the office's (officers), all
+    (auditors); a page that does not exist for anyone else."""
+    user = request.user
+    if not (getattr(user, "is_officer", False) or getattr(user, "is_auditor", False)):
+        raise Http404(_("No such page."))
+    page = Paginator(selectors.post_clearance_picks_for(user), PICKS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "declarations/post_clearance_list.html", {"page": page})
