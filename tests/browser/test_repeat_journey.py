@@ -132,6 +132,13 @@ def test_a_saved_party_fills_the_form_and_goods_lines_come_from_a_csv(page: Page
         country="NL",
         party_id="NL8123",
     )
+    saved.save_goods_line(
+        actor=trader,
+        hs_code="8517120000",
+        description="Mobile phones",
+        origin_country="VN",
+        unit="PCE",
+    )
     draft = f.draft(trader, lrn="PO-2026-0050")
     page.set_viewport_size(PHONE)
     sign_in(page, t, "liwei", PASSWORD)
@@ -146,10 +153,18 @@ def test_a_saved_party_fills_the_form_and_goods_lines_come_from_a_csv(page: Page
     picker = page.get_by_label(t("Consignor (exporter)"), exact=True)
     expect(picker).to_be_visible()
     fits_and_accessible(page)
+    page.evaluate("window.stillThisPage = true")
     page.locator("button[data-saved-use='consignor']").click()
     expect(page.locator("[name=consignor_name]")).to_have_value("Rotterdam Trading B.V.")
     expect(page.locator("[name=consignor_country]")).to_have_value("NL")
     expect(page.locator("[name=consignor_id]")).to_have_value("NL8123")
+    # A saved goods line: the draft's one item is filled in, so it goes into a new item.
+    page.locator("button[data-saved-use='item']").click()
+    expect(page.locator("[name=items-1-hs_code]")).to_have_value("8517120000")
+    expect(page.locator("[name=items-1-description]")).to_have_value("Mobile phones")
+    expect(page.locator("[name=items-0-hs_code]")).to_have_value("8471300000")
+    page.locator("[name=items-1-DELETE]").check()  # its amounts are not known yet
+    assert page.evaluate("window.stillThisPage === true")  # filled at once, not by a reload
     page.get_by_role("button", name=t("Save draft"), exact=True).click()
     expect(page.locator(".message--success")).to_contain_text(
         t("Draft %(lrn)s saved.", lrn="PO-2026-0050")
