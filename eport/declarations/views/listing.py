@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -12,7 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from eport.web.templatetags.eport import lane_badge, moment, status_badge
+from eport.web.templatetags.eport import lane_badge, moment, status_badge, time_tag
 
 from .. import selectors
 from ..forms import ListFilterForm
@@ -28,25 +30,8 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
     """Trader: the company's dashboard. Officer: the office's queue. Auditor: everything."""
     user = request.user
     filters = ListFilterForm(request.GET)
-    filters.is_valid()  # invalid filters are dropped, never an error page
+    declarations = listed_declarations(user, filters)
     wanted = {name: value for name, value in filters.cleaned_data.items() if value}
-    chosen = selectors.ListFilters(
-        q=wanted.get("q", ""),
-        status=wanted.get("status", ""),
-        lane=wanted.get("lane", ""),
-        company=wanted.get("company", ""),
-        age_days=wanted.get("age"),
-    )
-    if user.is_officer:
-        # The queue shows what the office still has to act on unless a status is chosen.
-        declarations = selectors.queue_order(
-            selectors.declaration_list(user, _with_open_default(chosen))
-        )
-    else:
-        # Traders see what moved last; auditors, who look across every company, see the newest
-        # filings first, which the primary key index serves without sorting 100,000 rows.
-        ordering = ("-updated_at", "-pk") if user.is_trader else ("-pk",)
-        declarations = selectors.declaration_list(user, chosen).order_by(*ordering)
 
     page_number = wanted.get("page") or 1
     offset = (page_number - 1) * PAGE_SIZE
@@ -66,7 +51,8 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
         "has_previous": page_number > 1,
         "first_row": offset + 1,
         "last_row": offset + min(len(rows), PAGE_SIZE),
-        "filtered": bool(set(wanted) - {"page"}),
+        "filtered": bool(set(wanted) - {"page", "date_by"}),
+        "export_query": _export_query(request),
     }
     if user.is_trader:
         counts = selectors.status_counts(user)
@@ -78,6 +64,29 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
     if user.is_officer:
         context["waiting_count"] = selectors.officer_queue(user, status=Status.SUBMITTED).count()
     return render(request, "declarations/list.html", context)
+
+
+def listed_declarations(user, filters: ListFilterForm):
+    """What the list shows this user for these filters, in the list's order (the export's too).
+
+    Invalid filters are left out (the form says why beside each), never an error page.
+    """
+    filters.is_valid()
+    chosen = filters.list_filters()
+    if user.is_officer:
+        # The queue shows what the office still has to act on unless a status is chosen.
+        return selectors.queue_order(selectors.declaration_list(user, _with_open_default(chosen)))
+    # Traders see what moved last; auditors, who look across every company, see the newest
+    # filings first, which the primary key index serves without sorting 100,000 rows.
+    ordering = ("-updated_at", "-pk") if user.is_trader else ("-pk",)
+    return selectors.declaration_list(user, chosen).order_by(*ordering)
+
+
+def _export_query(request: HttpRequest) -> str:
+    """The list's query string without its page: the export takes every page."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 def _with_open_default(filters: selectors.ListFilters) -> selectors.ListFilters:
@@ -129,7 +138,7 @@ def _list_rows(declarations, user) -> list[dict]:
     for declaration in declarations:
         row = {
             "url": detail_url.replace(_ZERO_UUID, str(declaration.uuid)),
-            "number": declaration.number or _("draft"),
+            "number": declaration.number or _unnumbered(declaration),
             "lrn": declaration.lrn,
             "flow": FLOW_LABELS.get(declaration.flow, declaration.flow),
             "status": _badge(
@@ -144,12 +153,8 @@ def _list_rows(declarations, user) -> list[dict]:
             row["company"] = declaration.company.name
         if user.is_officer:
             submitted = declaration.submitted_at
-            row["submitted_title"] = (
-                timezone.localtime(submitted).strftime("%Y-%m-%d %H:%M") if submitted else ""
-            )
-            row["waiting"] = (
-                timesince(submitted, now, time_strings=_TIME_STRINGS) if submitted else ""
-            )
+            row["submitted_title"] = moment(submitted)
+            row["waiting"] = _waiting(submitted, now) if submitted else ""
             if declaration.assigned_officer_id == user.pk:
                 row["officer"] = _("You")
             elif declaration.assigned_officer_id:
@@ -159,12 +164,24 @@ def _list_rows(declarations, user) -> list[dict]:
                 row["officer"] = None
         else:
             row["transport_document"] = declaration.transport_document or "—"
-            row["updated_title"] = timezone.localtime(declaration.updated_at).strftime(
-                "%Y-%m-%d %H:%M"
-            )
-            row["updated"] = moment(declaration.updated_at)
+            row["updated_title"] = moment(declaration.updated_at)
+            row["updated"] = time_tag(declaration.updated_at)
         rows.append(row)
     return rows
+
+
+def _unnumbered(declaration) -> str:
+    """What stands in the number column before a number is given (at submission)."""
+    if declaration.status == Status.CANCELLED:
+        return _("no number (cancelled draft)")
+    return _("draft")
+
+
+def _waiting(since, now) -> str:
+    """How long ago, in words: "just now" under a minute, else "3 hours, 2 minutes ago"."""
+    if now - since < timedelta(minutes=1):
+        return _("just now")
+    return _("%(time)s ago") % {"time": timesince(since, now, time_strings=_TIME_STRINGS)}
 
 
 def _select_html(filters: ListFilterForm, name: str) -> str:
