@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -90,8 +91,10 @@ INSTALLED_APPS = [
     "eport.accounts",
     "eport.reference",
     "eport.declarations",
+    "eport.saved",
     "eport.banks",
     "eport.payments",
+    "eport.notifications",
     "eport.demo",
     "eport.outbox",
     "eport.web",
@@ -143,6 +146,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "eport.web.context_processors.navigation",
                 "eport.web.context_processors.script_strings",
+                "eport.notifications.context_processors.unread",
             ],
         },
     },
@@ -269,6 +273,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
+        # Documents are previewed in an <iframe> of eport's own document URL, never <object>.
+        "frame-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
         "form-action": ["'self'"],
@@ -522,3 +528,41 @@ CELERY_BEAT_SCHEDULE["ops.heartbeat"] = {
 # requests carrying `Authorization: Bearer <EPORT_METRICS_TOKEN>`; everyone else gets 403.
 EPORT_METRICS_ALLOWED = env_list("EPORT_METRICS_ALLOWED", "127.0.0.1,::1")
 EPORT_METRICS_TOKEN = os.environ.get("EPORT_METRICS_TOKEN", "").strip()
+
+# Notifications (eport.notifications) ----------------------------------------------------------
+# Mail: printed to the console under DEBUG (``make run``) unless EMAIL_BACKEND says otherwise;
+# SMTP in production, configured from the environment. E-mails are sent by a Celery task after
+# the change commits, retried with backoff while the mail server refuses.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_number("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env_number("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "eport <noreply@eport.localhost>")
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set at most one of EMAIL_USE_TLS and EMAIL_USE_SSL.")
+# The officers' daily digest (for those who chose it): declarations waiting for customs in their
+# office for longer than EPORT_DIGEST_AGE_HOURS, sent every day at EPORT_DIGEST_TIME (HH:MM, UTC).
+EPORT_DIGEST_AGE_HOURS = env_number("EPORT_DIGEST_AGE_HOURS", 24.0, minimum=0)
+EPORT_DIGEST_TIME = os.environ.get("EPORT_DIGEST_TIME", "00:30").strip()
+try:
+    _digest_hour, _digest_minute = (int(part) for part in EPORT_DIGEST_TIME.split(":"))
+    if not (0 <= _digest_hour < 24 and 0 <= _digest_minute < 60):
+        raise ValueError(EPORT_DIGEST_TIME)
+except ValueError:
+    raise ImproperlyConfigured(
+        f"EPORT_DIGEST_TIME must be a time of day as HH:MM (UTC), not {EPORT_DIGEST_TIME!r}."
+    ) from None
+CELERY_BEAT_SCHEDULE["notifications.send_digests"] = {
+    "task": "notifications.send_digests",
+    "schedule": crontab(hour=_digest_hour, minute=_digest_minute),
+}

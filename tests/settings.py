@@ -26,3 +26,10 @@ EPORT_REQUIRE_SECOND_FACTOR = False
 EPORT_RECONCILE_UNLEDGERED_ROWS = False
 # WhiteNoise expects STATIC_ROOT to exist; tests serve assets through the finders instead.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Mail stays in this process's memory (django.core.mail.outbox); a test's Celery worker, a process
+# of its own, writes it as files under EPORT_TEST_EMAIL_DIR for the test to read.
+if os.environ.get("EPORT_TEST_EMAIL_DIR"):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = os.environ["EPORT_TEST_EMAIL_DIR"]
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -254,6 +254,19 @@ class VersionSerializer(serializers.Serializer):
     )
 
 
+class CopyInSerializer(serializers.Serializer):
+    """Copying a declaration as a new draft: the new draft's LRN, or none for a suggested one."""
+
+    lrn = _text(
+        35,
+        example="PO-2026-0043",
+        description=(
+            "The new draft's own reference, unique per company; left out, a free one is made "
+            "from the original's (e.g. PO-2026-0042-2)."
+        ),
+    )
+
+
 class DraftUpdateSerializer(DraftInSerializer, VersionSerializer):
     pass
 
@@ -570,3 +583,49 @@ class ReceiptSerializer(serializers.Serializer):
     subject = serializers.DictField(
         required=False, help_text="The declaration's snapshot whose digest is data.state."
     )
+
+
+class EstimateLineSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    hs_code = serializers.CharField()
+    customs_value = serializers.DecimalField(max_digits=18, decimal_places=2)
+    duty_rate = serializers.DecimalField(max_digits=6, decimal_places=2)
+    duty = serializers.DecimalField(max_digits=18, decimal_places=2)
+    vat_rate = serializers.DecimalField(max_digits=5, decimal_places=2)
+    vat = serializers.DecimalField(max_digits=18, decimal_places=2)
+
+
+class EstimateSerializer(serializers.Serializer):
+    """What the assessment would give now (services.estimate_duties), or why it cannot."""
+
+    problems = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Why no estimate can be worked out (then `items` is empty and totals null).",
+    )
+    items = EstimateLineSerializer(many=True)
+    customs_value = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True)
+    duty_total = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True)
+    vat_total = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True)
+
+    def to_representation(self, estimate):
+        result = estimate.assessment
+        return super().to_representation(
+            {
+                "problems": list(estimate.problems),
+                "items": [
+                    {
+                        "line": item.line,
+                        "hs_code": item.hs_code,
+                        "customs_value": amounts.customs_value,
+                        "duty_rate": amounts.duty_rate,
+                        "duty": amounts.duty,
+                        "vat_rate": amounts.vat_rate,
+                        "vat": amounts.vat,
+                    }
+                    for item, amounts in estimate.lines
+                ],
+                "customs_value": result.customs_value if result else None,
+                "duty_total": result.duty_total if result else None,
+                "vat_total": result.vat_total if result else None,
+            }
+        )

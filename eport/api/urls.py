@@ -1,6 +1,6 @@
 from django.urls import include, path, re_path
 
-from . import banks, docs, payments, views
+from . import banks, docs, notifications, payments, views
 
 app_name = "api"
 
@@ -8,6 +8,8 @@ v1 = [
     path("declarations/", views.DeclarationListView.as_view(), name="declarations"),
     path("declarations/<uuid:uuid>/", views.DeclarationDetailView.as_view(), name="declaration"),
     path("declarations/<uuid:uuid>/items/", views.ItemListView.as_view(), name="items"),
+    path("declarations/<uuid:uuid>/estimate/", views.EstimateView.as_view(), name="estimate"),
+    path("declarations/<uuid:uuid>/copy/", views.DeclarationCopyView.as_view(), name="copy"),
     path("declarations/<uuid:uuid>/documents/", views.DocumentListView.as_view(), name="documents"),
     path("declarations/<uuid:uuid>/timeline/", views.TimelineView.as_view(), name="timeline"),
     path("declarations/<uuid:uuid>/receipt/", views.ReceiptView.as_view(), name="receipt"),
@@ -83,6 +85,18 @@ v1 = [
         "bank/statements/<str:value_date>/",
         payments.BankStatementView.as_view(),
         name="bank_statement",
+    ),
+    # Notifications: the caller's own.
+    path("notifications/", notifications.NotificationListView.as_view(), name="notifications"),
+    path(
+        "notifications/read/",
+        notifications.NotificationReadAllView.as_view(),
+        name="notifications_read_all",
+    ),
+    path(
+        "notifications/<int:pk>/read/",
+        notifications.NotificationReadView.as_view(),
+        name="notification_read",
     ),
 ]
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
@@ -99,6 +100,43 @@ class ListFilters(serializers.Serializer):
         max_length=200,
         help_text="The declarant's USCI, or part of its name (customs and auditors).",
     )
+    hs_code = stated(
+        serializers.RegexField(
+            r"^[0-9]{0,10}$",
+            required=False,
+            allow_blank=True,
+            help_text="The start of any goods item's HS code, e.g. 8471.",
+            error_messages={
+                "invalid": gettext_lazy("Give the start of an HS code: up to 10 digits, e.g. 8471.")
+            },
+        ),
+        pattern="^[0-9]{0,10}$",
+    )
+    party = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="Part of the consignor's, consignee's or declarant's name, in any case.",
+    )
+    date_from = serializers.DateField(
+        required=False,
+        help_text="Submitted (or updated, see `date_by`) on or after this day, in Asia/Shanghai.",
+    )
+    date_to = serializers.DateField(
+        required=False,
+        help_text="Submitted (or updated) on or before this day; not before `date_from`.",
+    )
+    date_by = serializers.ChoiceField(
+        [selectors.SUBMITTED, selectors.UPDATED],
+        required=False,
+        help_text="Which date `date_from` and `date_to` mean (default: submitted).",
+    )
+
+    def validate(self, attrs):
+        problem = selectors.date_range_problem(attrs.get("date_from"), attrs.get("date_to"))
+        if problem:
+            raise serializers.ValidationError({"date_to": [problem]})
+        return attrs
 
 
 class DeclarationListView(ApiView):
@@ -171,6 +209,47 @@ class DeclarationDetailView(ApiView):
             declaration=declaration, actor=request.user, header=data, items=items, version=version
         )
         return self.detail(declaration)
+
+
+class DeclarationCopyView(ApiView):
+    serializer_class = s.DeclarationSerializer
+    moves = {"POST": "edit"}
+
+    @extend_schema(
+        operation_id="declarations_copy",
+        summary="Copy a declaration as a new draft (traders)",
+        description=(
+            "Any of your company's declarations, in any status, copied as a new draft: its "
+            "header and goods items, with a new LRN; no documents, number or assessment."
+        ),
+        request=s.CopyInSerializer,
+        responses={201: s.DeclarationSerializer},
+    )
+    @idempotent
+    def post(self, request, uuid):
+        declaration = self.declaration()
+        lrn = _valid(s.CopyInSerializer, request).validated_data.get("lrn") or ""
+        copy = services.copy_declaration(declaration=declaration, actor=request.user, lrn=lrn)
+        location = s.declaration_url(copy)
+        return self.detail(copy, status.HTTP_201_CREATED, {"Location": location})
+
+
+class EstimateView(ApiView):
+    serializer_class = s.EstimateSerializer
+
+    @extend_schema(
+        operation_id="declarations_estimate",
+        summary="Estimated customs value, duty and VAT (CNY)",
+        description=(
+            "Worked out now from the declaration as stored, by the same assessment code and "
+            "tariff customs uses. An estimate: customs assesses the amounts due after "
+            "submission. When it cannot be worked out (no goods items, no exchange rate, an "
+            "item without a tariff line), `problems` says why and the amounts are empty."
+        ),
+        responses={200: s.EstimateSerializer},
+    )
+    def get(self, request, uuid):
+        return Response(s.EstimateSerializer(services.estimate_duties(self.declaration())).data)
 
 
 class ItemListView(ApiView):

@@ -5,8 +5,9 @@ declaration settled the way its tax bill says?
 Every ledger entry about a subject the application changes carries ``data.state``, the digest of
 the subject's snapshot right after the change: declarations, the payments' subjects (tax bills,
 payment agreements, payment instructions, guarantees), the banks' presentations and financings,
-and the records changed through ``eport.core.ledgering`` (companies, customs offices, banks,
-users, tariff lines, risk rules, API tokens). Each kind's live digest is computed by the very
+customs' internal notes and post-clearance picks on declarations, and the records changed
+through ``eport.core.ledgering`` (companies, customs offices, banks, users, tariff lines, risk
+rules, API tokens). Each kind's live digest is computed by the very
 function its services record it with, so a change made through the application always matches.
 A subject whose live digest differs from the state of its latest entry was changed without going
 through the application (an SQL UPDATE, a restored backup, a hand edit): that is what this finds,
@@ -42,7 +43,13 @@ from eport.core.ledgering import model_snapshot
 from eport.core.ledgering import state_digest as snapshot_digest
 from eport.core.text import listed
 from eport.declarations.documents import CheckedFile, intact
-from eport.declarations.models import Declaration, Document, RiskRule
+from eport.declarations.models import (
+    Declaration,
+    DeclarationNote,
+    Document,
+    PostClearanceReview,
+    RiskRule,
+)
 from eport.declarations.snapshot import state_digest
 from eport.payments import snapshot as payments_snapshot
 from eport.payments.models import Guarantee, PaymentAgreement, PaymentInstruction, TaxBill
@@ -144,6 +151,23 @@ RECORDS = (
         financing_state,
         lambda financing: financing.bank_reference,
         ngettext_lazy("%(figure)s financing", "%(figure)s financings", "count"),
+    ),
+    # Customs' internal records of declarations, each under a subject of its own.
+    Subjects(
+        "declaration-note:",
+        lambda: DeclarationNote.objects.select_related("declaration"),
+        model_state,
+        lambda note: note.declaration.number or "",
+        ngettext_lazy("%(figure)s internal note", "%(figure)s internal notes", "count"),
+    ),
+    Subjects(
+        "post-clearance:",
+        lambda: PostClearanceReview.objects.select_related("declaration"),
+        model_state,
+        lambda review: review.declaration.number or "",
+        ngettext_lazy(
+            "%(figure)s post-clearance review", "%(figure)s post-clearance reviews", "count"
+        ),
     ),
     Subjects(
         "company:",

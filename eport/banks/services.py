@@ -24,7 +24,7 @@ from eport.declarations.errors import StaleError, TransitionError
 from eport.declarations.models import Declaration
 from ledger.services import record
 
-from . import lifecycle, selectors
+from . import lifecycle, selectors, signals
 from .models import Financing, Presentation
 from .snapshot import financing_state, presentation_state
 
@@ -60,6 +60,7 @@ def present_declaration(*, declaration: Declaration, actor: Actor, bank: Bank) -
             "state": presentation_state(presentation),
         },
     )
+    signals.presented.send(sender=Presentation, presentation=presentation, actor=actor)
     return presentation
 
 

@@ -6,6 +6,8 @@ same names, and ``items.<index>.<field>`` for goods items) lands next to the rig
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,7 +19,7 @@ from django.utils.translation import pgettext_lazy
 
 from eport.reference import codes
 
-from . import lifecycle
+from . import lifecycle, selectors
 from .fields import HEADER_FIELDS, HEADER_VALUE_FIELDS, ITEM_FIELDS, field_words
 from .models import Declaration
 
@@ -386,7 +388,8 @@ class ActionForm(forms.Form):
 
 
 class ListFilterForm(forms.Form):
-    """Search and filters of the declarations list; every field optional, bad values ignored."""
+    """Search and filters of the declarations list and its export; every field optional, a bad
+    value left out of the search and named beside its field."""
 
     q = forms.CharField(required=False, max_length=50, label=_("Search"))
     status = forms.ChoiceField(required=False, label=_("Status"))
@@ -406,6 +409,22 @@ class ListFilterForm(forms.Form):
     company = forms.CharField(
         required=False, max_length=200, label=pgettext_lazy("company", "Trader")
     )
+    hs_code = forms.CharField(required=False, max_length=13, label=_("HS code"))
+    party = forms.CharField(required=False, max_length=200, label=_("Party name"))
+    date_from = forms.DateField(
+        required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_by = forms.ChoiceField(
+        required=False,
+        label=_("Dates of"),
+        choices=[
+            (selectors.SUBMITTED, _("submission")),
+            (selectors.UPDATED, _("last update")),
+        ],
+    )
     # Bounded so the OFFSET it becomes always fits the database's integer type.
     page = forms.IntegerField(required=False, min_value=1, max_value=1_000_000)
 
@@ -413,3 +432,109 @@ class ListFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("Any status")), *Declaration.Status.choices]
         self.fields["lane"].choices = [("", _("Any lane")), *Declaration.Lane.choices]
+        for name in ("date_from", "date_to"):
+            self.fields[name].error_messages["invalid"] = _(
+                "Enter a date as year-month-day, e.g. 2026-03-31."
+            )
+
+    def clean_hs_code(self) -> str:
+        # Written as a broker writes it ("8471.30"): the digits are what is searched.
+        code = "".join(self.cleaned_data["hs_code"].replace(".", "").split())
+        if code and (not code.isdigit() or len(code) > 10):
+            raise ValidationError(
+                _("Enter the start of an HS code: up to 10 digits, e.g. 8471 or 847130.")
+            )
+        return code
+
+    def clean(self):
+        cleaned = super().clean()
+        problem = selectors.date_range_problem(cleaned.get("date_from"), cleaned.get("date_to"))
+        if problem:
+            # The range as a whole is wrong: neither end of it is searched.
+            self.add_error("date_to", problem)
+            cleaned.pop("date_from", None)
+        return cleaned
+
+    def list_filters(self) -> selectors.ListFilters:
+        """The valid filters (an invalid one is left out, its message shown beside it)."""
+        wanted = {name: value for name, value in self.cleaned_data.items() if value}
+        return selectors.ListFilters(
+            q=wanted.get("q", ""),
+            status=wanted.get("status", ""),
+            lane=wanted.get("lane", ""),
+            company=wanted.get("company", ""),
+            age_days=wanted.get("age"),
+            hs_code=wanted.get("hs_code", ""),
+            party=wanted.get("party", ""),
+            date_from=wanted.get("date_from"),
+            date_to=wanted.get("date_to"),
+            date_by=wanted.get("date_by", ""),
+        )
+
+
+class GoodsImportForm(forms.Form):
+    """Goods lines from a CSV or .xlsx file, added to a draft's items or replacing them."""
+
+    ADD, REPLACE = "add", "replace"
+
+    upload = forms.FileField(
+        label=_("File (CSV or Excel .xlsx)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )
+    mode = forms.ChoiceField(
+        label=_("The draft's goods items"),
+        choices=[
+            (ADD, _("Keep them and add the file's lines after them")),
+            (REPLACE, _("Replace them with the file's lines")),
+        ],
+        initial=ADD,
+        widget=forms.RadioSelect,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+# A picker's "Use" button (name ``fill``) names what it fills, its select (``fill-<target>``)
+# holds the chosen values as JSON named by the declaration's own fields: a saved party fills
+# ``consignor_*`` or ``consignee_*``; a saved goods line fills the first blank item, or a new one.
+FILL = "fill"
+FILL_PARTIES = ("consignor", "consignee")
+FILL_ITEM = "item"
+
+
+def with_chosen_values(data):
+    """The posted form data with the values a picker posted filled in (the no-JavaScript "Use")."""
+    target = str(data.get(FILL, ""))
+    try:
+        chosen = json.loads(str(data.get(f"{FILL}-{target}", "")))
+    except ValueError:
+        chosen = None
+    data = data.copy()
+    if not isinstance(chosen, dict):
+        return data
+    if target in FILL_PARTIES:
+        names = {f"{target}_{key}": key for key in chosen if f"{target}_{key}" in HEADER_FIELDS}
+    elif target == FILL_ITEM:
+        prefix = _blank_item_prefix(data)
+        names = {f"{prefix}-{key}": key for key in chosen if key in ITEM_FIELDS}
+    else:
+        return data
+    for name, key in names.items():
+        data[name] = str(chosen[key])
+    return data
+
+
+def _blank_item_prefix(data) -> str:
+    """The prefix of the first item left blank, or of a new item added at the end."""
+    total_key = f"{ITEMS_PREFIX}-TOTAL_FORMS"
+    try:
+        total = max(0, min(int(data.get(total_key, "0")), 999))
+    except ValueError:
+        total = 0
+    for index in range(total):
+        prefix = f"{ITEMS_PREFIX}-{index}"
+        # The valuation method is never blank: its choice starts at 1.
+        typed = (name for name in ITEM_FIELDS if name != "valuation_method")
+        if not any(str(data.get(f"{prefix}-{name}", "")).strip() for name in typed):
+            return prefix
+    data[total_key] = str(min(total + 1, 999))
+    return f"{ITEMS_PREFIX}-{total}"

@@ -192,6 +192,34 @@ MOVES: dict[str, Move] = {
             summary=_("Take a yellow or red declaration for review (officers)"),
             endpoint="take/",
         ),
+        # The status stays; the reviewing officer changes. The colleague must be an active
+        # officer of the same office: reassign_declaration checks it.
+        Move(
+            "reassign",
+            _("Reassign to a colleague"),
+            pgettext_lazy("declaration move", "reassigned"),
+            OFFICER,
+            {
+                Status.UNDER_REVIEW: Status.UNDER_REVIEW,
+                Status.QUERY: Status.QUERY,
+                Status.INSPECTION: Status.INSPECTION,
+            },
+            service="reassign_declaration",
+            summary=_(
+                "Hand a declaration under review to another officer of the same office (officers)"
+            ),
+            inputs=(
+                Input(
+                    "officer",
+                    _("Colleague (user name)"),
+                    kind=LINE,
+                    required=True,
+                    max_length=150,
+                    help=_("The user name of an active officer of the same customs office."),
+                ),
+            ),
+            endpoint="reassign/",
+        ),
         Move(
             "query",
             _("Raise a query"),

@@ -440,3 +440,86 @@ class RiskRule(models.Model):
     @property
     def ledger_subject(self) -> str:
         return f"risk-rule:{self.pk}"
+
+
+class DeclarationNote(models.Model):
+    """An officer's internal note on a declaration: customs and auditors read it, traders never.
+
+    Recorded in the ledger under its own subject (``declaration-note:<uuid>``), which no trader's
+    timeline, entry access or receipt includes.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name=_("uuid"))
+    declaration = models.ForeignKey(
+        Declaration,
+        on_delete=models.CASCADE,
+        related_name="notes",
+        verbose_name=_("declaration"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    text = models.TextField(verbose_name=_("text"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("internal note")
+        verbose_name_plural = _("internal notes")
+
+    def __str__(self):
+        return gettext("note on %(declaration)s") % {"declaration": self.declaration}
+
+    @property
+    def ledger_subject(self) -> str:
+        return f"declaration-note:{self.uuid}"
+
+
+class PostClearanceReview(models.Model):
+    """A released green-lane declaration picked by an officer for post-clearance review.
+
+    The declaration stays released (final); the pick is internal to customs and recorded in the
+    ledger under its own subject (``post-clearance:<uuid>``).
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name=_("uuid"))
+    declaration = models.ForeignKey(
+        Declaration,
+        on_delete=models.PROTECT,
+        related_name="post_clearance_reviews",
+        verbose_name=_("declaration"),
+    )
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("officer"),
+    )
+    reason = models.TextField(verbose_name=_("reason"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("post-clearance review")
+        verbose_name_plural = _("post-clearance reviews")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["declaration"],
+                name="one_post_clearance_pick_per_declaration",
+                violation_error_message=_(
+                    "This declaration is already picked for post-clearance review."
+                ),
+            )
+        ]
+
+    def __str__(self):
+        return gettext("post-clearance review of %(declaration)s") % {
+            "declaration": self.declaration
+        }
+
+    @property
+    def ledger_subject(self) -> str:
+        return f"post-clearance:{self.uuid}"

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import uuid as uuid_module
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db.models import (
     Case,
     Count,
+    Exists,
     IntegerField,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -26,12 +29,13 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from eport.accounts.models import Company
 from ledger.models import Entry
 from ledger.receipts import build_receipt, subject_digest
 from ledger.selectors import EntryNotFound, entries_about, recorded_state
 
 from . import risk
-from .models import Declaration, Document
+from .models import Declaration, DeclarationNote, Document, GoodsItem, PostClearanceReview
 from .snapshot import snapshot, state_digest
 
 __all__ = [
@@ -39,13 +43,19 @@ __all__ = [
     "OPEN_STATUSES",
     "DeclarationLedger",
     "ListFilters",
+    "colleagues_for",
+    "date_range_problem",
     "declaration_ledger",
     "declaration_list",
     "declaration_receipt",
     "declarations_for",
     "get_declaration_for",
     "get_document_for",
+    "may_see_internal",
+    "notes_for",
     "officer_queue",
+    "post_clearance_for",
+    "post_clearance_picks_for",
     "queue_order",
     "risk_reasons_for",
     "snapshot",
@@ -117,6 +127,10 @@ class ListFilters:
     ``q``: a declaration number (or its start), an LRN or a transport document. ``status``: one
     status, or ``OPEN`` for those an office still has to act on. ``company``: the declarant's
     USCI, or part of its name. ``age_days``: submitted at least that many days ago.
+    ``hs_code``: the start of any goods item's HS code. ``party``: part of the consignor's,
+    consignee's or declarant's name, in any case. ``date_from``/``date_to``: the day (in the
+    current time zone, both included) the declaration was submitted, or last updated when
+    ``date_by`` is ``UPDATED``.
     """
 
     q: str = ""
@@ -125,9 +139,31 @@ class ListFilters:
     flow: str = ""
     company: str = ""
     age_days: int | None = None
+    hs_code: str = ""
+    party: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    date_by: str = ""
 
 
 OPEN = "open"
+SUBMITTED, UPDATED = "submitted", "updated"
+# How many companies a party search looks up by id before it matches their names instead.
+PARTY_COMPANIES = 500
+
+
+def date_range_problem(date_from: date | None, date_to: date | None) -> str:
+    """Why this date range cannot be searched ("" when it can): the one rule pages and API use."""
+    if date_from and date_to and date_to < date_from:
+        return _(
+            "The end date %(to)s is before the start date %(from)s: choose an end date on or "
+            "after the start date."
+        ) % {"to": date_to.isoformat(), "from": date_from.isoformat()}
+    return ""
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
 
 
 def declaration_list(user, filters: ListFilters = ListFilters()) -> QuerySet[Declaration]:
@@ -157,6 +193,39 @@ def declaration_list(user, filters: ListFilters = ListFilters()) -> QuerySet[Dec
         if text.isdigit():
             condition |= Q(number=text) if len(text) == 18 else Q(number__startswith=text)
         queryset = queryset.filter(condition)
+    hs_code = filters.hs_code.strip()
+    if hs_code:
+        # EXISTS, not a join: a declaration with several matching items is listed once.
+        queryset = queryset.filter(
+            Exists(
+                GoodsItem.objects.filter(declaration_id=OuterRef("pk"), hs_code__startswith=hs_code)
+            )
+        )
+    party = filters.party.strip()
+    if party:
+        # The companies are looked up first, so each of the three conditions is answered by an
+        # index (trigram indexes on the party names, migration 0007) and PostgreSQL ORs them.
+        # A word most companies' names share is matched by name instead: a list that long
+        # would not be read from the index anyway.
+        companies = list(
+            Company.objects.filter(name__icontains=party).values_list("pk", flat=True)[
+                : PARTY_COMPANIES + 1
+            ]
+        )
+        if len(companies) > PARTY_COMPANIES:
+            declarant = Q(company__name__icontains=party)
+        else:
+            declarant = Q(company_id__in=companies)
+        queryset = queryset.filter(
+            Q(consignor_name__icontains=party) | Q(consignee_name__icontains=party) | declarant
+        )
+    if not date_range_problem(filters.date_from, filters.date_to):
+        field = "updated_at" if filters.date_by == UPDATED else "submitted_at"
+        if filters.date_from:
+            queryset = queryset.filter(**{f"{field}__gte": _start_of(filters.date_from)})
+        if filters.date_to:
+            end = _start_of(filters.date_to + timedelta(days=1))
+            queryset = queryset.filter(**{f"{field}__lt": end})
     return queryset
 
 
@@ -285,3 +354,60 @@ def declaration_receipt(user, declaration: Declaration, seq: int | None = None) 
     ledger = declaration_ledger(declaration)
     entry = ledger.entry(seq)
     return build_receipt(entry.seq, subject=ledger.subject_for(entry))
+
+
+# --- Customs' internal records: notes and post-clearance picks -------------------------------
+
+
+def may_see_internal(user, declaration: Declaration) -> bool:
+    """Whether ``user`` sees customs' internal records of this declaration (notes, picks).
+
+    Its office's officers and auditors do; traders and banks never learn such records exist.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_auditor:
+        return True
+    return bool(user.is_officer and user.office_id and user.office_id == declaration.office_id)
+
+
+def notes_for(user, declaration: Declaration) -> QuerySet[DeclarationNote]:
+    """The internal notes on this declaration that ``user`` may read (none for traders), oldest
+    first."""
+    if not may_see_internal(user, declaration):
+        return DeclarationNote.objects.none()
+    return DeclarationNote.objects.filter(declaration=declaration).select_related("author")
+
+
+def post_clearance_for(user, declaration: Declaration) -> PostClearanceReview | None:
+    """This declaration's post-clearance pick, if there is one and ``user`` may know of it."""
+    if not may_see_internal(user, declaration):
+        return None
+    return (
+        PostClearanceReview.objects.filter(declaration=declaration)
+        .select_related("officer")
+        .first()
+    )
+
+
+def colleagues_for(user) -> QuerySet:
+    """The active officers of this officer's office: whom a declaration may be reassigned to."""
+    officers = get_user_model().objects.filter(role="officer", is_active=True)
+    if not getattr(user, "is_officer", False) or not user.office_id:
+        return officers.none()
+    return officers.filter(office_id=user.office_id).order_by("username")
+
+
+def post_clearance_picks_for(user) -> QuerySet[PostClearanceReview]:
+    """The post-clearance picks this user may see, newest first: an officer's office's, every one
+    for auditors, none for anyone else (traders are not told their declaration was picked)."""
+    picks = PostClearanceReview.objects.select_related(
+        "declaration__company", "declaration__office", "officer"
+    ).order_by("-created_at", "-id")
+    if user is None or not getattr(user, "is_authenticated", False):
+        return picks.none()
+    if user.is_auditor:
+        return picks
+    if user.is_officer and user.office_id:
+        return picks.filter(declaration__office_id=user.office_id)
+    return picks.none()

@@ -23,20 +23,23 @@ from django.utils.translation import gettext as _
 
 from eport.core import actors
 from eport.core.actors import Actor
+from eport.core.ledgering import record_model_change
 from eport.core.text import control_character_problem, listed
 from eport.reference.models import TariffLine
 from ledger.services import record
 
-from . import assessment, documents, lifecycle, risk, selectors, signals, validation
-from .errors import DeclarationError, StaleError
+from . import access, assessment, documents, lifecycle, risk, selectors, signals, validation
+from .errors import DeclarationError, NotPermitted, StaleError
 from .fields import ASSESSED_ITEM_FIELDS, HEADER_VALUE_FIELDS, ITEM_FIELDS
 from .lifecycle import allowed_moves  # re-exported: callers find every move here
 from .models import (
     Amendment,
     Declaration,
+    DeclarationNote,
     Document,
     GoodsItem,
     Inspection,
+    PostClearanceReview,
     Query,
     RiskRule,
 )
@@ -45,15 +48,21 @@ from .snapshot import current_documents, current_items, snapshot, state_digest
 
 __all__ = [
     "MOVE_SERVICES",
+    "MoveOutcome",
     "add_document",
+    "add_note",
     "allowed_moves",
     "amend_declaration",
     "assess_declaration",
     "cancel_declaration",
+    "copy_declaration",
     "create_draft",
     "make_move",
+    "make_moves",
     "order_inspection",
+    "pick_for_post_clearance",
     "raise_query",
+    "reassign_declaration",
     "record_bank_payment",
     "record_guarantee",
     "record_inspection_findings",
@@ -67,6 +76,8 @@ __all__ = [
 ]
 
 MISSING_TARIFF_RULE = "No tariff line for an item"
+# Where _begin leaves the move it checked (and its actor) on the locked declaration.
+_MOVE_IN_HAND = "_move_in_hand"
 
 
 # --- the shape shared by every move ---------------------------------------------------------
@@ -98,6 +109,22 @@ class _Entries:
         subject = self.declaration.ledger_subject
         for actor, action, data in self.pending:
             record(actor=actor, action=action, subject=subject, data=data)
+        self._tell_moved()
+
+    def _tell_moved(self) -> None:
+        """Send ``signals.moved`` for the move ``_begin`` checked, once, after its entries."""
+        made = self.declaration.__dict__.pop(_MOVE_IN_HAND, None)
+        if made is None:  # not a move (a new draft), or already told
+            return
+        move, actor = made
+        text = lifecycle.MOVES[move].text_input
+        reason = ""
+        if text is not None:
+            said = (data.get(text.name) for who, _a, data in self.pending if who is actor)
+            reason = next((value for value in said if value), "")
+        signals.moved.send(
+            sender=Declaration, declaration=self.declaration, move=move, actor=actor, reason=reason
+        )
 
 
 def _lock(declaration: Declaration | Any) -> Declaration:
@@ -136,6 +163,8 @@ def _begin(
                 )
                 % {"expected": expected, "current": locked.version}
             )
+    # Held for _Entries.write, which tells the domains above (signals.moved) after the entries.
+    locked.__dict__[_MOVE_IN_HAND] = (move, actor)
     return locked, transition
 
 
@@ -262,8 +291,13 @@ def diff_snapshots(before: dict, after: dict) -> list[dict]:
 
 
 @transaction.atomic
-def create_draft(*, actor: Actor, header: dict, items: list[dict]) -> Declaration:
-    """Create a draft of the actor's company from a valid header and items; ledgered."""
+def create_draft(
+    *, actor: Actor, header: dict, items: list[dict], copied_from: Declaration | None = None
+) -> Declaration:
+    """Create a draft of the actor's company from a valid header and items; ledgered.
+
+    ``copied_from`` names the declaration a repeat filing was copied from, for the ledger.
+    """
     # A new draft is the first edit: whoever may edit drafts may file one.
     lifecycle.check_role(actor, "edit")
     cleaned, cleaned_items = validation.clean_draft(header, items)
@@ -282,11 +316,47 @@ def create_draft(*, actor: Actor, header: dict, items: list[dict]) -> Declaratio
             "office": declaration.office.code,
             "flow": declaration.flow,
             "items": len(cleaned_items),
+            **({"copied_from": str(copied_from.uuid)} if copied_from is not None else {}),
         },
     )
     entries.write()
     _keep(declaration, items=stored, documents=[], queries=[])
     return declaration
+
+
+def suggest_lrn(*, company_id: int, lrn: str) -> str:
+    """A free LRN for a repeat of ``lrn`` in this company: ``<lrn>-2``, ``-3``, ... (35 at most)."""
+    stem, dash, counter = lrn.rpartition("-")
+    # "PO-7" repeats as "PO-8"-style siblings ("PO-2", "PO-3", ...), not "PO-7-2"; "2026-001"
+    # keeps its zero-padded number and becomes "2026-001-2".
+    numbered = counter.isdigit() and len(counter) <= 3 and not counter.startswith("0")
+    base = stem if dash and stem and numbered else lrn
+    taken = Declaration.objects.filter(company_id=company_id)
+    number = 2
+    while True:
+        suffix = f"-{number}"
+        candidate = f"{base[: 35 - len(suffix)]}{suffix}"
+        if not taken.filter(lrn=candidate).exists():
+            return candidate
+        number += 1
+
+
+@transaction.atomic
+def copy_declaration(*, declaration: Declaration, actor: Actor, lrn: str = "") -> Declaration:
+    """A new draft with the header and goods lines of ``declaration`` (any status), made by
+    ``create_draft``: a fresh LRN (``lrn``, or a suggested one), no documents, number or
+    assessment."""
+    access.check_copy(actor, declaration)
+    header = {name: getattr(declaration, name) for name in HEADER_VALUE_FIELDS}
+    header["office"] = declaration.office
+    header["lrn"] = (lrn or "").strip() or suggest_lrn(
+        company_id=declaration.company_id, lrn=declaration.lrn
+    )
+    items = [
+        {name: getattr(item, name) for name in ITEM_FIELDS}
+        for item in declaration.items.order_by("line")
+    ]
+    return create_draft(actor=actor, header=header, items=items, copied_from=declaration)
 
 
 @transaction.atomic
@@ -433,6 +503,60 @@ def _assess(declaration: Declaration, stored: list[GoodsItem]) -> assessment.Ass
         insurance=declaration.insurance,
         tariff=_tariff([item.hs_code for item in items]),
     )
+
+
+@dataclass(frozen=True)
+class DutyEstimate:
+    """What a draft would be assessed at now, or why that cannot be worked out (``problems``)."""
+
+    assessment: assessment.Assessment | None
+    items: tuple[GoodsItem, ...]
+    problems: tuple[str, ...] = ()
+
+    @property
+    def lines(self) -> list[tuple[GoodsItem, assessment.ItemAssessment]]:
+        """Each goods item with its estimated amounts, in line order."""
+        if self.assessment is None:
+            return []
+        return list(zip(self.items, self.assessment.items, strict=True))
+
+    @property
+    def total_due(self):
+        if self.assessment is None:
+            return None
+        return self.assessment.duty_total + self.assessment.vat_total
+
+
+def estimate_duties(
+    declaration: Declaration, *, items: Iterable[GoodsItem] | None = None
+) -> DutyEstimate:
+    """The customs value, duty and VAT the assessment would give now, by the officers' own code
+    (``_assess``) and tariff; changes nothing. The caller has scoped the declaration and may
+    pass its stored goods items."""
+    stored = current_items(declaration) if items is None else items
+    items = tuple(sorted(stored, key=lambda item: item.line))
+    problems = []
+    if not items:
+        problems.append(_("There are no goods items yet: add at least one to see an estimate."))
+    if not declaration.exchange_rate or declaration.exchange_rate <= 0:
+        problems.append(
+            _("The exchange rate to CNY is missing: enter it to see an estimate in CNY.")
+        )
+    if problems:
+        return DutyEstimate(None, items, tuple(problems))
+    try:
+        result = _assess(declaration, list(items))
+    except assessment.MissingTariffError as error:
+        described = "; ".join(
+            _("item %(line)s: HS %(code)s") % {"line": line, "code": code}
+            for line, code in error.lines
+        )
+        problem = _(
+            "No duty rate is on file for %(items)s, so no estimate can be made. Customs will "
+            "assess it after you submit; check the HS code if it looks wrong."
+        ) % {"items": described}
+        return DutyEstimate(None, items, (problem,))
+    return DutyEstimate(result, items)
 
 
 def _store_assessment(
@@ -1010,6 +1134,114 @@ def reject_declaration(
     return declaration
 
 
+@transaction.atomic
+def reassign_declaration(
+    *, declaration: Declaration, actor: Actor, version: int, officer: str
+) -> Declaration:
+    """Hand a declaration under review to an active officer of its office; the status stays."""
+    declaration, transition = _begin(declaration, actor, "reassign", version)
+    name = _required(officer, "officer", _("Choose the colleague to reassign it to."))
+    # check_move made sure the actor is an officer of the declaration's office.
+    colleague = selectors.colleagues_for(actor).filter(username=name).first()
+    if colleague is None:
+        raise ValidationError(
+            {
+                "officer": [
+                    _(
+                        "%(name)s is not an active officer of customs office %(office)s; choose "
+                        "a colleague of this office."
+                    )
+                    % {"name": name, "office": declaration.office.code}
+                ]
+            }
+        )
+    if colleague.pk == declaration.assigned_officer_id:
+        raise ValidationError(
+            {
+                "officer": [
+                    _("%(name)s is already reviewing this declaration.")
+                    % {"name": colleague.get_full_name() or colleague.username}
+                ]
+            }
+        )
+    previous = declaration.assigned_officer_id
+    declaration.assigned_officer = colleague
+    _apply(declaration, transition, ["assigned_officer"], bump=True)
+    entries = _Entries(declaration)
+    entries.add(
+        actor,
+        "declaration.reassigned",
+        {"officer": f"user:{colleague.pk}", "previous": f"user:{previous}" if previous else None},
+    )
+    entries.write()
+    return declaration
+
+
+# --- customs' internal records: notes and post-clearance picks --------------------------------
+# Each is recorded under its own ledger subject (never the declaration's), so traders' timelines,
+# entry access and receipts never include them (eport.declarations.access).
+
+NOTE_MAX_LENGTH = 5000
+
+
+def _internal_text(value: Any, name: str, missing: str, max_length: int = NOTE_MAX_LENGTH) -> str:
+    text = _required(value, name, missing)
+    if len(text) > max_length:
+        raise ValidationError(
+            {name: [_("Keep it to %(limit)s characters or fewer.") % {"limit": max_length}]}
+        )
+    if problem := control_character_problem(text):
+        raise ValidationError({name: [problem]})
+    return text
+
+
+@transaction.atomic
+def add_note(*, declaration: Declaration, actor: Actor, text: str) -> DeclarationNote:
+    """Add an officer's internal note to a declaration of their office; ledgered, never shown to
+    traders."""
+    if not access.may_write_internal(actor, declaration):
+        raise NotPermitted(
+            _("Only the officers of the declaration's customs office can add internal notes.")
+        )
+    text = _internal_text(text, "text", _("Write the note before adding it."))
+    note = DeclarationNote.objects.create(declaration=declaration, author=actor, text=text)
+    record_model_change(
+        actor=actor, instance=note, action="declaration_note.added", changed={"text": text}
+    )
+    return note
+
+
+@transaction.atomic
+def pick_for_post_clearance(
+    *, declaration: Declaration, actor: Actor, reason: str
+) -> PostClearanceReview:
+    """Pick a released green-lane declaration for post-clearance review, with the reason; the
+    declaration stays released. Once per declaration; ledgered, internal to customs."""
+    declaration = _lock(declaration)
+    refusal = access.post_clearance_refusal(actor, declaration)
+    if refusal is not None:
+        raise NotPermitted(refusal)
+    reason = _internal_text(
+        reason, "reason", _("Give the reason for picking this declaration for review.")
+    )
+    earlier = PostClearanceReview.objects.filter(declaration=declaration).first()
+    if earlier is not None:
+        raise DeclarationError(
+            _("This declaration was already picked for post-clearance review on %(date)s.")
+            % {"date": timezone.localtime(earlier.created_at).strftime("%Y-%m-%d %H:%M %Z")}
+        )
+    review = PostClearanceReview.objects.create(
+        declaration=declaration, officer=actor, reason=reason
+    )
+    record_model_change(
+        actor=actor,
+        instance=review,
+        action="post_clearance.picked",
+        changed={"reason": reason},
+    )
+    return review
+
+
 # Every registered move's service, looked up once: a move naming a missing service fails here.
 MOVE_SERVICES = {name: globals()[move.service] for name, move in lifecycle.MOVES.items()}
 
@@ -1017,3 +1249,37 @@ MOVE_SERVICES = {name: globals()[move.service] for name, move in lifecycle.MOVES
 def make_move(move_name: str, *, declaration: Declaration, actor: Actor, **inputs) -> Declaration:
     """Make a registered move through the service the registry names for it."""
     return MOVE_SERVICES[move_name](declaration=declaration, actor=actor, **inputs)
+
+
+@dataclass(frozen=True)
+class MoveOutcome:
+    """What became of one declaration of a bulk move: ``error`` is None when the move was made."""
+
+    declaration: Declaration
+    error: ValidationError | DeclarationError | None = None
+
+    @property
+    def made(self) -> bool:
+        return self.error is None
+
+
+def make_moves(
+    move_name: str, *, declarations: Iterable[Declaration], actor: Actor, **inputs
+) -> list[MoveOutcome]:
+    """Make one move on each declaration, each its own transaction and ledger entry, at the
+    version it has now; a refusal of one (moved on, not allowed) does not stop the others."""
+    outcomes = []
+    for declaration in declarations:
+        try:
+            moved = make_move(
+                move_name,
+                declaration=declaration,
+                actor=actor,
+                version=declaration.version,
+                **inputs,
+            )
+        except (ValidationError, DeclarationError) as error:
+            outcomes.append(MoveOutcome(declaration, error))
+        else:
+            outcomes.append(MoveOutcome(moved))
+    return outcomes

@@ -30,7 +30,7 @@ from eport.declarations.errors import StaleError, TransitionError
 from eport.declarations.models import Declaration
 from ledger.services import record
 
-from . import dues, rules, selectors
+from . import dues, rules, selectors, signals
 from .models import CNY, Guarantee, PaymentAgreement, PaymentInstruction, Reservation, TaxBill
 from .snapshot import state
 
@@ -47,6 +47,14 @@ def _entry(actor: Actor, action: str, subject: Any, data: dict) -> tuple[Any, st
 def _record(actor: Actor, action: str, subject: Any, data: dict) -> None:
     actor, action, subject, data = _entry(actor, action, subject, data)
     record(actor=actor, action=action, subject=subject, data=data)
+    if _awaits_bank(subject):
+        signals.awaiting_bank.send(sender=type(subject), subject=subject, actor=actor)
+
+
+def _awaits_bank(subject: Any) -> bool:
+    """Whether the change just made leaves ``subject`` for its bank to confirm."""
+    confirm = rules.STEPS.get(type(subject), {}).get("confirm")
+    return confirm is not None and confirm.who == rules.BANK and subject.status in confirm.sources
 
 
 def _write(entries: list) -> None:

@@ -51,7 +51,9 @@
       bindItem(item, container);
       bindHsHints(item);
       renumber(container);
-      var first = item.querySelector("input, select, textarea");
+      // The item's first field (HS code), never its "Remove" checkbox: Space there would
+      // remove the item just added.
+      var first = item.querySelector(".item-fields input, .item-fields select, .item-fields textarea");
       if (first) first.focus();
     });
     renumber(container);
@@ -129,6 +131,119 @@
     });
   }
 
+  /* The office queue's bulk form: a "select all" box heads the selection column. Without JS
+     each row is ticked on its own. */
+  function setupSelectAll(root) {
+    root.querySelectorAll("form[data-bulk]").forEach(function (form) {
+      var header = form.querySelector("th.select-col");
+      var boxes = Array.prototype.slice.call(
+        form.querySelectorAll("input[type=checkbox][name=declaration]"));
+      if (!header || !boxes.length) return;
+      var all = document.createElement("input");
+      all.type = "checkbox";
+      all.setAttribute("data-select-all", "");
+      all.setAttribute("aria-label", form.getAttribute("data-select-all-label") || "Select all");
+      header.textContent = "";
+      header.appendChild(all);
+      function sync() {
+        var ticked = boxes.filter(function (box) { return box.checked; }).length;
+        all.checked = ticked === boxes.length;
+        all.indeterminate = ticked > 0 && ticked < boxes.length;
+      }
+      all.addEventListener("change", function () {
+        boxes.forEach(function (box) { box.checked = all.checked; });
+      });
+      boxes.forEach(function (box) { box.addEventListener("change", sync); });
+      sync();
+    });
+  }
+
+  /* A table wider than its box scrolls inside it: the box becomes a tab stop and a region named
+     by the table's heading, so a keyboard can scroll it and a screen reader says what it is.
+     Without JS the box still scrolls (and the browser lets the keyboard into it). */
+  function headingOf(wrap) {
+    var labelled = wrap.closest("[aria-labelledby]");
+    if (labelled) return labelled.getAttribute("aria-labelledby");
+    var holder = wrap.closest("section, .card");
+    var heading = holder && holder.querySelector("h2, h3");
+    if (!heading) return null;
+    if (!heading.id) heading.id = "table-heading-" + Math.random().toString(36).slice(2, 9);
+    return heading.id;
+  }
+  function markScrolling(wrap) {
+    var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+    var heading = scrolls ? headingOf(wrap) : null;
+    if (scrolls) {
+      wrap.setAttribute("tabindex", "0");
+      if (heading) {
+        wrap.setAttribute("role", "region");
+        wrap.setAttribute("aria-labelledby", heading);
+      }
+    } else {
+      ["tabindex", "role", "aria-labelledby"].forEach(function (name) { wrap.removeAttribute(name); });
+    }
+    wrap.classList.toggle("is-scrolling", scrolls);
+  }
+  function setupTableRegions(root) {
+    var wraps = Array.prototype.slice.call(root.querySelectorAll(".table-wrap"));
+    wraps.forEach(markScrolling);
+    if (!window.ResizeObserver || !wraps.length) return;
+    var observer = new ResizeObserver(function (entries) {
+      entries.forEach(function (entry) { markScrolling(entry.target); });
+    });
+    wraps.forEach(function (wrap) { observer.observe(wrap); });
+  }
+
+  /* Saved parties and goods lines (repeat filings): "Use" fills the fields at once. Without JS
+     the button posts the form and the server fills them; the option values are the saved values
+     named by the declaration's fields. */
+  function blankItem(container) {
+    var items = Array.prototype.slice.call(container.querySelectorAll("[data-item]"));
+    return items.filter(function (item) {
+      if (item.classList.contains("is-removed")) return false;
+      var inputs = item.querySelectorAll(".item-fields input");
+      return Array.prototype.every.call(inputs, function (input) { return !input.value.trim(); });
+    })[0];
+  }
+  function fillField(field, value) {
+    if (!field) return;
+    field.value = value;
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+  function setupSavedPickers(root) {
+    root.querySelectorAll("button[data-saved-use]").forEach(function (button) {
+      var target = button.getAttribute("data-saved-use");
+      var select = root.querySelector("select[data-saved-picker='" + target + "']");
+      var form = button.form;
+      if (!select || !form) return;
+      button.addEventListener("click", function (event) {
+        var values;
+        try { values = JSON.parse(select.value); } catch (error) { return; }
+        if (target === "item") {
+          var formset = form.querySelector("[data-formset]");
+          var container = formset && formset.querySelector("[data-items]");
+          if (!container) return;
+          var item = blankItem(container);
+          if (!item) {
+            var add = formset.querySelector("[data-add-item]");
+            if (!add) return;
+            add.click();
+            item = blankItem(container);
+          }
+          if (!item) return;
+          Object.keys(values).forEach(function (key) {
+            fillField(item.querySelector("[name$='-" + key + "']"), values[key]);
+          });
+        } else {
+          Object.keys(values).forEach(function (key) {
+            fillField(form.querySelector("[name='" + target + "_" + key + "']"), values[key]);
+          });
+        }
+        event.preventDefault();
+      });
+    });
+  }
+
   /* After a failed submit, move focus to the error summary so it is read out first. */
   function focusErrorSummary() {
     var summary = document.querySelector(".error-summary");
@@ -141,6 +256,9 @@
     setupCopy(document);
     setupConfirm(document);
     setupAutoSubmit(document);
+    setupSelectAll(document);
+    setupTableRegions(document);
+    setupSavedPickers(document);
     focusErrorSummary();
   });
 })();

@@ -30,7 +30,13 @@ from eport.banks import services as banks
 from eport.banks.models import Financing, Presentation
 from eport.core import actors
 from eport.declarations import rules
-from eport.declarations.models import Declaration, Document, RiskRule
+from eport.declarations.models import (
+    Declaration,
+    DeclarationNote,
+    Document,
+    PostClearanceReview,
+    RiskRule,
+)
 from eport.payments import selectors as payment_selectors
 from eport.payments import services as payments
 from eport.payments.models import Guarantee, PaymentAgreement, PaymentInstruction, TaxBill
@@ -169,6 +175,8 @@ def _one_of_each():
         (PaymentAgreement.objects.first(), "account_number", "999999999"),
         (PaymentInstruction.objects.first(), "amount", Decimal("1.00")),
         (Guarantee.objects.first(), "amount", Decimal("1.00")),
+        (DeclarationNote.objects.first(), "text", "Rewritten behind the application."),
+        (PostClearanceReview.objects.first(), "reason", "Rewritten behind the application."),
         (Presentation.objects.filter(withdrawn_at=None).first(), "withdrawn_at", now),
         (Financing.objects.first(), "amount", Decimal("1.00")),
         (Company.objects.first(), "name", "Shell Company Ltd."),

@@ -22,7 +22,8 @@ codes; a request whose values are each valid but break one of them gets the valu
 would have typed, and the rules themselves are tested in tests/declarations/:
 - an item's net mass is at most its gross mass (the two are swapped);
 - an invoice in CNY has the exchange rate 1;
-- a Chinese party's id is its USCI (a generated id of a Chinese party is left out: it is optional).
+- a Chinese party's id is its USCI (a generated id of a Chinese party is left out: it is optional);
+- a list search's end date is not before its start date (the two are swapped).
 """
 
 from __future__ import annotations
@@ -101,3 +102,17 @@ def related_fields_agree(context, case, kwargs):
     for party in ("consignor", "consignee"):
         if body.get(f"{party}_country") == "CN" and isinstance(body.get(f"{party}_id"), str):
             body[f"{party}_id"] = ""
+
+
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+@schemathesis.hook("before_call")
+def date_range_in_order(context, case, kwargs):
+    query = case.query
+    if not isinstance(query, dict):
+        return
+    start, end = query.get("date_from"), query.get("date_to")
+    dates = all(isinstance(day, str) and ISO_DATE.fullmatch(day) for day in (start, end))
+    if dates and end < start:
+        query["date_from"], query["date_to"] = end, start

@@ -162,12 +162,18 @@ def test_a_released_declaration_is_final(world):
         (Status.DRAFT, "", "trader", ["edit", "attach", "submit", "cancel"]),
         (Status.SUBMITTED, "red", "officer", ["take"]),
         (Status.SUBMITTED, "red", "trader", ["cancel"]),
-        (Status.UNDER_REVIEW, "red", "officer", ["query", "inspect", "assess", "reject"]),
-        (Status.UNDER_REVIEW, "yellow", "officer", ["query", "assess", "reject"]),
-        (Status.UNDER_REVIEW, "yellow", "officer2", []),
+        (
+            Status.UNDER_REVIEW,
+            "red",
+            "officer",
+            ["reassign", "query", "inspect", "assess", "reject"],
+        ),
+        (Status.UNDER_REVIEW, "yellow", "officer", ["reassign", "query", "assess", "reject"]),
+        # A colleague of the office may hand it on, nothing more.
+        (Status.UNDER_REVIEW, "yellow", "officer2", ["reassign"]),
         (Status.QUERY, "yellow", "trader", ["attach", "amend", "cancel"]),
-        (Status.QUERY, "yellow", "officer", ["reject"]),
-        (Status.INSPECTION, "red", "officer", ["record_findings", "reject"]),
+        (Status.QUERY, "yellow", "officer", ["reassign", "reject"]),
+        (Status.INSPECTION, "red", "officer", ["reassign", "record_findings", "reject"]),
         # Paying is done on the tax bill (eport.payments), never offered on the declaration.
         (Status.ASSESSED, "yellow", "officer2", []),
         (Status.ASSESSED, "green", "trader", []),

@@ -67,7 +67,7 @@ def test_the_page_offers_each_allowed_move_as_the_registry_declares_it(client, w
 
     declaration.refresh_from_db()
     offered = lifecycle.allowed_moves(declaration, world.officer)
-    assert {move.name for move in offered} == {"query", "inspect", "assess", "reject"}
+    assert {move.name for move in offered} == {"reassign", "query", "inspect", "assess", "reject"}
     for move in offered:
         assert reverse("declarations:action", args=[declaration.uuid, move.name]) in page
         assert str(move.label) in page

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from datetime import UTC
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -18,7 +17,7 @@ from eport.core.receipt_checks import receipt_problem
 from eport.declarations.models import Declaration
 from eport.declarations.selectors import declaration_receipt
 from eport.web.responses import download, unavailable
-from eport.web.templatetags.eport import ACTION_WORDS
+from eport.web.templatetags.eport import ACTION_WORDS, time_tag
 from ledger import keys, merkle, notarized, proofs
 from ledger.models import Checkpoint, Entry, WitnessRefusal
 from ledger.receipts import ReceiptUnavailable, build_receipt, receipt_bytes
@@ -80,7 +79,7 @@ def ledger_browser(request: HttpRequest) -> HttpResponse:
         {
             "seq": entry.seq,
             "url": f"{entry_url}{entry.seq}/",
-            "time": entry.time.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+            "time": time_tag(entry.time, "seconds utc"),
             "actor": entry.actor,
             "action": entry.action,
             "subject": entry.subject,

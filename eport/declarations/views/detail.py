@@ -9,23 +9,38 @@ from django.views.decorators.http import require_GET
 
 from eport.web.timeline import timeline_rows
 
-from .. import lifecycle, selectors
+from .. import access, lifecycle, selectors, services
 from ..fields import FIELD_WORDS
 from ..forms import DocumentForm
+from ..models import Declaration
+from . import officework
 
 
 @login_required
 @require_GET
 def declaration_detail(request: HttpRequest, uuid) -> HttpResponse:
     """Everything about one declaration, the actions allowed now, and its ledger timeline."""
+    return detail_page(request, selectors.get_declaration_for(request.user, uuid))
+
+
+def detail_page(
+    request: HttpRequest, declaration: Declaration, *, document_form=None, status: int = 200
+) -> HttpResponse:
+    """The declaration page; ``document_form`` is a refused upload, shown with its problems."""
     user = request.user
-    declaration = selectors.get_declaration_for(user, uuid)
     moves = lifecycle.allowed_moves(declaration, user)
     move_names = {move.name for move in moves}
     entries = selectors.timeline(declaration)
+    items = list(declaration.items.all())
     context = {
         "declaration": declaration,
-        "items": list(declaration.items.all()),
+        "items": items,
+        # A draft shows what customs would assess now, worked out by the assessment's own code.
+        "estimate": (
+            services.estimate_duties(declaration, items=items)
+            if declaration.status == Declaration.Status.DRAFT
+            else None
+        ),
         "documents": list(declaration.documents.all()),
         "queries": list(declaration.queries.all()),
         "amendments": list(declaration.amendments.all()) if not user.is_trader else [],
@@ -36,7 +51,8 @@ def declaration_detail(request: HttpRequest, uuid) -> HttpResponse:
         "can_edit": "edit" in move_names,
         "can_amend": "amend" in move_names,
         "can_attach": "attach" in move_names,
-        "document_form": DocumentForm() if "attach" in move_names else None,
+        "can_copy": access.may_copy(user, declaration),
+        "document_form": (document_form or DocumentForm()) if "attach" in move_names else None,
         "timeline": _timeline_rows(entries),
         "assessed": declaration.customs_value is not None,
         "show_risk_reasons": not user.is_trader,
@@ -44,7 +60,10 @@ def declaration_detail(request: HttpRequest, uuid) -> HttpResponse:
             selectors.risk_reasons_for(user, declaration) if user.is_trader else []
         ),
     }
-    return render(request, "declarations/detail.html", context)
+    # Document previews; customs' internal records (notes, post-clearance pick) for those who
+    # may see them.
+    context.update(officework.page_context(user, declaration, context["documents"]))
+    return render(request, "declarations/detail.html", context, status=status)
 
 
 def _timeline_rows(entries) -> list[dict]:

@@ -106,16 +106,17 @@ def document_download(request: HttpRequest, uuid) -> HttpResponse:
     return file_response(selectors.get_document_for(request.user, uuid))
 
 
-def file_response(document) -> FileResponse:
-    """The document's stored file as an attachment named by its type and reference, with the
-    extension of its (checked) content type; a 404 when the file is missing."""
+def file_response(document, *, inline: bool = False) -> FileResponse:
+    """The document's stored file as an attachment (or ``inline``, for a preview) named by its
+    type and reference, with its (checked) content type, never sniffed; a 404 when the file is
+    missing."""
     try:
         handle = document.file.open("rb")
     except (FileNotFoundError, ValueError) as missing:
         raise Http404(_("The file of this document is missing.")) from missing
     response = FileResponse(
         handle,
-        as_attachment=True,
+        as_attachment=not inline,
         filename=download_name(document),
         content_type=document.content_type,
     )

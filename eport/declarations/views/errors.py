@@ -38,14 +38,17 @@ def report(request: HttpRequest, error: ValidationError | DeclarationError) -> N
 
 
 def field_words(key: str) -> str:
-    """A domain error key in words: ``items.1.hs_code`` → "Goods item 2 hs code"."""
+    """A domain error key in words: ``items.1.hs_code`` → "Item 2, HS code"."""
     if key.startswith("items."):
         parts = key.split(".")
         if len(parts) >= 2 and parts[1].isdigit():
-            label = fields.field_words(parts[2]) if len(parts) > 2 else ""
-            return (
-                _("Goods item %(number)d") % {"number": int(parts[1]) + 1} + " " + label
-            ).strip()
+            number = int(parts[1]) + 1
+            if len(parts) > 2:
+                return _("Item %(number)d, %(field)s") % {
+                    "number": number,
+                    "field": fields.field_words(parts[2]),
+                }
+            return _("Item %(number)d") % {"number": number}
     if key in fields.FIELD_WORDS:
         words = fields.field_words(key)
         return words[:1].upper() + words[1:]

@@ -15,6 +15,7 @@ from eport.reference import codes
 from .. import lifecycle, selectors, services
 from ..errors import DeclarationError, NotPermitted
 from ..forms import (
+    FILL,
     ITEMS_PREFIX,
     PROCEDURE_CODES,
     AmendForm,
@@ -22,6 +23,7 @@ from ..forms import (
     GoodsItemFormSet,
     header_initial,
     items_initial,
+    with_chosen_values,
 )
 from ..models import Declaration
 from .common import INCOMPLETE_FORM, detail_url
@@ -45,6 +47,8 @@ def declaration_new(request: HttpRequest) -> HttpResponse:
     formset = GoodsItemFormSet(request.POST, prefix=ITEMS_PREFIX)
     if "add_item" in request.POST:
         return _render_form(request, form, _with_extra_item(formset, request.POST))
+    if FILL in request.POST:
+        return _render_filled(request)
     if not _parse(form, formset):
         return _render_form(request, form, formset, invalid=True)
     item_forms = formset.kept_forms()
@@ -84,6 +88,8 @@ def declaration_edit(request: HttpRequest, uuid) -> HttpResponse:
     context = {"declaration": declaration, "amend_form": amend_form, "version": version}
     if "add_item" in request.POST:
         return _render_form(request, form, _with_extra_item(formset, request.POST), **context)
+    if FILL in request.POST:
+        return _render_filled(request, **context)
     parsed = _parse(form, formset)
     if amend_form is not None and not amend_form.is_valid():
         parsed = False
@@ -154,6 +160,19 @@ def _parse(form: DeclarationForm, formset) -> bool:
     return form_ok and formset_ok
 
 
+def _render_filled(request, **context):
+    """The form again with a saved party's or goods line's values filled in, nothing saved."""
+    data = with_chosen_values(request.POST)
+    amend_form = context.pop("amend_form", None)
+    return _render_form(
+        request,
+        DeclarationForm(data),
+        GoodsItemFormSet(data, prefix=ITEMS_PREFIX),
+        amend_form=AmendForm(data) if amend_form is not None else None,
+        **context,
+    )
+
+
 def _with_extra_item(formset, data):
     """The same formset with one more blank item: the no-JavaScript "Add another item"."""
     data = data.copy()
@@ -163,7 +182,10 @@ def _with_extra_item(formset, data):
     except ValueError:
         total = 1
     data[total_key] = str(min(total + 1, 999))
-    return GoodsItemFormSet(data, prefix=ITEMS_PREFIX)
+    formset = GoodsItemFormSet(data, prefix=ITEMS_PREFIX)
+    # The page opens on the new item's first field, as the script does after adding one.
+    formset.forms[-1].fields["hs_code"].widget.attrs["autofocus"] = True
+    return formset
 
 
 def _render_form(
@@ -228,8 +250,8 @@ def _error_summary(form, formset, amend_form) -> list[dict]:
                 summary.append(
                     {
                         "anchor": item_form[name].auto_id,
-                        "label": _("Item %(number)d %(field)s")
-                        % {"number": number, "field": str(item_form[name].label).lower()},
+                        "label": _("Item %(number)d, %(field)s")
+                        % {"number": number, "field": item_form[name].label},
                         "message": message,
                     }
                 )

@@ -364,6 +364,11 @@ class Command(BaseCommand):
                 declaration=declaration, actor=officer, version=declaration.version
             )
         if stop == "under_review":
+            services.add_note(
+                declaration=declaration,
+                actor=officer,
+                text="Same charger model as last month's filing; compare the declared values.",
+            )
             return
         if stop == "query":
             services.raise_query(
@@ -436,6 +441,12 @@ class Command(BaseCommand):
             bill=bill, actor=officer, receipt_number=f"CR-{declaration.number}"
         )
         declaration.refresh_from_db()
+        if lrn == "DEMO-A04":  # released in the green lane: picked for a post-clearance audit
+            services.pick_for_post_clearance(
+                declaration=declaration,
+                actor=officer,
+                reason="Laptops at this unit value: check the valuation after release.",
+            )
         if stop == "paid" or declaration.status == Declaration.Status.RELEASED:
             return
         services.release_declaration(
