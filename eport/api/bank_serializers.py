@@ -85,7 +85,7 @@ class FinancingInSerializer(serializers.Serializer):
 
 
 def _move_input_field(move_input: Input) -> serializers.Field:
-    help_text = str(move_input.help) if move_input.help else None
+    help_text = move_input.help or None  # lazy: said in the schema's language
     if move_input.kind == AMOUNT:
         return amount_field(help_text, required=move_input.required, allow_null=True)
     return text_input(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, status
@@ -375,7 +376,7 @@ def _financing_move_view(move: lifecycle.FinancingMove) -> type[BankApiView]:
 
         @extend_schema(
             operation_id=f"financings_{move.name}",
-            summary=f"{move.label} (the registering bank's staff)",
+            summary=format_lazy("{} (the registering bank's staff)", move.label),
             description=(
                 "Allowed only in the statuses the financing lifecycle permits; otherwise 409 "
                 "with the reason. `version` must be the financing's current version."

@@ -186,7 +186,7 @@ class GuaranteeListQuery(serializers.Serializer):
 
 
 def _input_field(step_input: Input) -> serializers.Field:
-    help_text = str(step_input.help) if step_input.help else None
+    help_text = step_input.help or None  # lazy: said in the schema's language
     if step_input.kind == rules.AMOUNT:
         return amount_field(help_text, required=step_input.required)
     if step_input.kind == rules.DATE:

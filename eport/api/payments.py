@@ -22,6 +22,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Model, OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpResponse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -456,7 +457,7 @@ def _step_view(subject: Subject, step: rules.Step) -> type[BankApiView]:
 
         @extend_schema(
             operation_id=f"{subject.noun}s_{step.name}",
-            summary=f"{step.label} ({WHO[step.who]})",
+            summary=format_lazy("{} ({})", step.label, WHO[step.who]),
             description=(
                 "Allowed only in the statuses the payments rules permit; otherwise 409 with the "
                 "reason."

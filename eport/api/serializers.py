@@ -49,10 +49,20 @@ class DecimalText(serializers.Field):
         return None if value is None else str(value)
 
 
+class Text(serializers.CharField):
+    """Text given as a JSON string. DRF's CharField takes a number and keeps its digits as text,
+    which the schema (``type: string``) says is not a value: a number here is refused."""
+
+    default_error_messages = {"invalid": gettext_lazy("Give text (a JSON string).")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def _text(max_length: int = 300, *, required: bool = False, **rules) -> serializers.CharField:
-    field = serializers.CharField(
-        required=False, allow_blank=True, allow_null=True, max_length=max_length
-    )
+    field = Text(required=False, allow_blank=True, allow_null=True, max_length=max_length)
     return stated(field, required=required, **text_rules(required=required), **rules)
 
 
@@ -293,9 +303,7 @@ def text_input(*, required: bool, max_length: int | None, help_text: str | None)
     """A move's or a step's text input. A required one must be present; whether it says enough
     is the service's call, so a blank one is refused with the domain's own sentence (422), and
     the schema says it may not be blank."""
-    field = serializers.CharField(
-        required=required, allow_blank=True, max_length=max_length, help_text=help_text
-    )
+    field = Text(required=required, allow_blank=True, max_length=max_length, help_text=help_text)
     return stated(field, **text_rules(required=required))
 
 
@@ -303,7 +311,7 @@ def _input_fields(move: lifecycle.Move) -> dict[str, serializers.Field]:
     """The request fields of a move's inputs, as the registry declares them."""
     fields: dict[str, serializers.Field] = {}
     for move_input in move.inputs:
-        help_text = str(move_input.help) if move_input.help else None
+        help_text = move_input.help or None  # lazy: said in the schema's language
         if move_input.kind in (lifecycle.TEXT, lifecycle.LINE):
             fields[move_input.name] = text_input(
                 required=move_input.required, max_length=move_input.max_length, help_text=help_text

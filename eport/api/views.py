@@ -429,7 +429,7 @@ def _move_view(move: lifecycle.Move) -> type[ApiView]:
 
         @extend_schema(
             operation_id=f"declarations_{segment}",
-            summary=str(move.summary),
+            summary=move.summary,  # lazy: said in the schema's language
             description=(
                 "Allowed only in the states the lifecycle permits; otherwise 409 with the "
                 "reason. `version` must be the declaration's current version."

@@ -274,3 +274,32 @@ def test_the_first_schema_requests_of_a_fresh_process_arriving_together_all_succ
     )
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.strip().splitlines()[-1] == str([200] * 6), run.stderr[-2000:]
+
+
+def test_a_number_where_the_schema_says_text_is_refused_naming_the_field(world):
+    client = world.client(world.trader)
+    draft = client.post("/api/v1/declarations/", draft_body(), format="json")
+    assert draft.status_code == 201
+    copy_url = f"/api/v1/declarations/{draft.json()['uuid']}/copy/"
+    refused = client.post(copy_url, {"lrn": 20261206}, format="json")
+    assert refused.status_code == 422
+    assert "lrn" in refused.json()["errors"]
+    refused = client.post("/api/v1/declarations/", draft_body(lrn=20261206), format="json")
+    assert refused.status_code == 422 and "lrn" in refused.json()["errors"]
+    # The same value as text is an LRN like any other.
+    assert client.post(copy_url, {"lrn": "20261206"}, format="json").status_code == 201
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_schema_is_said_wholly_in_the_language_asked_for(world, language):
+    # Summaries and descriptions made from the move and step registries at import included.
+    answer = APIClient().get(
+        "/api/schema/", {"lang": language, "format": "json"}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert answer.status_code == 200
+    operation = answer.json()["paths"]["/api/v1/declarations/{uuid}/take/"]["post"]
+    chinese = re.compile("[\u4e00-\u9fff]")
+    if language == "en":
+        assert not chinese.findall(answer.content.decode())
+    else:
+        assert chinese.search(operation["summary"])
