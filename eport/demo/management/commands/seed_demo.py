@@ -20,7 +20,7 @@ from eport.accounts.models import Company, CustomsOffice, User
 from eport.accounts.usci import usci_check_character
 from eport.core import actors
 from eport.declarations import rules, services
-from eport.declarations.models import Declaration, RiskRule
+from eport.declarations.models import Declaration, PostClearanceReview, RiskRule
 from eport.payments import services as payments
 from eport.payments.models import TaxBill
 from eport.reference.models import HsCode
@@ -275,6 +275,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 self._play(lrn, goods, stop, trader=trader, officer=people["officer"])
             made += 1
+        self._pick_for_post_clearance(people["officer"])
         self.stdout.write(
             f"demo data ready: {made} declaration(s) created, "
             f"{Declaration.objects.filter(lrn__startswith='DEMO-').count()} demo declarations; "
@@ -441,12 +442,6 @@ class Command(BaseCommand):
             bill=bill, actor=officer, receipt_number=f"CR-{declaration.number}"
         )
         declaration.refresh_from_db()
-        if lrn == "DEMO-A04":  # released in the green lane: picked for a post-clearance audit
-            services.pick_for_post_clearance(
-                declaration=declaration,
-                actor=officer,
-                reason="Laptops at this unit value: check the valuation after release.",
-            )
         if stop == "paid" or declaration.status == Declaration.Status.RELEASED:
             return
         services.release_declaration(
@@ -455,6 +450,27 @@ class Command(BaseCommand):
             version=declaration.version,
             note="Goods released.",
         )
+
+    @staticmethod
+    def _pick_for_post_clearance(officer: User) -> None:
+        """The first demo declaration released in the green lane, picked for a post-clearance
+        review. Which ones are green is not fixed: the random-sample rule may send any filing to
+        the yellow lane."""
+        if PostClearanceReview.objects.filter(declaration__lrn__startswith="DEMO-").exists():
+            return
+        released = Declaration.objects.filter(
+            lrn__startswith="DEMO-",
+            office=officer.office,
+            status=Declaration.Status.RELEASED,
+            lane=Declaration.Lane.GREEN,
+        )
+        declaration = released.order_by("pk").first()
+        if declaration is not None:
+            services.pick_for_post_clearance(
+                declaration=declaration,
+                actor=officer,
+                reason="Goods at this unit value: check the valuation after release.",
+            )
 
     @staticmethod
     def _version(declaration: Declaration) -> int:
