@@ -26,6 +26,7 @@ from eport.core.actors import Actor
 from eport.core.ledgering import record_model_change
 from eport.core.text import control_character_problem, listed
 from eport.reference.models import TariffLine
+from eport.web.templatetags.eport import moment
 from ledger.services import record
 
 from . import access, assessment, documents, lifecycle, risk, selectors, signals, validation
@@ -1228,7 +1229,7 @@ def pick_for_post_clearance(
     if earlier is not None:
         raise DeclarationError(
             _("This declaration was already picked for post-clearance review on %(date)s.")
-            % {"date": timezone.localtime(earlier.created_at).strftime("%Y-%m-%d %H:%M %Z")}
+            % {"date": moment(earlier.created_at)}
         )
     review = PostClearanceReview.objects.create(
         declaration=declaration, officer=actor, reason=reason
