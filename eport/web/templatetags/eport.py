@@ -1,14 +1,17 @@
 """Small presentation helpers shared by every page: badges, hashes, ledger actions in words."""
 
 import datetime
+import functools
 import re
 from decimal import Decimal
 
 from django import template
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from eport.core.actors import is_system, system_label
@@ -230,10 +233,7 @@ def moment(value, precision: str = "minutes") -> str:
     """
     if not value:
         return ""
-    words = str(precision).split()
-    local = value.astimezone(datetime.UTC) if "utc" in words else timezone.localtime(value)
-    pattern = gettext("j M Y H:i:s") if "seconds" in words else gettext("j M Y H:i")
-    return f"{date_format(local, pattern)} {zone_label(local)}"
+    return _moment(value, str(precision), get_language(), timezone.get_current_timezone())
 
 
 @register.filter
@@ -241,8 +241,35 @@ def time_tag(value, precision: str = "minutes") -> str:
     """``moment`` in a <time> element whose ``datetime`` is the ISO 8601 instant, for machines."""
     if not value:
         return ""
+    return _time_tag(value, str(precision), get_language(), timezone.get_current_timezone())
+
+
+# A list page writes a time per row on every request, and formatting one in the reader's language
+# (translated pattern, month names, zone conversion) costs tens of microseconds. The words depend
+# only on the instant, the precision, the language and the zone, so each is made once per process;
+# equal instants in different zones are equal keys and read the same, as they should.
+_TIMES_KEPT = 8192
+
+
+@functools.lru_cache(maxsize=_TIMES_KEPT)
+def _moment(value: datetime.datetime, precision: str, language: str | None, zone) -> str:
+    words = precision.split()
+    local = value.astimezone(datetime.UTC) if "utc" in words else timezone.localtime(value, zone)
+    pattern = gettext("j M Y H:i:s") if "seconds" in words else gettext("j M Y H:i")
+    return f"{date_format(local, pattern)} {zone_label(local)}"
+
+
+@functools.lru_cache(maxsize=_TIMES_KEPT)
+def _time_tag(value: datetime.datetime, precision: str, language: str | None, zone) -> str:
     return format_html(
         '<time datetime="{}">{}</time>',
         value.astimezone(datetime.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-        moment(value, precision),
+        _moment(value, precision, language, zone),
     )
+
+
+@receiver(setting_changed)
+def _forget_times(**kwargs) -> None:
+    """Formats, zones and catalogues come from settings: a test that changes one starts afresh."""
+    _moment.cache_clear()
+    _time_tag.cache_clear()
