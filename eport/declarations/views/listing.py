@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import TIME_STRINGS, timesince
@@ -46,6 +47,7 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
         "status_select": _select_html(filters, "status"),
         "lane_select": _select_html(filters, "lane"),
         "age_select": _select_html(filters, "age"),
+        "search_more": _search_more_html(filters),
         "page_number": page_number,
         "has_next": len(rows) > PAGE_SIZE,
         "has_previous": page_number > 1,
@@ -220,3 +222,20 @@ def _select_html(filters: ListFilterForm, name: str) -> str:
     if key not in _SELECTS:
         _SELECTS[key] = str(bound)
     return _SELECTS[key]
+
+
+# The "more search options" fields that stay closed until one is used.
+SEARCH_MORE_FIELDS = ("hs_code", "party", "date_from", "date_to", "date_by")
+_SEARCH_MORE: dict = {}
+
+
+def _search_more_html(filters: ListFilterForm) -> str:
+    """declarations/_search_more.html for these filters. While none of its fields is used and
+    the form has no error it reads the same for everyone, so it is made once per language."""
+    values = tuple(filters[name].value() for name in SEARCH_MORE_FIELDS)
+    if filters.errors or any(values):
+        return render_to_string("declarations/_search_more.html", {"filters": filters})
+    key = (get_language(), values)
+    if key not in _SEARCH_MORE:
+        _SEARCH_MORE[key] = render_to_string("declarations/_search_more.html", {"filters": filters})
+    return _SEARCH_MORE[key]
