@@ -29,6 +29,10 @@ EPORT_LEDGER_ENTRY_ACCESS       ``"ledger.views.no_one_but_   dotted path of ``(
 EPORT_LEDGER_MIRROR_TOKENS      ``[]``                        ``<name>:<SHA-256 hex of a bearer
                                                               token>`` per alliance mirror allowed
                                                               to read entry bundles
+EPORT_VERIFY_WORKERS            ``0``                         processes that verify the chain at
+                                                              once (``verify_ledger`` and the
+                                                              auditor's run); 0 means one per CPU,
+                                                              1 one pass in the calling process
 =============================== ============================= ======================================
 
 Keys may also come from the environment: ``EPORT_LEDGER_SIGNER_KEY`` (the ledger's signer key),
@@ -54,6 +58,7 @@ DEFAULTS: dict[str, Any] = {
     "EPORT_KEYS_DIR": "var/keys",
     "EPORT_LEDGER_ENTRY_ACCESS": "ledger.views.no_one_but_superusers",
     "EPORT_LEDGER_MIRROR_TOKENS": [],
+    "EPORT_VERIFY_WORKERS": 0,
 }
 
 # Environment variables that may hold keys (read at use, so a rotated key needs no restart).
@@ -111,6 +116,17 @@ def entry_access() -> str:
 def mirror_tokens() -> list[str]:
     """The alliance mirrors' ``<name>:<SHA-256 hex>`` token digests, unchecked."""
     return list(_setting("EPORT_LEDGER_MIRROR_TOKENS") or [])
+
+
+def verify_workers() -> int:
+    """Processes that verify the chain at once: the setting, or one per usable CPU if it is 0."""
+    workers = int(_setting("EPORT_VERIFY_WORKERS") or 0)
+    if workers > 0:
+        return workers
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def environment(variable: str) -> str:

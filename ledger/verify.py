@@ -8,7 +8,10 @@ says what was expected and what was found.
 from __future__ import annotations
 
 import hashlib
+import logging
+import multiprocessing
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -33,6 +36,8 @@ ROWS_SQL = (
 )
 ENTRY_KEYS = frozenset({"v", "seq", "time", "actor", "action", "subject", "data", "prev"})
 CHUNK_SIZE = 5000
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -142,10 +147,17 @@ def verify_chain(
     to_seq: int | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     progress_every: float = 0.5,
+    workers: int = 1,
 ) -> ChainReport:
     """Verify entries ``from_seq``..``to_seq`` (inclusive) and return a report of the first break.
 
     A range that starts after 0 is anchored on the stored bytes of entry ``from_seq - 1``.
+
+    With ``workers`` above 1 (on PostgreSQL, outside a transaction) the range is cut into that many
+    consecutive ranges checked at once in child processes, each anchored on the stored bytes of
+    the entry before it, which the range before checks: every entry is checked against the same
+    bytes as in one pass, so the report (the first broken entry, the count before it, the head)
+    is the one a single pass gives.
     """
     origin = conf.origin()
     started = time.perf_counter()
@@ -155,64 +167,124 @@ def verify_chain(
         return report
     last = head if to_seq is None else min(to_seq, head)
     total = max(0, last - from_seq + 1)
+    ranges = _ranges(from_seq, last, workers) if _can_fork(workers) else [(from_seq, last)]
 
-    if from_seq == 0:
-        prev_hash = GENESIS_PREV
-    else:
-        anchor = Entry.objects.filter(seq=from_seq - 1).values_list("canonical", flat=True).first()
-        if anchor is None:
-            report.failure = _fail(from_seq - 1, "entry is missing")
-            return report
-        prev_hash = hashlib.sha256(bytes(anchor)).hexdigest()
+    if len(ranges) == 1:
+        if on_progress is None:
+            tick = None
+        else:
+            next_report = started + progress_every
 
-    with _streamed_rows(from_seq, last) as rows:
-        expected_seq = from_seq
-        next_report = started + progress_every
-        sha256 = hashlib.sha256
-        for seq, raw, stored_hash, moment, actor, action, subject in rows:
-            raw = bytes(raw)
-            if seq != expected_seq:
-                report.failure = _fail(
-                    expected_seq, "entry is missing: the sequence has a gap", expected_seq, seq
-                )
-                break
-            digest = sha256(raw).digest()
-            content, failure = check_entry(seq, raw, prev_hash, origin)
-            if failure is None and bytes(stored_hash) != digest:
-                failure = _fail(
-                    seq,
-                    "the stored hash column does not match the entry's bytes",
-                    digest.hex(),
-                    bytes(stored_hash).hex(),
-                )
-            if failure is None:
-                failure = _check_columns(seq, content, moment, actor, action, subject)
-            if failure is not None:
-                report.failure = failure
-                break
-            prev_hash = digest.hex()
-            report.checked += 1
-            report.head_seq = seq
-            report.head_hash = prev_hash
-            expected_seq += 1
-            if on_progress is not None:
+            def tick(checked: int) -> None:
+                nonlocal next_report
                 now = time.perf_counter()
                 if now >= next_report:
-                    on_progress(Progress(report.checked, total, now - started))
+                    on_progress(Progress(checked, total, now - started))
                     next_report = now + progress_every
-        else:
-            if expected_seq <= last:
-                report.failure = _fail(expected_seq, "entry is missing at the end of the range")
 
+        results = [_verify_range(from_seq, last, last, origin, tick)]
+    else:
+        results = _verify_in_processes(ranges, last, origin, on_progress, progress_every, started)
+
+    for result in results:  # in seq order; every range before the first failing one is whole
+        report.checked += result.checked
+        if result.head_seq is not None:
+            report.head_seq, report.head_hash = result.head_seq, result.head_hash
+        if result.failure is not None:
+            report.failure = result.failure
+            break
     report.seconds = time.perf_counter() - started
     if on_progress is not None:
         on_progress(Progress(report.checked, total, report.seconds))
     return report
 
 
+@dataclass
+class RangeResult:
+    """What checking one range found: its good entries, its last good one, its first failure."""
+
+    checked: int = 0
+    head_seq: int | None = None
+    head_hash: str = ""
+    failure: Failure | None = None
+
+
+def _verify_range(
+    first: int, last: int, limit: int, origin: str, tick: Callable[[int], None] | None = None
+) -> RangeResult:
+    """Check entries ``first``..``last``; ``limit`` is the last seq of the whole run.
+
+    A range that ends short names the gap as one pass over ``first``..``limit`` would: by the
+    next entry present after it, if there is one.
+    """
+    result = RangeResult()
+    if first == 0:
+        prev_hash = GENESIS_PREV
+    else:
+        anchor = Entry.objects.filter(seq=first - 1).values_list("canonical", flat=True).first()
+        if anchor is None:
+            result.failure = _fail(first - 1, "entry is missing")
+            return result
+        prev_hash = hashlib.sha256(bytes(anchor)).hexdigest()
+
+    expected_seq = first
+    sha256 = hashlib.sha256
+    with _streamed_chunks(first, last) as chunks:
+        for chunk in chunks:
+            for seq, raw, stored_hash, moment, actor, action, subject in chunk:
+                if seq != expected_seq:
+                    result.failure = _fail(
+                        expected_seq, "entry is missing: the sequence has a gap", expected_seq, seq
+                    )
+                    break
+                raw = bytes(raw)
+                digest = sha256(raw).digest()
+                content, failure = check_entry(seq, raw, prev_hash, origin)
+                if failure is None and bytes(stored_hash) != digest:
+                    failure = _fail(
+                        seq,
+                        "the stored hash column does not match the entry's bytes",
+                        digest.hex(),
+                        bytes(stored_hash).hex(),
+                    )
+                if failure is None:
+                    failure = _check_columns(seq, content, moment, actor, action, subject)
+                if failure is not None:
+                    result.failure = failure
+                    break
+                prev_hash = digest.hex()
+                expected_seq += 1
+            checked = expected_seq - first
+            if checked:
+                result.checked = checked
+                result.head_seq, result.head_hash = expected_seq - 1, prev_hash
+            if result.failure is not None:
+                return result
+            if tick is not None:
+                tick(checked)
+    if expected_seq <= last:
+        after = _next_seq(expected_seq, limit) if last < limit else None
+        if after is None:
+            result.failure = _fail(expected_seq, "entry is missing at the end of the range")
+        else:
+            result.failure = _fail(
+                expected_seq, "entry is missing: the sequence has a gap", expected_seq, after
+            )
+    return result
+
+
+def _next_seq(after: int, limit: int) -> int | None:
+    return (
+        Entry.objects.filter(seq__gt=after, seq__lte=limit)
+        .order_by("seq")
+        .values_list("seq", flat=True)
+        .first()
+    )
+
+
 @contextmanager
-def _streamed_rows(first: int, last: int) -> Iterator[Iterator[tuple]]:
-    """Rows ``first``..``last`` in seq order, fetched CHUNK_SIZE at a time.
+def _streamed_chunks(first: int, last: int) -> Iterator[Iterator[list[tuple]]]:
+    """Rows ``first``..``last`` in seq order, in lists of CHUNK_SIZE.
 
     On PostgreSQL the cursor lives in a transaction: outside one, a server-side cursor is
     declared WITH HOLD and the server copies the whole result before the first row arrives.
@@ -223,20 +295,140 @@ def _streamed_rows(first: int, last: int) -> Iterator[Iterator[tuple]]:
     with block, connection.chunked_cursor() as cursor:
         cursor.execute(ROWS_SQL, [first, last])
 
-        def rows():
+        def chunks():
             while chunk := cursor.fetchmany(CHUNK_SIZE):
-                yield from chunk
+                yield chunk
 
-        yield rows()
+        yield chunks()
+
+
+# --- parallel ranges ------------------------------------------------------------------------------
+
+# Below this many entries (one chunk) a range is not worth a process of its own.
+MIN_RANGE = CHUNK_SIZE
+
+
+def _can_fork(workers: int) -> bool:
+    """Whether child processes can check ranges: PostgreSQL, outside a transaction, on fork.
+
+    Inside a transaction the children could not see what it wrote; SQLite is checked in one pass.
+    """
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    connection = connections[router.db_for_read(Entry)]
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+def _ranges(first: int, last: int, workers: int) -> list[tuple[int, int]]:
+    """``first``..``last`` cut into at most ``workers`` consecutive ranges of near equal size."""
+    total = last - first + 1
+    count = max(1, min(workers, total // MIN_RANGE))
+    size, extra = divmod(total, count)
+    ranges, start = [], first
+    for index in range(count):
+        end = start + size + (index < extra) - 1
+        ranges.append((start, end))
+        start = end + 1
+    return ranges
+
+
+def _verify_in_processes(ranges, limit, origin, on_progress, progress_every, started):
+    """Check each range in a forked child and return their results in seq order.
+
+    Children are billiard processes: Celery's prefork workers are daemonic, and billiard (which
+    Celery's pool is built on) lets them have children where multiprocessing refuses. Each child
+    opens its own database connection; the parent's are closed first so none is shared.
+    Once a range fails, the ranges after it cannot hold the first failure and are stopped.
+    """
+    import billiard
+    from billiard.connection import wait
+
+    total = ranges[-1][1] - ranges[0][0] + 1
+    logger.info("verifying entries %s–%s in %s processes", ranges[0][0], ranges[-1][1], len(ranges))
+    context = billiard.get_context("fork")
+    counts = context.Array("l", len(ranges), lock=False)
+    connections.close_all()
+    children, readers = [], {}
+    try:
+        for index, (first, last) in enumerate(ranges):
+            reader, writer = context.Pipe(duplex=False)
+            child = context.Process(
+                target=_range_child,
+                args=(writer, counts, index, first, last, limit, origin),
+                name=f"verify-ledger-{first}-{last}",
+                daemon=True,
+            )
+            child.start()
+            writer.close()
+            children.append(child)
+            readers[reader] = index
+        results: dict[int, RangeResult] = {}
+        failing = len(ranges)  # the first range known to fail
+        while any(index not in results for index in range(failing)):
+            for reader in wait(list(readers), timeout=progress_every):
+                index = readers.pop(reader)
+                try:
+                    outcome = reader.recv()
+                except EOFError:
+                    children[index].join(5)
+                    raise RuntimeError(
+                        "the process checking entries {}–{} ended without a result "
+                        "(exit code {})".format(*ranges[index], children[index].exitcode)
+                    ) from None
+                finally:
+                    reader.close()
+                if isinstance(outcome, str):
+                    raise RuntimeError(
+                        "the process checking entries {}–{} failed:\n{}".format(
+                            *ranges[index], outcome
+                        )
+                    )
+                results[index] = outcome
+                if outcome.failure is not None:
+                    failing = min(failing, index)
+            if on_progress is not None:
+                on_progress(Progress(sum(counts), total, time.perf_counter() - started))
+        return [results[index] for index in range(min(failing + 1, len(ranges)))]
+    finally:
+        for reader in readers:
+            reader.close()
+        for child in children:
+            if child.is_alive():
+                child.terminate()
+        for child in children:
+            child.join(10)
+            if child.is_alive():
+                child.kill()
+                child.join()
+
+
+def _range_child(writer, counts, index, first, last, limit, origin) -> None:
+    """In a child process: check one range and send back its result (or the error's trace)."""
+    try:
+
+        def tick(checked: int) -> None:
+            counts[index] = checked
+
+        outcome = _verify_range(first, last, limit, origin, tick)
+    except BaseException:  # the parent raises it with the trace
+        outcome = traceback.format_exc()
+    finally:
+        connections.close_all()
+    writer.send(outcome)
+    writer.close()
 
 
 def _check_columns(seq, content, moment, actor, action, subject) -> Failure | None:
     """The indexed copies must say what the canonical bytes say, or filters would mislead."""
-    for name, column in (("actor", actor), ("action", action), ("subject", subject)):
-        if content[name] != column:
-            return _fail(
-                seq, f"the {name} column does not match the entry's bytes", content[name], column
-            )
+    if content["actor"] != actor or content["action"] != action or content["subject"] != subject:
+        for name, column in (("actor", actor), ("action", action), ("subject", subject)):
+            if content[name] != column:
+                return _fail(
+                    seq,
+                    f"the {name} column does not match the entry's bytes",
+                    content[name],
+                    column,
+                )
     if isinstance(moment, str):  # SQLite through a raw cursor: naive UTC text
         moment = datetime.fromisoformat(moment)
     if moment.tzinfo is None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from eport.outbox import services as outbox
+from ledger import conf as ledger_conf
 from ledger.verify import Progress, verify_chain
 from ledger.verify_checkpoints import verify_checkpoints
 
@@ -174,7 +175,8 @@ def _execute(run: VerificationRun) -> None:
     problems = []
     if run.kind == VerificationRun.Kind.FULL:
         report = verify_chain(
-            on_progress=lambda p: _progress(run, "chain", p.checked, p.total, p.elapsed)
+            on_progress=lambda p: _progress(run, "chain", p.checked, p.total, p.elapsed),
+            workers=ledger_conf.verify_workers(),
         )
         run.entries_checked = report.checked
         run.head_seq = report.head_seq

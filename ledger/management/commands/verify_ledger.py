@@ -2,6 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from ledger import conf
 from ledger.verify import Progress, verify_chain
 from ledger.verify_checkpoints import verify_checkpoints
 
@@ -29,10 +30,20 @@ class Command(BaseCommand):
             metavar="M",
             help="last seq to check, inclusive (default: the head)",
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            metavar="N",
+            help="processes checking ranges of the chain at once (default: EPORT_VERIFY_WORKERS, "
+            "or one per CPU); 1 checks it in one pass",
+        )
 
-    def handle(self, *args, from_seq, to_seq, **options):
+    def handle(self, *args, from_seq, to_seq, workers, **options):
         if from_seq < 0:
             raise CommandError("--from must be 0 or more")
+        if workers is not None and workers < 1:
+            raise CommandError("--workers must be 1 or more")
         if to_seq is not None and to_seq < from_seq:
             raise CommandError("--to must not be smaller than --from")
         interactive = self.stdout.isatty() or sys.stderr.isatty()
@@ -40,6 +51,7 @@ class Command(BaseCommand):
             from_seq=from_seq,
             to_seq=to_seq,
             on_progress=self._show_progress if interactive else None,
+            workers=workers or conf.verify_workers(),
         )
         if interactive:
             sys.stderr.write("\r\033[K")
