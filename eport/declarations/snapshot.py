@@ -25,17 +25,61 @@ SNAPSHOT_HEADER_FIELDS = HEADER_VALUE_FIELDS
 SNAPSHOT_ITEM_FIELDS = ("line", *ITEM_FIELDS)
 
 
+@functools.cache
+def _quantum(places: int) -> Decimal:
+    return Decimal(1).scaleb(-places)
+
+
 def decimal_text(value: Decimal | None, places: int) -> str | None:
     """A Decimal as a string with exactly ``places`` decimals (``None`` stays ``None``)."""
     if value is None:
         return None
-    return f"{Decimal(value).quantize(Decimal(1).scaleb(-places)):f}"
+    return f"{Decimal(value).quantize(_quantum(places)):f}"
 
 
 @functools.cache
 def _decimal_places(model: type, name: str) -> int | None:
     field = model._meta.get_field(name)
     return field.decimal_places if field.get_internal_type() == "DecimalField" else None
+
+
+def _plain_value(value: Any) -> Any:
+    if type(value) is str:  # most fields: text as it is
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, bool | int):
+        return value
+    return str(value)
+
+
+@functools.cache
+def _converters(model: type, names: tuple[str, ...]) -> tuple[tuple[str, Any], ...]:
+    """Each field's name and how its (non-null) value becomes canonical JSON, worked out once
+    per model: a snapshot converts a few hundred values, once per ledger entry."""
+    converters = []
+    for name in names:
+        places = _decimal_places(model, name)
+        if places is None:
+            converters.append((name, _plain_value))
+        else:
+            converters.append((name, _decimal_converter(_quantum(places))))
+    return tuple(converters)
+
+
+def _decimal_converter(quantum: Decimal):
+    def convert(value: Decimal) -> str:  # decimal_text, with its places worked out already
+        return f"{Decimal(value).quantize(quantum):f}"
+
+    return convert
+
+
+def _values(instance: Any, names: tuple[str, ...]) -> dict:
+    values = {}
+    for name, convert in _converters(type(instance), names):
+        value = getattr(instance, name)
+        values[name] = None if value is None else convert(value)
+    return values
 
 
 def field_value(instance: Any, name: str) -> Any:
@@ -46,17 +90,14 @@ def field_value(instance: Any, name: str) -> Any:
     places = _decimal_places(type(instance), name)
     if places is not None:
         return decimal_text(value, places)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, bool | int):
-        return value
-    return str(value)
+    return _plain_value(value)
+
+
+_ITEM_NAMES = (*SNAPSHOT_ITEM_FIELDS, *ASSESSED_ITEM_FIELDS)
 
 
 def item_snapshot(item: GoodsItem) -> dict:
-    data = {name: field_value(item, name) for name in SNAPSHOT_ITEM_FIELDS}
-    data.update({name: field_value(item, name) for name in ASSESSED_ITEM_FIELDS})
-    return data
+    return _values(item, _ITEM_NAMES)
 
 
 def document_snapshot(document: Document) -> dict:
@@ -70,19 +111,21 @@ def document_snapshot(document: Document) -> dict:
 
 
 def header_snapshot(declaration: Declaration) -> dict:
-    return {name: field_value(declaration, name) for name in SNAPSHOT_HEADER_FIELDS}
+    return _values(declaration, SNAPSHOT_HEADER_FIELDS)
+
+
+# Read through the declaration's related managers, so each row holds this very declaration as
+# its ``declaration`` and whoever shows the row (a document's declaration version) reads no more.
 
 
 def current_items(declaration: Declaration) -> list[GoodsItem]:
     """The declaration's goods items as stored, in line order (the snapshot's order)."""
-    return list(GoodsItem.objects.filter(declaration_id=declaration.pk).order_by("line"))
+    return list(declaration.items.order_by("line"))
 
 
 def current_documents(declaration: Declaration) -> list[Document]:
     """The declaration's documents as stored, oldest first (the snapshot's order)."""
-    return list(
-        Document.objects.filter(declaration_id=declaration.pk).order_by("uploaded_at", "id")
-    )
+    return list(declaration.documents.order_by("uploaded_at", "id"))
 
 
 def snapshot(
@@ -120,7 +163,7 @@ def snapshot(
         "items": [item_snapshot(item) for item in items],
         "documents": [document_snapshot(document) for document in documents],
     }
-    data.update({name: field_value(declaration, name) for name in ASSESSED_TOTAL_FIELDS})
+    data.update(_values(declaration, ASSESSED_TOTAL_FIELDS))
     return data
 
 

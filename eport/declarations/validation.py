@@ -48,6 +48,22 @@ PARTY_LABELS = {
         "id": gettext_lazy("consignee's id"),
     },
 }
+# Fields' names in messages: lazy, so a value without a problem costs no translation.
+LABELS = {
+    "lrn": gettext_lazy("LRN (your own reference)"),
+    "dispatch_country": gettext_lazy("dispatch country"),
+    "destination_country": gettext_lazy("destination country"),
+    "transport_means_id": gettext_lazy("transport means id"),
+    "incoterm_place": gettext_lazy("Incoterm's named place"),
+    "invoice_total": gettext_lazy("invoice total"),
+    "exchange_rate": gettext_lazy("exchange rate (CNY per unit of the invoice currency)"),
+    "description": gettext_lazy("description of the goods"),
+    "origin_country": gettext_lazy("country of origin"),
+    "quantity": gettext_lazy("quantity"),
+    "net_mass": gettext_lazy("net mass in kg"),
+    "gross_mass": gettext_lazy("gross mass in kg"),
+    "invoice_value": gettext_lazy("item's invoice value"),
+}
 AMOUNT_LABELS = {
     "freight": gettext_lazy("freight amount (in the invoice currency)"),
     "insurance": gettext_lazy("insurance amount (in the invoice currency)"),
@@ -210,7 +226,11 @@ def _office(problems: _Problems, value: Any) -> CustomsOffice | None:
     if not code:
         problems.add("office", _("Choose the customs office of lodgement."))
         return None
-    office = CustomsOffice.objects.filter(code=code, active=True).first()
+    if isinstance(value, CustomsOffice) and value.pk is not None:
+        # A stored office the caller has just read (a declaration's, with it): judge that row.
+        office = value if value.active else None
+    else:
+        office = CustomsOffice.objects.filter(code=code, active=True).first()
     if office is None:
         problems.add(
             "office",
@@ -258,7 +278,7 @@ def clean_header(data: dict) -> dict:
             ),
         )
     cleaned["procedure_code"] = procedure
-    cleaned["lrn"] = _required_text(problems, data, "lrn", _("LRN (your own reference)"), 35)
+    cleaned["lrn"] = _required_text(problems, data, "lrn", LABELS["lrn"], 35)
 
     for party in ("consignor", "consignee"):
         labels = PARTY_LABELS[party]
@@ -272,10 +292,10 @@ def clean_header(data: dict) -> dict:
             problems, data, f"{party}_id", cleaned[f"{party}_country"], labels["id"]
         )
     cleaned["dispatch_country"] = _country(
-        problems, data, "dispatch_country", _("dispatch country")
+        problems, data, "dispatch_country", LABELS["dispatch_country"]
     )
     cleaned["destination_country"] = _country(
-        problems, data, "destination_country", _("destination country")
+        problems, data, "destination_country", LABELS["destination_country"]
     )
 
     mode = _text(data, "transport_mode")
@@ -294,7 +314,7 @@ def clean_header(data: dict) -> dict:
             "transport_document", _("The transport document number has at most 35 characters.")
         )
     cleaned["transport_means_id"] = _optional_text(
-        problems, data, "transport_means_id", _("transport means id"), 35
+        problems, data, "transport_means_id", LABELS["transport_means_id"], 35
     )
     for port in ("port_of_loading", "port_of_discharge"):
         code = _code(data, port).replace(" ", "")
@@ -315,7 +335,7 @@ def clean_header(data: dict) -> dict:
         )
     cleaned["incoterm"] = incoterm
     cleaned["incoterm_place"] = _optional_text(
-        problems, data, "incoterm_place", _("Incoterm's named place"), 100
+        problems, data, "incoterm_place", LABELS["incoterm_place"], 100
     )
 
     currency = _code(data, "invoice_currency")
@@ -329,13 +349,19 @@ def clean_header(data: dict) -> dict:
         )
     cleaned["invoice_currency"] = currency
     cleaned["invoice_total"] = _decimal(
-        problems, data, "invoice_total", _("invoice total"), places=2, max_digits=16, exclusive=True
+        problems,
+        data,
+        "invoice_total",
+        LABELS["invoice_total"],
+        places=2,
+        max_digits=16,
+        exclusive=True,
     )
     rate = _decimal(
         problems,
         data,
         "exchange_rate",
-        _("exchange rate (CNY per unit of the invoice currency)"),
+        LABELS["exchange_rate"],
         places=6,
         max_digits=14,
         exclusive=True,
@@ -407,14 +433,14 @@ def item_problems(data: dict, index: int) -> tuple[dict, _Problems]:
         )
     cleaned["hs_code"] = hs_code
     cleaned["description"] = _required_text(
-        problems, data, "description", _("description of the goods"), 300
+        problems, data, "description", LABELS["description"], 300
     )
-    cleaned["origin_country"] = _country(problems, data, "origin_country", _("country of origin"))
+    cleaned["origin_country"] = _country(problems, data, "origin_country", LABELS["origin_country"])
     cleaned["quantity"] = _decimal(
         problems,
         data,
         "quantity",
-        _("quantity"),
+        LABELS["quantity"],
         places=3,
         max_digits=16,
         exclusive=True,
@@ -431,13 +457,13 @@ def item_problems(data: dict, index: int) -> tuple[dict, _Problems]:
         )
     cleaned["unit"] = unit
     net = _decimal(
-        problems, data, "net_mass", _("net mass in kg"), places=3, max_digits=16, example="12.500"
+        problems, data, "net_mass", LABELS["net_mass"], places=3, max_digits=16, example="12.500"
     )
     gross = _decimal(
         problems,
         data,
         "gross_mass",
-        _("gross mass in kg"),
+        LABELS["gross_mass"],
         places=3,
         max_digits=16,
         example="13.000",
@@ -456,7 +482,7 @@ def item_problems(data: dict, index: int) -> tuple[dict, _Problems]:
         problems,
         data,
         "invoice_value",
-        _("item's invoice value"),
+        LABELS["invoice_value"],
         places=2,
         max_digits=16,
         exclusive=True,

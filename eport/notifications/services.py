@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from eport.outbox.services import enqueue
+from eport.outbox.services import enqueue_many
 
 from . import selectors
 from .kinds import DIGEST, Kind, kinds_for
@@ -61,10 +61,11 @@ def notify(
         )
         for user in recipients
     )
-    by_email = selectors.wants_email(recipients, kind)
-    for row in rows:
-        if row.recipient_id in by_email:
-            enqueue(EMAIL_TASK, row.pk)
+    # Only someone with an address can be e-mailed: without one, no preference is read.
+    addressed = [user for user in recipients if user.email]
+    by_email = selectors.wants_email(addressed, kind) if addressed else set()
+    if by_email:
+        enqueue_many(EMAIL_TASK, [(row.pk,) for row in rows if row.recipient_id in by_email])
     return rows
 
 

@@ -38,12 +38,20 @@ def enqueue(task, *args) -> OutboxMessage:
 
     Nothing is sent if the transaction rolls back; if the broker is down, flush sends it later.
     """
-    message = OutboxMessage.objects.create(
-        task=task_name(task), args=list(args), request_id=current_request_id() or ""
+    return enqueue_many(task, [args])[0]
+
+
+def enqueue_many(task, calls: list) -> list[OutboxMessage]:
+    """``enqueue`` for several calls of ``task`` (each a sequence of arguments), in one insert."""
+    request_id = current_request_id() or ""
+    messages = OutboxMessage.objects.bulk_create(
+        OutboxMessage(task=task_name(task), args=list(args), request_id=request_id)
+        for args in calls
     )
-    # robust: whatever the send raises is logged; the change is committed and the row waits.
-    transaction.on_commit(partial(_send_committed, message.pk), robust=True)
-    return message
+    for message in messages:
+        # robust: whatever the send raises is logged; the change is committed and the row waits.
+        transaction.on_commit(partial(_send_committed, message.pk), robust=True)
+    return messages
 
 
 def is_pending(task, *args) -> bool:
