@@ -318,6 +318,7 @@ def main() -> None:
     from eport.accounts.models import User
     from eport.audit.models import VerificationRun
     from ledger import keys, notary
+    from ledger.conf import verify_workers
 
     out = Report("audit")
     out(*environment_lines())
@@ -344,7 +345,8 @@ def main() -> None:
         f"{result['chain_seconds']:.2f} s, then checkpoints and reconciliation "
         f"{result['seconds'] - result['chain_seconds']:.2f} s",
         f"chain: {result['entries']:,} entries in {result['chain_seconds']:.2f} s = "
-        f"{result['chain_rate']:,.0f} entries/s; peak RSS of the task process "
+        f"{result['chain_rate']:,.0f} entries/s in {verify_workers()} range processes; peak "
+        "RSS of the task process "
         f"{peak / 2**20:.0f} MiB",
         f"checkpoints: {result['checkpoints']}",
         f"reconciliation: {result['declarations']:,} declarations, {result['mismatches']:,} "
