@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-from json.encoder import c_make_encoder, encode_basestring
 from typing import Any
 
 import rfc8785
@@ -69,30 +68,9 @@ _ASTRAL = re.compile(rb"[\xf0-\xff]").search
 
 # Built once: json.dumps and json.loads with options construct a new encoder or decoder per call.
 # Values reaching them cannot be circular (check_value walks them, or they were just parsed).
-_encoder = json.JSONEncoder(
+_encode = json.JSONEncoder(
     ensure_ascii=False, separators=(",", ":"), sort_keys=True, check_circular=False
-)
-if c_make_encoder is None:  # no C accelerator: the encoder's own method
-    _encode = _encoder.encode
-else:
-    # What JSONEncoder.encode builds on every call, built once: the C encoder with the same
-    # options (verify encodes every entry, so the per-call construction showed in its profile).
-    _iterencode = c_make_encoder(
-        None,  # no markers: check_circular=False
-        _encoder.default,
-        encode_basestring,  # ensure_ascii=False
-        None,  # no indent
-        _encoder.key_separator,
-        _encoder.item_separator,
-        True,  # sort_keys
-        False,  # skipkeys
-        True,  # allow_nan
-    )
-
-    def _encode(value: Any) -> str:
-        if isinstance(value, str):
-            return encode_basestring(value)
-        return "".join(_iterencode(value, 0))
+).encode
 
 
 def canonical_bytes(value: Any) -> bytes:
@@ -126,7 +104,6 @@ def _safe_int(text: str) -> int:
 _decode = json.JSONDecoder(
     parse_float=_refuse_float, parse_int=_safe_int, parse_constant=_refuse_constant
 ).decode
-_scan = _decode.__self__.scan_once
 
 
 def parse_canonical(raw: bytes) -> Any:
@@ -138,22 +115,13 @@ def parse_canonical(raw: bytes) -> Any:
     try:
         if text.startswith("\ufeff"):  # what json.loads refuses before decoding
             raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
-        # The scanner alone, when the value fills the text (canonical bytes have no whitespace
-        # around it): what _decode does, without its two whitespace matches. Anything else goes
-        # through the full decoder, which raises the same errors json.loads would.
-        try:
-            value, end = _scan(text, 0)
-        except (StopIteration, json.JSONDecodeError):
-            end = -1
-        if end != len(text):
-            value = _decode(text)
+        value = _decode(text)
     except json.JSONDecodeError as error:
         raise CanonicalError(f"not valid JSON: {error}") from None
     # For integers, strings and keys within the Basic Multilingual Plane, the standard library's
     # encoder with these options yields exactly the RFC 8785 bytes and is several times faster
     # than rfc8785.dumps; anything else is settled by the reference encoder.
-    # Compared as text: equal text is equal bytes, since ``text`` is ``raw`` decoded.
-    if _encode(value) == text and (raw.isascii() or not _ASTRAL(raw)):
+    if _encode(value).encode("utf-8") == raw and (raw.isascii() or not _ASTRAL(raw)):
         return value
     try:
         expected = rfc8785.dumps(value)
