@@ -1,7 +1,9 @@
 """What every page needs: the navigation for the signed-in person's role, and the words the
 page's scripts show, in the page's language."""
 
-from django.urls import reverse
+import functools
+
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -28,36 +30,37 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_links": [], "account_links": []}
-    declarations = reverse("declarations:list")
+    urls = _urls(get_script_prefix(), get_urlconf())
+    declarations = urls["declarations:list"]
     links = []
-    tokens = (_("API tokens"), reverse("api_tokens:list"))
+    tokens = (_("API tokens"), urls["api_tokens:list"])
     if user.is_trader:
         links = [
             (_("Declarations"), declarations),
-            (_("New declaration"), reverse("declarations:new")),
-            (_("Duties and taxes"), reverse("payments:overview")),
+            (_("New declaration"), urls["declarations:new"]),
+            (_("Duties and taxes"), urls["payments:overview"]),
             tokens,
         ]
     elif user.is_officer:
         links = [
             (_("Work queue"), declarations),
-            (_("Duties and taxes"), reverse("payments:overview")),
+            (_("Duties and taxes"), urls["payments:overview"]),
             tokens,
         ]
     elif user.is_auditor:
         links = [
             (_("Declarations"), declarations),
-            (_("Duties and taxes"), reverse("payments:overview")),
-            (_("Audit"), reverse("audit:workspace")),
-            (_("Ledger"), reverse("audit:ledger")),
-            (_("Verify"), reverse("audit:verify")),
+            (_("Duties and taxes"), urls["payments:overview"]),
+            (_("Audit"), urls["audit:workspace"]),
+            (_("Ledger"), urls["audit:ledger"]),
+            (_("Verify"), urls["audit:verify"]),
         ]
     elif user.is_bank:
         links = [
-            (_("Presented declarations"), reverse("banks:workspace")),
-            (_("Payments"), reverse("payments:bank")),
-            (_("Batch check"), reverse("banks:check")),
-            (_("Verify"), reverse("audit:verify")),
+            (_("Presented declarations"), urls["banks:workspace"]),
+            (_("Payments"), urls["payments:bank"]),
+            (_("Batch check"), urls["banks:check"]),
+            (_("Verify"), urls["audit:verify"]),
             tokens,
         ]
     # The link whose URL is the longest prefix of the current path is the current one.
@@ -66,7 +69,7 @@ def navigation(request) -> dict:
     current = max(matching, key=len) if matching else None
     # The person's own account, beside their name, whatever the role (a role without a second
     # factor reads there that it needs none).
-    security = reverse("accounts:security")
+    security = urls["accounts:security"]
     return {
         "nav_links": [
             {"label": label, "url": url, "current": url == current} for label, url in links
@@ -75,3 +78,24 @@ def navigation(request) -> dict:
             {"label": _("Sign-in security"), "url": security, "current": path == security}
         ],
     }
+
+
+NAVIGATION_URLS = (
+    "declarations:list",
+    "declarations:new",
+    "api_tokens:list",
+    "payments:overview",
+    "payments:bank",
+    "audit:workspace",
+    "audit:ledger",
+    "audit:verify",
+    "banks:workspace",
+    "banks:check",
+    "accounts:security",
+)
+
+
+@functools.lru_cache(maxsize=16)
+def _urls(prefix: str, urlconf) -> dict[str, str]:
+    """The header's addresses, reversed once per script prefix and URLconf, not on every page."""
+    return {name: reverse(name, urlconf=urlconf) for name in NAVIGATION_URLS}
