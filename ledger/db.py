@@ -103,3 +103,46 @@ $$;
 DROP_APPEND_FUNCTION_SQL = (
     "DROP FUNCTION IF EXISTS ledger_append(bigint, text, text, text, bytea, bytea);"
 )
+
+
+# The same append (migration 0005) as a function that returns only the entry's bytes, called in
+# the select list (``SELECT ledger_append_entry(...)``) rather than as a table function in FROM:
+# that spares PostgreSQL the set-returning machinery (RETURN QUERY's tuplestore, the function
+# scan), about a third of the statement's server time. The caller reads seq and time back from
+# the bytes it framed and hashes them itself. It returns NULL on an empty ledger. ledger_append()
+# stays for processes still running the previous code during a deploy.
+APPEND_ENTRY_FUNCTION_SQL = """
+CREATE OR REPLACE FUNCTION ledger_append_entry(
+    lock_key bigint, new_actor text, new_action text, new_subject text,
+    head_part bytea, subject_part bytea
+) RETURNS bytea
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    appended bytea;
+BEGIN
+    PERFORM pg_advisory_xact_lock(lock_key);
+    INSERT INTO ledger_entry AS entry (seq, time, actor, action, subject, canonical, hash)
+    SELECT nxt.seq, nxt.moment, new_actor, new_action, new_subject, nxt.bytes, sha256(nxt.bytes)
+    FROM (
+        SELECT head.seq + 1 AS seq, clock.moment,
+               head_part
+               || convert_to(encode(head.hash, 'hex') || '","seq":' || (head.seq + 1)::text,
+                             'UTF8')
+               || subject_part
+               || convert_to(to_char(clock.moment AT TIME ZONE 'UTC',
+                                     'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '","v":1}', 'UTF8')
+               AS bytes
+        FROM (SELECT last.seq, last.hash, last.time
+              FROM ledger_entry AS last ORDER BY last.seq DESC LIMIT 1) AS head,
+             -- Entry times never run backwards along the chain, even if the clock does.
+             LATERAL (SELECT greatest(clock_timestamp(), head.time) AS moment) AS clock
+    ) AS nxt
+    RETURNING entry.canonical INTO appended;
+    RETURN appended;
+END;
+$$;
+"""
+
+DROP_APPEND_ENTRY_FUNCTION_SQL = (
+    "DROP FUNCTION IF EXISTS ledger_append_entry(bigint, text, text, text, bytea, bytea);"
+)

@@ -28,8 +28,13 @@ APPEND_LOCK_KEY = int.from_bytes(
 
 HEAD_SQL = "SELECT seq, hash, time FROM ledger_entry ORDER BY seq DESC LIMIT 1"
 
-# PostgreSQL appends in one round trip through ledger_append() (ledger/db.py, migration 0004).
-APPEND_SQL = "SELECT * FROM ledger_append(%s, %s, %s, %s, %s, %s)"
+# PostgreSQL appends in one round trip through ledger_append_entry() (ledger/db.py, migration
+# 0005), which returns the entry's bytes.
+APPEND_SQL = "SELECT ledger_append_entry(%s, %s, %s, %s, %s, %s)"
+# What the function writes between the head part and the subject part: prev's 64 hex digits, then
+# this key before seq; and after the time, the last key.
+SEQ_KEY = b'","seq":'
+TAIL = b'","v":1}'
 INSERT_COLUMNS = ("seq", "time", "actor", "action", "subject", "canonical", "hash")
 INSERT_SQL = (
     "INSERT INTO ledger_entry (seq, time, actor, action, subject, canonical, hash) "
@@ -110,10 +115,11 @@ def record(*, actor: Any, action: str, subject: Any, data: dict) -> Entry:
     subject = subject_ref(subject)
     encoded = _encoded_data(data)
     using = router.db_for_write(Entry)
+    connection = connections[using]
     with transaction.atomic(using=using, savepoint=False):
-        if connections[using].vendor == "postgresql":
+        if connection.vendor == "postgresql":
             entry = _append_postgresql(
-                using, actor=actor, action=action, subject=subject, encoded_data=encoded
+                connection, using, actor=actor, action=action, subject=subject, encoded_data=encoded
             )
         else:
             entry = _append(using, actor=actor, action=action, subject=subject, data=data)
@@ -122,7 +128,7 @@ def record(*, actor: Any, action: str, subject: Any, data: dict) -> Entry:
 
 
 def _append_postgresql(
-    using: str, *, actor: str, action: str, subject: str, encoded_data: bytes
+    connection, using: str, *, actor: str, action: str, subject: str, encoded_data: bytes
 ) -> Entry:
     head_part = b"".join(
         (
@@ -137,17 +143,23 @@ def _append_postgresql(
     )
     subject_part = b',"subject":' + canonical_bytes(subject) + b',"time":"'
     params = [APPEND_LOCK_KEY, actor, action, subject, head_part, subject_part]
-    with connections[using].cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(APPEND_SQL, params)
-        row = cursor.fetchone()
-        if row is None:
+        raw = cursor.fetchone()[0]
+        if raw is None:
             # An empty ledger has no head to follow: write the genesis entry (the lock is
             # already held) and append again.
             _insert_genesis(using, datetime.now(UTC))
             cursor.execute(APPEND_SQL, params)
-            row = cursor.fetchone()
-    seq, moment, raw, digest = row
-    return _stored(using, seq, moment, actor, action, subject, bytes(raw), bytes(digest))
+            raw = cursor.fetchone()[0]
+    raw = bytes(raw)
+    # seq and time are the only values the function chose; read them back from between the
+    # parts framed here (a seq's digits never contain the comma that follows them).
+    seq_start = len(head_part) + 64 + len(SEQ_KEY)
+    seq_end = raw.index(b",", seq_start)
+    seq = int(raw[seq_start:seq_end])
+    moment = datetime.fromisoformat(raw[seq_end + len(subject_part) : -len(TAIL)].decode())
+    return _stored(using, seq, moment, actor, action, subject, raw, hashlib.sha256(raw).digest())
 
 
 def _stored(using: str, *values) -> Entry:

@@ -49,6 +49,10 @@ class LedgerDeclaration(DeclarationShape):
     """Audited by explicit ``ledger.services.record`` calls in the same transaction."""
 
 
+class FloorDeclaration(DeclarationShape):
+    """Written like ``LedgerDeclaration``, each ``record`` replaced by a bare FloorEntry insert."""
+
+
 class SimpleHistoryDeclaration(DeclarationShape):
     history = HistoricalRecords()
 
@@ -64,3 +68,26 @@ class PghistoryDeclaration(DeclarationShape):
 
 class ReversionDeclaration(DeclarationShape):
     """Registered with django-reversion in the app's ``ready``; writes run in a revision."""
+
+
+class FloorEntry(models.Model):
+    """The floor of the ledger's design: a row shaped like ``ledger_entry`` (same columns, same
+    indexes), inserted with one bare statement: no append lock, no head lookup, no chain."""
+
+    seq = models.BigAutoField(primary_key=True)
+    time = models.DateTimeField(db_index=True)
+    actor = models.CharField(max_length=200)
+    action = models.CharField(max_length=100)
+    subject = models.CharField(max_length=200)
+    canonical = models.BinaryField()
+    hash = models.BinaryField(max_length=32)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["subject", "seq"], name="bench_floor_subject_seq"),
+            models.Index(fields=["actor", "seq"], name="bench_floor_actor_seq"),
+            models.Index(fields=["action", "seq"], name="bench_floor_action_seq"),
+        ]
+
+    def __str__(self):
+        return f"#{self.seq} {self.action} {self.subject}"
