@@ -20,6 +20,7 @@ media_root = declarations.media_root
 
 QUEUE_QUERIES = 6  # + the colleagues of the bulk bar and the count waiting to be taken
 DASHBOARD_QUERIES = 5  # + the counts by status
+AUDITOR_QUERIES = 4  # the register: its rows only
 # + goods, documents, queries, inspections, timeline and its names, the bill (and, for a
 # released one, its receipt); an officer also reads amendments, notes, the post-clearance pick
 # and the colleagues a declaration may be reassigned to.
@@ -146,3 +147,18 @@ def test_a_time_made_once_still_reads_in_each_language_and_zone():
 def test_a_naive_time_is_still_refused():
     with pytest.raises(ValueError):
         moment(datetime(2026, 12, 6, 6, 3))
+
+
+def test_the_auditors_register_reads_the_same_queries_for_a_page_of_any_length(
+    client, world, filings, django_assert_max_num_queries
+):
+    url = reverse("declarations:list")
+    _response, few = count_queries(
+        client, world.auditor, url, django_assert_max_num_queries, AUDITOR_QUERIES
+    )
+    more_filings(world, 4)
+    response, many = count_queries(
+        client, world.auditor, url, django_assert_max_num_queries, AUDITOR_QUERIES
+    )
+    assert many == few
+    assert world.alpha.name.encode() in response.content
