@@ -158,3 +158,17 @@ def test_every_trader_told_by_e_mail_is_queued_in_one_insert(world):
     assert told.count() == 3
     queued = OutboxMessage.objects.filter(task="notifications.send_email")
     assert sorted(message.args for message in queued) == sorted([row.pk] for row in told)
+
+
+def test_issuing_the_bill_again_returns_the_first_and_records_nothing(world):
+    from eport.core import actors
+    from eport.payments import services as payments
+
+    submitted = f.submit(_ready(world.trader, 1, "PERF-BILL"), world.trader)
+    bill = TaxBill.objects.get(declaration=submitted)
+    entries = Entry.objects.count()
+
+    again = payments.issue_bill(declaration=submitted, actor=actors.ASSESSMENT)
+
+    assert (again.pk, again.number) == (bill.pk, bill.number)
+    assert Entry.objects.count() == entries
