@@ -2,7 +2,9 @@
 
 Entries are read in ``seq`` order through a server-side cursor and checked one at a time, so
 memory stays flat whatever the ledger's size. Verification stops at the first broken entry and
-says what was expected and what was found.
+says what was expected and what was found. On PostgreSQL the chain can be cut into consecutive
+ranges checked at once in child processes (``workers``), each anchored on the stored bytes of the
+entry before it; the first failure by seq is the one a single pass would report.
 """
 
 from __future__ import annotations
