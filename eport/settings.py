@@ -387,6 +387,9 @@ EPORT_CHECKPOINT_MAX_ENTRIES = env_number("EPORT_CHECKPOINT_MAX_ENTRIES", 10000)
 EPORT_WITNESSES = env_list("EPORT_WITNESSES", "customs.witness,commerce.witness,bank.witness")
 EPORT_WITNESS_QUORUM = env_number("EPORT_WITNESS_QUORUM", 2)
 EPORT_WITNESS_TIMEOUT = env_number("EPORT_WITNESS_TIMEOUT", 5.0, minimum=0.1)
+# Processes that verify the chain at once (verify_ledger's default and the auditor's run): 0 is
+# one per CPU, 1 a single pass in the calling process.
+EPORT_VERIFY_WORKERS = env_number("EPORT_VERIFY_WORKERS", 0)
 # Signer keys live here (or in EPORT_LEDGER_SIGNER_KEY / EPORT_WITNESS_<NAME>_KEY), never in the
 # repository or the database; `manage.py ledger_keygen` writes missing development keys.
 EPORT_KEYS_DIR = Path(os.environ.get("EPORT_KEYS_DIR", VAR_DIR / "keys"))
