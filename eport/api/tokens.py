@@ -129,9 +129,11 @@ def check_token(raw: str) -> tuple[ApiToken | None, str]:
     prefix, secret = match.groups()
     # The organisation comes along: filing a declaration names the company, a bank's every
     # change checks its bank, and the joins cost less than a query.
-    token = (
-        ApiToken.objects.select_related("user__company", "user__bank").filter(prefix=prefix).first()
-    )
+    # get(), not first(): the prefix is unique, and an ORDER BY would only cost compiling it.
+    try:
+        token = ApiToken.objects.select_related("user__company", "user__bank").get(prefix=prefix)
+    except ApiToken.DoesNotExist:
+        token = None
     # Compare even when no row matched, so timing does not tell which prefixes exist.
     expected = token.secret_sha256 if token is not None else "0" * 64
     if not hmac.compare_digest(expected, _hash(secret)) or token is None:

@@ -54,8 +54,12 @@ class ApiView(GenericAPIView):
     parser_classes = [DecimalJSONParser]
     moves: dict[str, str] = {}
 
-    def declaration(self) -> Declaration:
-        return selectors.get_declaration_for(self.request.user, self.kwargs["uuid"])
+    def declaration(self, *, id_only: bool = False) -> Declaration:
+        """The declaration in the URL, if the caller may see it (404 otherwise); ``id_only`` for
+        a service that locks and reads it itself."""
+        return selectors.get_declaration_for(
+            self.request.user, self.kwargs["uuid"], id_only=id_only
+        )
 
     def detail(self, declaration: Declaration, code=status.HTTP_200_OK, headers=None) -> Response:
         # A declaration a service returned often holds its items and documents already: only
@@ -307,7 +311,7 @@ class DocumentListView(ApiView):
     )
     @idempotent
     def post(self, request, uuid):
-        declaration = self.declaration()
+        declaration = self.declaration(id_only=True)
         data = _valid(s.DocumentInSerializer, request).validated_data
         document = services.add_document(
             declaration=declaration,
