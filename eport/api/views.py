@@ -443,7 +443,8 @@ def _move_view(move: lifecycle.Move) -> type[ApiView]:
         )
         @idempotent
         def post(self, request, uuid):
-            declaration = self.declaration()
+            # Every move's service locks and reads the declaration itself (services._begin).
+            declaration = self.declaration(id_only=True)
             data = _valid(serializer_class, request).validated_data
             declaration = services.make_move(
                 move.name,

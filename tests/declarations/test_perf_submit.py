@@ -137,6 +137,10 @@ def test_submitting_over_the_api_reads_nothing_the_submission_holds(world):
         query["sql"] for query in queries.captured_queries if "SAVEPOINT" not in query["sql"]
     ]
     assert len(statements) <= API_QUERIES, "\n".join(statements)
+    # The view checks only that the trader may see it (its id); the service locks and reads it.
+    seen = [s for s in statements if 'FROM "declarations_declaration"' in s]
+    assert seen[0].startswith('SELECT "declarations_declaration"."id" FROM'), seen[0]
+    assert "FOR UPDATE" in seen[1], seen[1]
     commit = max(i for i, s in enumerate(statements) if s.startswith("UPDATE"))
     after = [s for s in statements[commit + 1 :] if 'FROM "declarations_declaration"' in s]
     assert not after, after
