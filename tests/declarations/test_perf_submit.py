@@ -176,3 +176,38 @@ def test_issuing_the_bill_again_returns_the_first_and_records_nothing(world):
 
     assert (again.pk, again.number) == (bill.pk, bill.number)
     assert Entry.objects.count() == entries
+
+
+def _declaration_reads(statements: list[str]) -> list[str]:
+    tables = ('"declarations_declaration"', '"accounts_company"', '"accounts_customsoffice"')
+    return [s for s in statements if s.startswith("SELECT") and any(t in s for t in tables)]
+
+
+def test_a_move_reads_its_declaration_company_and_office_once_in_its_lock(world):
+    declaration = _ready(world.trader, 2, "PERF-LOCK")
+
+    _submitted, statements = _submit_counted(f.fresh(declaration), world.trader)
+
+    # One statement, locking only the declaration's row: the office and company are read with
+    # it (every entry's state names them) and never again.
+    (lock,) = _declaration_reads(statements)
+    assert 'FOR UPDATE OF "declarations_declaration"' in lock, lock
+    assert 'JOIN "accounts_company"' in lock and 'JOIN "accounts_customsoffice"' in lock, lock
+
+
+def test_an_upload_reads_its_declaration_company_and_office_once_in_its_lock(world):
+    declaration = f.draft(world.trader, lrn="PERF-LOCK-UP")
+
+    with CaptureQueriesContext(connection) as queries:
+        services.add_document(
+            declaration=Declaration(pk=declaration.pk),
+            actor=world.trader,
+            type="380",
+            reference="INV-LOCK",
+            issued_on=None,
+            upload=f.upload(),
+        )
+
+    statements = [query["sql"] for query in queries.captured_queries]
+    (lock,) = _declaration_reads(statements)
+    assert 'FOR UPDATE OF "declarations_declaration"' in lock, lock
