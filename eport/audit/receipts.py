@@ -75,15 +75,23 @@ def _require_released(declaration: Declaration) -> None:
         )
 
 
-def release_entry(declaration: Declaration) -> Entry:
-    """The declaration's release entry; ReceiptUnavailable if it was not released."""
+def release_entry(declaration: Declaration, entries: list[Entry] | None = None) -> Entry:
+    """The declaration's release entry; ReceiptUnavailable if it was not released.
+
+    ``entries``: every ledger entry about the declaration, when the caller has read them already
+    (the declaration page's timeline), so they are not read again.
+    """
     _require_released(declaration)
-    entry = (
-        entries_about(declaration.ledger_subject)
-        .filter(action=RELEASE_ACTION)
-        .order_by("-seq")
-        .first()
-    )
+    if entries is None:
+        entry = (
+            entries_about(declaration.ledger_subject)
+            .filter(action=RELEASE_ACTION)
+            .order_by("-seq")
+            .first()
+        )
+    else:
+        released = [entry for entry in entries if entry.action == RELEASE_ACTION]
+        entry = max(released, key=lambda entry: entry.seq, default=None)
     if entry is None:
         raise ReceiptUnavailable(
             _("declaration %(declaration)s has no release entry in the ledger")
@@ -145,10 +153,13 @@ def refresh_interval() -> int:
     return max(SHORTEST_REFRESH, min(LONGEST_REFRESH, interval))
 
 
-def release_receipt_readiness(declaration: Declaration) -> ReceiptReadiness | None:
-    """Whether the release receipt is ready; None if the declaration has none (not released)."""
+def release_receipt_readiness(
+    declaration: Declaration, entries: list[Entry] | None = None
+) -> ReceiptReadiness | None:
+    """Whether the release receipt is ready; None if the declaration has none (not released).
+    ``entries``: as for release_entry()."""
     try:
-        entry = release_entry(declaration)
+        entry = release_entry(declaration, entries)
     except ReceiptUnavailable:
         return None
     try:

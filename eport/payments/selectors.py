@@ -129,9 +129,40 @@ def get_instruction_for(user, uuid) -> PaymentInstruction:
     return _one(instructions_for(user), uuid)
 
 
+# What the declaration page's panel reads of a bill: its address, number and status, what it
+# asks for (amount_due) and, once paid, what was paid and when.
+BILL_PANEL_FIELDS = (
+    "uuid",
+    "number",
+    "declaration_id",
+    "status",
+    "duty",
+    "vat",
+    "due_on",
+    "guaranteed_due_on",
+    "paid_amount",
+    "paid_on",
+)
+
+
 def bill_of(user, declaration: Declaration) -> TaxBill | None:
-    """The tax bill of a declaration this user may see, if it has one."""
-    return bills_for(user).filter(declaration_id=declaration.pk).first()
+    """The tax bill of a declaration this user may see, if it has one.
+
+    The declaration page's panel shows a few of the bill's columns and asks nothing of its
+    company, office or guarantee: only those columns are read, and the bill holds the
+    declaration the caller already has (the same row) instead of reading it again.
+    """
+    bill = (
+        bills_for(user)
+        .select_related(None)
+        .only(*BILL_PANEL_FIELDS)
+        .filter(declaration_id=declaration.pk)
+        .order_by()
+        .first()
+    )
+    if bill is not None:
+        bill.declaration = declaration
+    return bill
 
 
 # --- what a bill asks for ---------------------------------------------------------------------

@@ -10,8 +10,10 @@ from django.utils import timezone, translation
 
 from eport.declarations import services
 from eport.web.templatetags.eport import moment, time_tag
+from tests.audit.conftest import release
 from tests.declarations import conftest as declarations
 from tests.declarations import factories as f
+from tests.ledger.notary_support import ledger_keys  # noqa: F401
 
 # What each page reads once the session is warm: session, user, its rows, its counts, the bell.
 # The declarations tests' people and media folder.
@@ -25,6 +27,10 @@ AUDITOR_QUERIES = 4  # the register: its rows only
 # released one, its receipt); an officer also reads amendments, notes, the post-clearance pick
 # and the colleagues a declaration may be reassigned to.
 DECLARATION_QUERIES = {"trader": 13, "officer": 15}
+# A released one: + the latest notarized checkpoint (is the receipt ready?), its release entry
+# found in the timeline already read; an officer reads the post-clearance pick, and no colleagues
+# (nobody can reassign it).
+RELEASED_QUERIES = {"trader": 13, "officer": 15}
 
 
 @pytest.fixture
@@ -162,3 +168,32 @@ def test_the_auditors_register_reads_the_same_queries_for_a_page_of_any_length(
     )
     assert many == few
     assert world.alpha.name.encode() in response.content
+
+
+@pytest.mark.parametrize("who", ["trader", "officer"])
+def test_a_released_declarations_page_reads_its_ledger_once_and_its_bill_alone(
+    client,
+    world,
+    ledger_keys,  # noqa: F811
+    django_assert_max_num_queries,
+    who,
+):
+    """The release receipt's check finds the release entry in the timeline the page read; the
+    bill panel reads the bill's own columns, joined to no company, office or guarantee."""
+    declaration = release(f.submitted(world.trader, lane="green"), world.officer)
+    response, _count = count_queries(
+        client,
+        getattr(world, who),
+        reverse("declarations:detail", args=[declaration.uuid]),
+        django_assert_max_num_queries,
+        RELEASED_QUERIES[who],
+    )
+    body = response.content.decode()
+    assert 'data-testid="bill-panel"' in body and 'data-testid="receipts-link"' in body
+    with django_assert_max_num_queries(RELEASED_QUERIES[who]) as queries:
+        client.get(reverse("declarations:detail", args=[declaration.uuid]))
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert sum('FROM "ledger_entry"' in one for one in sql) == 1
+    (bill,) = [one for one in sql if 'FROM "payments_taxbill"' in one]
+    for table in ("accounts_company", "accounts_customsoffice", "payments_guarantee"):
+        assert table not in bill

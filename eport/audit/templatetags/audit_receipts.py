@@ -9,6 +9,8 @@ register = template.Library()
 
 
 @register.simple_tag
-def release_receipt_readiness(declaration) -> ReceiptReadiness | None:
-    """``{% release_receipt_readiness declaration as readiness %}``: None unless released."""
-    return readiness_of(declaration)
+def release_receipt_readiness(declaration, entries=None) -> ReceiptReadiness | None:
+    """``{% release_receipt_readiness declaration entries as readiness %}``: None unless
+    released. ``entries``: the declaration's ledger entries if the page has read them (a page
+    without them, whose variable resolves to "", reads them here)."""
+    return readiness_of(declaration, entries or None)

@@ -54,6 +54,8 @@ def detail_page(
         "can_copy": access.may_copy(user, declaration),
         "document_form": (document_form or DocumentForm()) if "attach" in move_names else None,
         "timeline": _timeline_rows(entries),
+        # The release receipt's check finds the release entry among them (no second read).
+        "ledger_entries": entries,
         "assessed": declaration.customs_value is not None,
         "show_risk_reasons": not user.is_trader,
         "trader_instructions": (
@@ -62,7 +64,11 @@ def detail_page(
     }
     # Document previews; customs' internal records (notes, post-clearance pick) for those who
     # may see them.
-    context.update(officework.page_context(user, declaration, context["documents"]))
+    context.update(
+        officework.page_context(
+            user, declaration, context["documents"], may_reassign="reassign" in move_names
+        )
+    )
     return render(request, "declarations/detail.html", context, status=status)
 
 

@@ -25,9 +25,10 @@ from .errors import report
 PREVIEW_KINDS = {"application/pdf": "frame", "image/png": "image", "image/jpeg": "image"}
 
 
-def page_context(user, declaration, documents) -> dict:
+def page_context(user, declaration, documents, *, may_reassign: bool = True) -> dict:
     """What the declaration page shows of this module's parts: document previews, and customs'
-    internal records to those who may see them."""
+    internal records to those who may see them. ``may_reassign``: whether the page offers the
+    reassign move, the only one that lists the colleagues (else they are not read)."""
     internal = selectors.may_see_internal(user, declaration)
     return {
         "previews": [
@@ -43,7 +44,9 @@ def page_context(user, declaration, documents) -> dict:
             internal and access.post_clearance_refusal(user, declaration) is None
         ),
         "colleagues": (
-            list(selectors.colleagues_for(user)) if getattr(user, "is_officer", False) else []
+            list(selectors.colleagues_for(user))
+            if may_reassign and getattr(user, "is_officer", False)
+            else []
         ),
         "note_max_length": services.NOTE_MAX_LENGTH,
     }
