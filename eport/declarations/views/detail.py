@@ -5,8 +5,11 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.defaultfilters import date as date_filter
+from django.utils.timezone import template_localtime
 from django.views.decorators.http import require_GET
 
+from eport.web.templatetags.eport import moment
 from eport.web.timeline import timeline_rows
 
 from .. import access, lifecycle, selectors, services
@@ -78,4 +81,7 @@ def _timeline_rows(entries) -> list[dict]:
         data = row["data"]
         row["lane"] = data.get("lane", "") if row["action"].endswith("risk_assessed") else ""
         row["reason"] = data.get("reason", "") if isinstance(data.get("reason"), str) else ""
+        # The time as the template's filters would write it (two filter nodes per row less).
+        row["datetime"] = date_filter(template_localtime(row["time"]), "c")
+        row["when"] = moment(row["time"], "seconds")
     return rows
