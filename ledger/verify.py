@@ -36,6 +36,14 @@ ROWS_SQL = (
     "SELECT seq, canonical, hash, time, actor, action, subject FROM ledger_entry "
     "WHERE seq >= %s AND seq <= %s ORDER BY seq"
 )
+# PostgreSQL writes the time column as the spec's text (RFC 3339, UTC, microseconds, Z), so it is
+# compared with the entry's bytes as a string: making a datetime of every row and formatting it
+# again cost about a tenth of verification's time.
+ROWS_SQL_POSTGRESQL = (
+    "SELECT seq, canonical, hash, "
+    """to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), """
+    "actor, action, subject FROM ledger_entry WHERE seq >= %s AND seq <= %s ORDER BY seq"
+)
 ENTRY_KEYS = frozenset({"v", "seq", "time", "actor", "action", "subject", "data", "prev"})
 CHUNK_SIZE = 5000
 
@@ -295,7 +303,8 @@ def _streamed_chunks(first: int, last: int) -> Iterator[Iterator[list[tuple]]]:
     connection = connections[using]
     block = transaction.atomic(using=using) if connection.vendor == "postgresql" else nullcontext()
     with block, connection.chunked_cursor() as cursor:
-        cursor.execute(ROWS_SQL, [first, last])
+        sql = ROWS_SQL_POSTGRESQL if connection.vendor == "postgresql" else ROWS_SQL
+        cursor.execute(sql, [first, last])
 
         def chunks():
             while chunk := cursor.fetchmany(CHUNK_SIZE):
@@ -431,6 +440,14 @@ def _check_columns(seq, content, moment, actor, action, subject) -> Failure | No
                     content[name],
                     column,
                 )
+    if isinstance(moment, str) and moment.endswith("Z"):  # PostgreSQL: the spec's text already
+        if moment[:1] != "0":  # a year before 1000 is formatted below, as it is written
+            if moment != content["time"]:
+                return _fail(
+                    seq, "the time column does not match the entry's bytes", content["time"], moment
+                )
+            return None
+        moment = datetime.fromisoformat(moment)
     if isinstance(moment, str):  # SQLite through a raw cursor: naive UTC text
         moment = datetime.fromisoformat(moment)
     if moment.tzinfo is None:

@@ -1,6 +1,8 @@
 """verify_chain in parallel ranges: the same report as one pass, wherever the chain breaks."""
 
 import hashlib
+import json
+from datetime import datetime, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -212,3 +214,22 @@ def test_any_database_gives_the_one_pass_report_with_workers():
 
     assert fields(verify_chain(workers=3)) == fields(tamper_free)
     assert tamper_free.ok and tamper_free.checked == 13
+
+
+@pytest.mark.parametrize("workers", [1, 4])
+@pytest.mark.parametrize("seq", [3, 10, 39])
+def test_a_time_column_moved_by_a_microsecond_is_named(ledger, workers, seq):
+    """The time column is compared with the entry's bytes to the microsecond, in every range."""
+    written = json.loads(bytes(Entry.objects.get(seq=seq).canonical))["time"]
+    tamper("UPDATE ledger_entry SET time = time + interval '1 microsecond' WHERE seq = %s", [seq])
+
+    report = verify_chain(workers=workers)
+
+    moved = datetime.fromisoformat(written) + timedelta(microseconds=1)
+    assert report.failure == verify.Failure(
+        seq=seq,
+        problem="the time column does not match the entry's bytes",
+        expected=written,
+        found=moved.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+    )
+    assert report.checked == seq
