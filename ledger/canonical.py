@@ -73,14 +73,41 @@ _encode = json.JSONEncoder(
 ).encode
 
 
+def _plain(value: Any) -> bool:
+    """True if ``value`` is built only of exact JSON types with safe integers (strings unchecked).
+
+    The common case, checked without building the paths check_value names in its messages;
+    anything else (a subclass, a float, an unsafe integer) goes to check_value, which accepts it
+    or says what is wrong. Lone surrogates are left to the UTF-8 encoding below.
+    """
+    kind = type(value)
+    if kind is str or value is None or value is True or value is False:
+        return True
+    if kind is int:
+        return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or (type(item) is not str and not _plain(item)):
+                return False
+        return True
+    if kind is list or kind is tuple:
+        return all(_plain(item) for item in value)
+    return False
+
+
 def canonical_bytes(value: Any) -> bytes:
     """Return the RFC 8785 bytes of ``value`` after refusing anything without one encoding."""
-    check_value(value)
-    # Past check_value only null, booleans, safe integers, valid strings, lists and objects with
+    if not _plain(value):
+        check_value(value)
+    # Past these checks only null, booleans, safe integers, strings, lists and objects with
     # string keys remain; for those the standard library's encoder yields exactly the RFC 8785
     # bytes, unless a key outside the Basic Multilingual Plane changes the key order. Any
     # astral-plane character at all sends the value to the reference encoder.
-    raw = _encode(value).encode("utf-8")
+    try:
+        raw = _encode(value).encode("utf-8")
+    except UnicodeEncodeError:
+        check_value(value)  # names the string with the lone surrogate
+        raise CanonicalError("data: a string is not valid UTF-8") from None
     if raw.isascii() or not _ASTRAL(raw):
         return raw
     return rfc8785.dumps(value)

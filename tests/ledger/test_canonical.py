@@ -50,6 +50,10 @@ def test_largest_safe_integers_are_accepted():
         ({"when": object()}, "not a JSON value"),
         ({1: "x"}, "not a string"),
         ({"text": "\ud800"}, "lone surrogate"),
+        ({"\ud800": 1}, "lone surrogate"),
+        ({"a": [{"b": "\udfff"}]}, "data.a\\[0\\].b: string contains a lone surrogate"),
+        ({"a": [1, 2**53]}, "data.a\\[1\\]: integer 9007199254740992 is outside"),
+        ({"a": (True, 1.5)}, "data.a\\[1\\]: 1.5 is a float"),
     ],
 )
 def test_values_without_one_encoding_are_refused_with_a_reason(value, message):
@@ -96,3 +100,19 @@ def test_fast_verifier_agrees_with_the_reference_encoder(value):
     raw = rfc8785.dumps(value)
     assert canonical_bytes(value) == raw
     assert parse_canonical(raw) == json.loads(raw)
+
+
+class Label(str):
+    """A str subclass, as Django's SafeString is: accepted, encoded as its text."""
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"label": Label("x"), "n": True, "list": (1, None)},
+        {"nested": [{"a": [2**53 - 1, -(2**53 - 1)]}], "ok": False},
+        ["plain", {"\u00e9": "\u4e2d\u6587"}, {"\U0001f600": 1, "\ufb33": 2}],
+    ],
+)
+def test_the_common_case_and_the_checked_case_give_the_same_bytes(value):
+    assert canonical_bytes(value) == rfc8785.dumps(value)
