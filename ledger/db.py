@@ -69,16 +69,8 @@ def run_on_postgresql(sql: str):
 # takes a fresh snapshot for each statement it runs, so under READ COMMITTED the INSERT reads the
 # head as committed once the lock was granted; and PL/pgSQL keeps the INSERT's plan for the
 # session, so no planning happens while the lock is held. It returns no row on an empty ledger.
-APPEND_FUNCTION_SQL = """
-CREATE OR REPLACE FUNCTION ledger_append(
-    lock_key bigint, new_actor text, new_action text, new_subject text,
-    head_part bytea, subject_part bytea
-) RETURNS TABLE (entry_seq bigint, entry_time timestamptz, entry_canonical bytea,
-                 entry_hash bytea)
-LANGUAGE plpgsql VOLATILE AS $$
-BEGIN
-    PERFORM pg_advisory_xact_lock(lock_key);
-    RETURN QUERY
+# Both functions below run this one statement, so the bytes of an entry are framed in one place.
+_APPEND_INSERT_SQL = """\
     INSERT INTO ledger_entry AS entry (seq, time, actor, action, subject, canonical, hash)
     SELECT nxt.seq, nxt.moment, new_actor, new_action, new_subject, nxt.bytes, sha256(nxt.bytes)
     FROM (
@@ -95,10 +87,27 @@ BEGIN
              -- Entry times never run backwards along the chain, even if the clock does.
              LATERAL (SELECT greatest(clock_timestamp(), head.time) AS moment) AS clock
     ) AS nxt
+"""
+
+APPEND_FUNCTION_SQL = (
+    """
+CREATE OR REPLACE FUNCTION ledger_append(
+    lock_key bigint, new_actor text, new_action text, new_subject text,
+    head_part bytea, subject_part bytea
+) RETURNS TABLE (entry_seq bigint, entry_time timestamptz, entry_canonical bytea,
+                 entry_hash bytea)
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(lock_key);
+    RETURN QUERY
+"""
+    + _APPEND_INSERT_SQL
+    + """\
     RETURNING entry.seq, entry.time, entry.canonical, entry.hash;
 END;
 $$;
 """
+)
 
 DROP_APPEND_FUNCTION_SQL = (
     "DROP FUNCTION IF EXISTS ledger_append(bigint, text, text, text, bytea, bytea);"
@@ -111,7 +120,8 @@ DROP_APPEND_FUNCTION_SQL = (
 # scan), about a third of the statement's server time. The caller reads seq and time back from
 # the bytes it framed and hashes them itself. It returns NULL on an empty ledger. ledger_append()
 # stays for processes still running the previous code during a deploy.
-APPEND_ENTRY_FUNCTION_SQL = """
+APPEND_ENTRY_FUNCTION_SQL = (
+    """
 CREATE OR REPLACE FUNCTION ledger_append_entry(
     lock_key bigint, new_actor text, new_action text, new_subject text,
     head_part bytea, subject_part bytea
@@ -121,27 +131,15 @@ DECLARE
     appended bytea;
 BEGIN
     PERFORM pg_advisory_xact_lock(lock_key);
-    INSERT INTO ledger_entry AS entry (seq, time, actor, action, subject, canonical, hash)
-    SELECT nxt.seq, nxt.moment, new_actor, new_action, new_subject, nxt.bytes, sha256(nxt.bytes)
-    FROM (
-        SELECT head.seq + 1 AS seq, clock.moment,
-               head_part
-               || convert_to(encode(head.hash, 'hex') || '","seq":' || (head.seq + 1)::text,
-                             'UTF8')
-               || subject_part
-               || convert_to(to_char(clock.moment AT TIME ZONE 'UTC',
-                                     'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '","v":1}', 'UTF8')
-               AS bytes
-        FROM (SELECT last.seq, last.hash, last.time
-              FROM ledger_entry AS last ORDER BY last.seq DESC LIMIT 1) AS head,
-             -- Entry times never run backwards along the chain, even if the clock does.
-             LATERAL (SELECT greatest(clock_timestamp(), head.time) AS moment) AS clock
-    ) AS nxt
+"""
+    + _APPEND_INSERT_SQL
+    + """\
     RETURNING entry.canonical INTO appended;
     RETURN appended;
 END;
 $$;
 """
+)
 
 DROP_APPEND_ENTRY_FUNCTION_SQL = (
     "DROP FUNCTION IF EXISTS ledger_append_entry(bigint, text, text, text, bytea, bytea);"
