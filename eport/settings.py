@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "ledger",
     "eport.accounts",
     "eport.reference",
+    "eport.licensing",
     "eport.declarations",
     "eport.saved",
     "eport.banks",

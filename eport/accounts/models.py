@@ -102,6 +102,55 @@ class Bank(models.Model):
         return f"bank:{self.bic}"
 
 
+class Agency(models.Model):
+    """A government agency of the single window other than customs.
+
+    Two kinds: the commerce commission's licensing office, which grants import and export
+    licences, and the inspection and quarantine authority, which inspects goods on the statutory
+    inspection list before customs may release them. Its staff are agency officers.
+    """
+
+    class Kind(models.TextChoices):
+        LICENSING = "licensing", _("Licensing (commerce commission)")
+        INSPECTION = "inspection", _("Inspection and quarantine")
+
+    code = models.CharField(
+        _("code"),
+        max_length=10,
+        unique=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Z0-9]{2,10}$",
+                _("An agency code is 2 to 10 capital letters or digits."),
+            )
+        ],
+        help_text=_("A short code, e.g. SHCOM; licence numbers carry it."),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    @property
+    def ledger_subject(self) -> str:
+        return f"agency:{self.code}"
+
+    @property
+    def is_licensing(self) -> bool:
+        return self.kind == self.Kind.LICENSING
+
+    @property
+    def is_inspection(self) -> bool:
+        return self.kind == self.Kind.INSPECTION
+
+
 class User(AbstractUser):
     """A person using eport, with exactly one role and the organisation that role belongs to."""
 
@@ -110,6 +159,7 @@ class User(AbstractUser):
         OFFICER = "officer", _("Customs officer")
         AUDITOR = "auditor", _("Auditor")
         BANK = "bank", _("Bank")
+        AGENCY = "agency", _("Agency officer")
 
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, blank=True)
     company = models.ForeignKey(
@@ -136,6 +186,14 @@ class User(AbstractUser):
         related_name="staff",
         verbose_name=_("bank"),
     )
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("agency"),
+    )
     # The language this person chose with the header's switch; empty: the browser's.
     language = models.CharField(_("language"), max_length=16, blank=True, default="")
 
@@ -146,6 +204,7 @@ class User(AbstractUser):
         "company",
         "office",
         "bank",
+        "agency",
         "is_active",
         "is_staff",
         "is_superuser",
@@ -172,6 +231,11 @@ class User(AbstractUser):
                 name="bank_staff_has_bank",
                 violation_error_message=_("Bank staff must belong to a bank."),
             ),
+            models.CheckConstraint(
+                condition=~models.Q(role="agency") | models.Q(agency__isnull=False),
+                name="agency_officer_has_agency",
+                violation_error_message=_("An agency officer must belong to an agency."),
+            ),
         ]
 
     @property
@@ -193,3 +257,17 @@ class User(AbstractUser):
     @property
     def is_bank(self) -> bool:
         return self.role == self.Role.BANK
+
+    @property
+    def is_agency(self) -> bool:
+        return self.role == self.Role.AGENCY
+
+    @property
+    def is_licensing_officer(self) -> bool:
+        """An agency officer of a licensing agency (the commerce commission)."""
+        return bool(self.is_agency and self.agency_id and self.agency.is_licensing)
+
+    @property
+    def is_inspector(self) -> bool:
+        """An agency officer of an inspection and quarantine agency."""
+        return bool(self.is_agency and self.agency_id and self.agency.is_inspection)

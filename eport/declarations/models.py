@@ -28,6 +28,12 @@ class Declaration(models.Model):
         REJECTED = "rejected", _("Rejected")
         CANCELLED = "cancelled", _("Cancelled")
 
+    class Inspection(models.TextChoices):
+        # Empty: no item is on the statutory inspection list.
+        PENDING = "pending", _("Waiting for inspection")
+        PASSED = "passed", _("Passed inspection")
+        FAILED = "failed", _("Failed inspection")
+
     class Lane(models.TextChoices):
         GREEN = "green", _("Green")
         YELLOW = "yellow", _("Yellow")
@@ -135,6 +141,34 @@ class Declaration(models.Model):
         max_length=64, blank=True, verbose_name=_("payment reference")
     )
     decision_reason = models.TextField(blank=True, verbose_name=_("decision reason"))
+    # Inspection and quarantine by another agency (statutory inspection list), set on submission.
+    inspection_status = models.CharField(
+        max_length=8,
+        choices=Inspection.choices,
+        blank=True,
+        verbose_name=_("inspection and quarantine"),
+    )
+    inspection_agency = models.ForeignKey(
+        "accounts.Agency",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="inspections",
+        verbose_name=_("inspection agency"),
+    )
+    inspection_certificate = models.CharField(
+        max_length=40, blank=True, verbose_name=_("inspection certificate")
+    )
+    inspection_reason = models.TextField(blank=True, verbose_name=_("inspection failure reason"))
+    inspected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("inspected by"),
+    )
+    inspected_at = models.DateTimeField(null=True, blank=True, verbose_name=_("inspected at"))
 
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
@@ -191,6 +225,11 @@ class GoodsItem(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(6)],
         verbose_name=_("valuation method"),
     )
+    # The import or export licence this item is declared under, by its number (when its HS code
+    # needs one); written off against it on release.
+    licence_number = models.CharField(max_length=20, blank=True, verbose_name=_("licence number"))
+    # Set on submission: the item's HS code is on the statutory inspection list.
+    needs_inspection = models.BooleanField(default=False, verbose_name=_("needs inspection"))
     # Filled by assessment.
     customs_value = models.DecimalField(
         max_digits=18, decimal_places=2, null=True, blank=True, verbose_name=_("customs value")

@@ -72,3 +72,50 @@ class TariffLine(models.Model):
     @property
     def ledger_subject(self) -> str:
         return f"tariff:{self.hs_prefix}"
+
+
+class GoodsControl(models.Model):
+    """Goods under another agency's control: an HS prefix and the measure it needs.
+
+    A goods item's HS code is controlled by every line whose prefix it starts with. The lines
+    shipped with eport are illustrative, not the legal lists.
+    """
+
+    class Measure(models.TextChoices):
+        IMPORT_LICENCE = "import_licence", gettext_lazy("Import licence")
+        EXPORT_LICENCE = "export_licence", gettext_lazy("Export licence")
+        INSPECTION = "inspection", gettext_lazy("Statutory inspection")
+
+    hs_prefix = models.CharField(
+        gettext_lazy("HS prefix"),
+        max_length=10,
+        validators=[
+            RegexValidator(r"^[0-9]{2,10}$", gettext_lazy("An HS prefix is 2 to 10 digits."))
+        ],
+    )
+    measure = models.CharField(gettext_lazy("measure"), max_length=16, choices=Measure.choices)
+    description = models.CharField(gettext_lazy("description"), max_length=200, blank=True)
+    illustrative = models.BooleanField(
+        gettext_lazy("illustrative"),
+        default=True,
+        help_text=gettext_lazy("Shipped example line, not the legal list."),
+    )
+    updated_at = models.DateTimeField(gettext_lazy("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["measure", "hs_prefix"]
+        verbose_name = gettext_lazy("goods control")
+        verbose_name_plural = gettext_lazy("goods controls")
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "hs_prefix"], name="unique_goods_control"),
+        ]
+
+    def __str__(self):
+        text = _("%(prefix)s: %(measure)s")
+        if self.illustrative:
+            text = _("%(prefix)s: %(measure)s (illustrative)")
+        return text % {"prefix": self.hs_prefix, "measure": self.get_measure_display()}
+
+    @property
+    def ledger_subject(self) -> str:
+        return f"control:{self.measure}:{self.hs_prefix}"
