@@ -29,7 +29,7 @@ from eport.core.ledgering import (
     update_and_record,
 )
 
-from .models import Bank, Company, CustomsOffice, User
+from .models import Agency, Bank, Company, CustomsOffice, User
 from .usci import validate_usci
 
 EDITOR_GROUP = "Tariff and risk editors"
@@ -38,13 +38,14 @@ EDITOR_MODELS = (
     ("reference", "tariffline"),
     ("accounts", "customsoffice"),
     ("declarations", "riskrule"),
+    ("reference", "goodscontrol"),
 )
 EDITOR_VIEW_ONLY = (("reference", "hscode"),)
 
 # A user's own details: never in the ledger's snapshot, so a change to them is recorded by field
 # name only. The password is not among them: it changes only through change_password.
 PERSONAL_FIELDS = ("username", "first_name", "last_name", "email", "last_login", "date_joined")
-ORGANISATION_FIELDS = ("role", "company", "office", "bank")
+ORGANISATION_FIELDS = ("role", "company", "office", "bank", "agency")
 
 
 def _required(value: str, field: str, label: str) -> str:
@@ -221,6 +222,56 @@ def update_bank(
     return _apply_changes(bank, changes, actor=actor, reason=reason)
 
 
+# Agencies -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_agency(*, actor: Actor, code: str, name: str, kind: str, active: bool = True) -> Agency:
+    """Add a licensing or inspection agency under an unused code and record ``agency.created``."""
+    agency = Agency(
+        code=(code or "").strip().upper(),
+        name=_required(name, "name", _("agency name")),
+        kind=kind,
+        active=active,
+    )
+    _full_clean(agency)
+    if Agency.objects.filter(code=agency.code).exists():
+        raise ValidationError(
+            {"code": _("Agency %(code)s already exists.") % {"code": agency.code}}
+        )
+    agency.save()
+    record_model_change(
+        actor=actor, instance=agency, action="created", changed=model_snapshot(agency)
+    )
+    return agency
+
+
+@transaction.atomic
+def update_agency(
+    *,
+    agency: Agency,
+    actor: Actor,
+    name: str | None = None,
+    active: bool | None = None,
+    reason: str = "",
+) -> Agency:
+    """Rename or (de)activate an agency (its code and kind are its identity and never change)."""
+    agency = Agency.objects.select_for_update().get(pk=agency.pk)
+    changes: dict[str, Any] = {}
+    if name is not None:
+        changes["name"] = _required(name, "name", _("agency name"))
+    if active is not None:
+        if not active and agency.staff.filter(is_active=True).exists():
+            raise ValidationError(
+                {
+                    "active": _("Agency %(code)s still has active officers; deactivate them first.")
+                    % {"code": agency.code}
+                }
+            )
+        changes["active"] = bool(active)
+    return _apply_changes(agency, changes, actor=actor, reason=reason)
+
+
 # Users ----------------------------------------------------------------------------------------
 
 
@@ -229,12 +280,14 @@ ROLE_ORGANISATION = {
     User.Role.TRADER: "company",
     User.Role.OFFICER: "office",
     User.Role.BANK: "bank",
+    User.Role.AGENCY: "agency",
     User.Role.AUDITOR: None,
 }
 _NEEDS = {
     "company": gettext_lazy("A trader must belong to a company."),
     "office": gettext_lazy("An officer must belong to a customs office."),
     "bank": gettext_lazy("Bank staff must belong to a bank."),
+    "agency": gettext_lazy("An agency officer must belong to an agency."),
 }
 # What to say of an organisation a role must not have: (role, organisation) -> sentence.
 _NOT_FOR = {
@@ -242,15 +295,30 @@ _NOT_FOR = {
         "A trader belongs to a company, not to a customs office."
     ),
     (User.Role.TRADER, "bank"): gettext_lazy("A trader belongs to a company, not to a bank."),
+    (User.Role.TRADER, "agency"): gettext_lazy("A trader belongs to a company, not to an agency."),
     (User.Role.OFFICER, "company"): gettext_lazy(
         "An officer belongs to a customs office, not to a company."
     ),
     (User.Role.OFFICER, "bank"): gettext_lazy(
         "An officer belongs to a customs office, not to a bank."
     ),
+    (User.Role.OFFICER, "agency"): gettext_lazy(
+        "A customs officer belongs to a customs office, not to an agency; make an agency's "
+        "staff agency officers."
+    ),
     (User.Role.BANK, "company"): gettext_lazy("Bank staff belong to a bank, not to a company."),
     (User.Role.BANK, "office"): gettext_lazy(
         "Bank staff belong to a bank, not to a customs office."
+    ),
+    (User.Role.BANK, "agency"): gettext_lazy("Bank staff belong to a bank, not to an agency."),
+    (User.Role.AGENCY, "company"): gettext_lazy(
+        "An agency officer belongs to an agency, not to a company."
+    ),
+    (User.Role.AGENCY, "office"): gettext_lazy(
+        "An agency officer belongs to an agency, not to a customs office."
+    ),
+    (User.Role.AGENCY, "bank"): gettext_lazy(
+        "An agency officer belongs to an agency, not to a bank."
     ),
     (User.Role.AUDITOR, "company"): gettext_lazy(
         "An auditor belongs to neither a company nor a customs office."
@@ -259,6 +327,7 @@ _NOT_FOR = {
         "An auditor belongs to neither a company nor a customs office."
     ),
     (User.Role.AUDITOR, "bank"): gettext_lazy("An auditor belongs to no bank."),
+    (User.Role.AUDITOR, "agency"): gettext_lazy("An auditor belongs to no agency."),
 }
 
 
@@ -267,6 +336,7 @@ def check_role_organisation(
     company: Company | None,
     office: CustomsOffice | None,
     bank: Bank | None = None,
+    agency: Agency | None = None,
 ) -> None:
     """Raise ValidationError unless the role has exactly the organisation it needs."""
     if role not in User.Role.values:
@@ -277,7 +347,7 @@ def check_role_organisation(
                 % {"role": role, "choices": choices}
             }
         )
-    given = {"company": company, "office": office, "bank": bank}
+    given = {"company": company, "office": office, "bank": bank, "agency": agency}
     wanted = ROLE_ORGANISATION[role]
     errors: dict[str, str] = {}
     if wanted is not None and given[wanted] is None:
@@ -289,6 +359,8 @@ def check_role_organisation(
         errors["office"] = _("Customs office %(code)s is inactive.") % {"code": office.code}
     if role == User.Role.BANK and bank is not None and not bank.active:
         errors["bank"] = _("The bank %(bic)s is inactive.") % {"bic": bank.bic}
+    if role == User.Role.AGENCY and agency is not None and not agency.active:
+        errors["agency"] = _("Agency %(code)s is inactive.") % {"code": agency.code}
     if errors:
         raise ValidationError(errors)
 
@@ -302,6 +374,7 @@ def create_user(
     company: Company | None = None,
     office: CustomsOffice | None = None,
     bank: Bank | None = None,
+    agency: Agency | None = None,
     password: str | None = None,
     email: str = "",
     first_name: str = "",
@@ -313,13 +386,14 @@ def create_user(
     Without a password the account cannot log in until one is set.
     """
     username = _unused_username(username)
-    check_role_organisation(role, company, office, bank)
+    check_role_organisation(role, company, office, bank, agency)
     user = User(
         username=username,
         role=role,
         company=company,
         office=office,
         bank=bank,
+        agency=agency,
         email=email,
         first_name=first_name,
         last_name=last_name,
@@ -348,14 +422,15 @@ def change_user_role(
     company: Company | None = None,
     office: CustomsOffice | None = None,
     bank: Bank | None = None,
+    agency: Agency | None = None,
     reason: str = "",
 ) -> User:
     """Give a user a new role with its organisation; record ``user.role_changed``."""
-    check_role_organisation(role, company, office, bank)
+    check_role_organisation(role, company, office, bank, agency)
     user = User.objects.select_for_update().get(pk=user.pk)
     return _apply_changes(
         user,
-        {"role": role, "company": company, "office": office, "bank": bank},
+        {"role": role, "company": company, "office": office, "bank": bank, "agency": agency},
         actor=actor,
         reason=reason,
         action="role_changed",
@@ -381,6 +456,7 @@ def update_user(
     company: Company | None = None,
     office: CustomsOffice | None = None,
     bank: Bank | None = None,
+    agency: Agency | None = None,
     is_active: bool | None = None,
     is_staff: bool | None = None,
     is_superuser: bool | None = None,
@@ -391,9 +467,10 @@ def update_user(
 ) -> User:
     """Change a user's role, organisation, access or personal details with one ledger entry.
 
-    With ``role``, the user gets exactly that role with ``company``, ``office`` or ``bank`` (as
-    check_role_organisation allows); without it the organisation is left alone. ``personal`` maps
-    PERSONAL_FIELDS to new values, which the ledger names but never holds. The entry is
+    With ``role``, the user gets exactly that role with ``company``, ``office``, ``bank`` or
+    ``agency`` (as check_role_organisation allows); without it the organisation is left alone.
+    ``personal`` maps PERSONAL_FIELDS to new values, which the ledger names but never holds. The
+    entry is
     ``user.role_changed`` if the role or organisation changed, else ``user.updated``; a call that
     changes nothing records nothing.
     """
@@ -405,8 +482,8 @@ def update_user(
     user = User.objects.select_for_update().get(pk=user.pk)
     changes: dict[str, Any] = {}
     if role is not None:
-        check_role_organisation(role, company, office, bank)
-        changes.update(role=role, company=company, office=office, bank=bank)
+        check_role_organisation(role, company, office, bank, agency)
+        changes.update(role=role, company=company, office=office, bank=bank, agency=agency)
     if is_active is False and user.is_active:
         _refuse_own_deactivation(user, actor)
     if is_active and not user.is_active and role is None:
@@ -442,6 +519,16 @@ def _refuse_officer_of_inactive_office(user: User) -> None:
                     "before reactivating the account."
                 )
                 % {"code": user.office.code}
+            }
+        )
+    if user.role == User.Role.AGENCY and user.agency is not None and not user.agency.active:
+        raise ValidationError(
+            {
+                "is_active": _(
+                    "Agency %(code)s is inactive; move this officer to an active agency before "
+                    "reactivating the account."
+                )
+                % {"code": user.agency.code}
             }
         )
 

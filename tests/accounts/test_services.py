@@ -127,7 +127,7 @@ def test_an_unknown_role_is_refused_with_the_choices():
         services.create_user(actor="system:test", username="someone", role="admin")
 
     assert caught.value.message_dict["role"] == [
-        "'admin' is not a role; choose one of trader, officer, auditor, bank."
+        "'admin' is not a role; choose one of trader, officer, auditor, bank, agency."
     ]
 
 
