@@ -573,7 +573,7 @@ def record_password_change(*, user: User, actor: Actor):
 
 
 def ensure_editor_group() -> Group:
-    """Create or complete the group whose members may edit tariff lines, offices and risk rules.
+    """Create or complete the group that edits tariff lines, goods controls, offices, risk rules.
 
     Give an officer ``is_staff`` and this group to let them edit those tables in /admin/.
     """

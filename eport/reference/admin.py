@@ -5,7 +5,7 @@ from eport.core.admin import ServiceModelAdmin
 
 from . import services
 from .codes import HS_DESCRIPTION_NOTE
-from .models import HsCode, TariffLine
+from .models import GoodsControl, HsCode, TariffLine
 
 
 @admin.register(HsCode)
@@ -93,3 +93,58 @@ class TariffLineAdmin(ServiceModelAdmin):
 
     def delete_object(self, request, obj):
         services.delete_tariff_line(line=obj, actor=request.user)
+
+
+@admin.register(GoodsControl)
+class GoodsControlAdmin(ServiceModelAdmin):
+    """HS prefixes that need a licence or inspection; every change goes through the services."""
+
+    list_display = ["hs_prefix", "measure", "description", "list_status", "updated_at"]
+    list_filter = ["measure", "illustrative"]
+    search_fields = ["hs_prefix", "description"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": ["hs_prefix", "measure", "description", "illustrative"],
+                "description": _(
+                    "A goods item whose HS code starts with the prefix is under the measure: it "
+                    "must cite a licence, or wait for inspection before release. Lines shipped "
+                    "with eport are ILLUSTRATIVE, not the legal lists; clear 'illustrative' only "
+                    "once a line has been checked against the published list."
+                ),
+            },
+        ),
+        (_("Record"), {"fields": ["updated_at"]}),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Measure and prefix are the control's identity in the ledger
+        # (control:<measure>:<prefix>); another pair is another control, added on its own.
+        return ["hs_prefix", "measure", "updated_at"] if obj is not None else ["updated_at"]
+
+    @admin.display(description=_("list status"), ordering="illustrative")
+    def list_status(self, obj):
+        return _("Illustrative") if obj.illustrative else _("Checked")
+
+    def create_object(self, request, form):
+        data = form.cleaned_data
+        return services.create_goods_control(
+            actor=request.user,
+            hs_prefix=data["hs_prefix"],
+            measure=data["measure"],
+            description=data["description"],
+            illustrative=data["illustrative"],
+        )
+
+    def update_object(self, request, obj, form):
+        data = form.cleaned_data
+        return services.update_goods_control(
+            control=obj,
+            actor=request.user,
+            description=data["description"],
+            illustrative=data["illustrative"],
+        )
+
+    def delete_object(self, request, obj):
+        services.delete_goods_control(control=obj, actor=request.user)

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from eport.accounts.models import CustomsOffice
 
+from . import controls
 from .choices import DocumentType, Incoterm, TransportMode
 from .models import HsCode, TariffLine
 
@@ -227,6 +228,7 @@ def is_hs_subheading(code6: str) -> bool:
 def clear_caches() -> None:
     """Forget cached reference data; called whenever reference data is (re)loaded."""
     _subheadings.cache_clear()
+    controls.clear_cache()
 
 
 def hs_description(code: str) -> str | None:

@@ -16,14 +16,15 @@ from eport.core import actors
 from ledger.models import Entry
 
 from . import codes
-from .models import HsCode, TariffLine
-from .services import create_tariff_line
+from .models import GoodsControl, HsCode, TariffLine
+from .services import create_goods_control, create_tariff_line
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 HS_FILE = DATA_DIR / "hs" / "harmonized-system.csv"
 SECTIONS_FILE = DATA_DIR / "hs" / "sections.csv"
 OFFICES_FILE = DATA_DIR / "customs_offices.csv"
 TARIFF_FILE = DATA_DIR / "tariff_lines.csv"
+CONTROLS_FILE = DATA_DIR / "goods_controls.csv"
 
 ACTOR = actors.REFERENCE
 HS_LEVELS = {2: "chapters", 4: "headings", 6: "subheadings"}
@@ -39,6 +40,8 @@ class LoadSummary:
     offices_total: int = 0
     tariff_created: int = 0
     tariff_total: int = 0
+    controls_created: int = 0
+    controls_total: int = 0
     entries: int = 0
 
     def __str__(self) -> str:
@@ -47,6 +50,7 @@ class LoadSummary:
             f"{self.subheadings:,} subheadings ({self.hs_written:,} written); "
             f"customs offices: {self.offices_total} ({self.offices_created} new); "
             f"illustrative tariff lines: {self.tariff_total} ({self.tariff_created} new); "
+            f"illustrative goods controls: {self.controls_total} ({self.controls_created} new); "
             f"ledger entries: {self.entries}"
         )
 
@@ -143,24 +147,47 @@ def _load_tariff() -> int:
     return len(new)
 
 
+def _control_subject(row: dict) -> str:
+    return f"control:{row['measure']}:{row['hs_prefix']}"
+
+
+def _load_controls() -> int:
+    rows = _rows(CONTROLS_FILE)
+    existing = set(GoodsControl.objects.values_list("measure", "hs_prefix"))
+    candidates = [row for row in rows if (row["measure"], row["hs_prefix"]) not in existing]
+    deleted = _deleted_subjects([_control_subject(row) for row in candidates])
+    new = [row for row in candidates if _control_subject(row) not in deleted]
+    for row in new:
+        create_goods_control(
+            actor=ACTOR,
+            hs_prefix=row["hs_prefix"],
+            measure=row["measure"],
+            description=row["description"],
+            illustrative=True,
+        )
+    return len(new)
+
+
 @transaction.atomic
 def load_reference() -> LoadSummary:
-    """Load HS, offices and the illustrative tariff; idempotent, never overwrites edited rows.
+    """Load HS, offices, the illustrative tariff and goods controls; idempotent, keeps edits.
 
-    HS lines are brought in line with the shipped file. Offices and tariff lines are only added
-    when missing (and not deliberately deleted), each with a ``.created`` ledger entry by
-    ``system:reference``; a second run with unchanged files writes nothing to the ledger.
+    HS lines are brought in line with the shipped file. Offices, tariff lines and goods controls
+    are only added when missing (and not deliberately deleted), each with a ``.created`` ledger
+    entry by ``system:reference``; a second run with unchanged files writes nothing to the ledger.
     """
     summary = LoadSummary()
     summary.hs_written = _load_hs()
     summary.offices_created = _load_offices()
     summary.tariff_created = _load_tariff()
-    summary.entries = summary.offices_created + summary.tariff_created
+    summary.controls_created = _load_controls()
+    summary.entries = summary.offices_created + summary.tariff_created + summary.controls_created
     ensure_editor_group()
     for level, count in HsCode.objects.order_by().values_list("level").annotate(Count("code")):
         setattr(summary, HS_LEVELS[level], count)
     summary.offices_total = CustomsOffice.objects.count()
     summary.tariff_total = TariffLine.objects.count()
+    summary.controls_total = GoodsControl.objects.count()
     transaction.on_commit(codes.clear_caches)
     codes.clear_caches()
     return summary

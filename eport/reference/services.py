@@ -1,7 +1,9 @@
-"""Changes to tariff lines; each one commits with its ledger entry (``tariff.*``).
+"""Changes to tariff lines and goods controls; each commits with its ledger entry (``tariff.*``,
+``control.*``).
 
-A line's HS prefix is its identity (its ledger subject is ``tariff:<prefix>``): it never changes,
-and a different prefix is a different line. Every change to a line goes through here, the
+A tariff line's HS prefix is its identity (its ledger subject is ``tariff:<prefix>``): it never
+changes, and a different prefix is a different line. A goods control's identity is its measure and
+prefix (``control:<measure>:<prefix>``) alike. Every change to either goes through here, the
 reference loader's shipped illustrative lines included.
 """
 
@@ -21,7 +23,8 @@ from eport.core.ledgering import (
     update_and_record,
 )
 
-from .models import TariffLine
+from . import controls
+from .models import GoodsControl, TariffLine
 
 Rate = Decimal | str | int
 
@@ -91,3 +94,76 @@ def delete_tariff_line(*, line: TariffLine, actor: Actor, reason: str = "") -> N
     # line itself; goods declared later fall back to a shorter matching prefix, if any.
     line = TariffLine.objects.select_for_update().get(pk=line.pk)
     delete_and_record(actor=actor, instance=line, reason=reason)
+
+
+# Goods controls -------------------------------------------------------------------------------
+
+
+def _forget_controls() -> None:
+    # The next lookup in this transaction must see the change, and so must every lookup after it
+    # commits (a lookup made in between would have cached the uncommitted rows).
+    controls.clear_cache()
+    transaction.on_commit(controls.clear_cache)
+
+
+@transaction.atomic
+def create_goods_control(
+    *,
+    actor: Actor,
+    hs_prefix: str,
+    measure: str,
+    description: str = "",
+    illustrative: bool = True,
+) -> GoodsControl:
+    """Put goods of an HS prefix under a measure not yet on it; record ``control.created``."""
+    control = GoodsControl(
+        hs_prefix=(hs_prefix or "").strip(),
+        measure=measure,
+        description=(description or "").strip(),
+        illustrative=bool(illustrative),
+    )
+    control.full_clean(validate_unique=False, validate_constraints=False)
+    if GoodsControl.objects.filter(measure=control.measure, hs_prefix=control.hs_prefix).exists():
+        raise ValidationError(
+            {
+                "hs_prefix": _("HS prefix %(prefix)s is already under %(measure)s.")
+                % {"prefix": control.hs_prefix, "measure": control.get_measure_display()}
+            }
+        )
+    control.save()
+    record_model_change(
+        actor=actor, instance=control, action="created", changed=model_snapshot(control)
+    )
+    _forget_controls()
+    return control
+
+
+@transaction.atomic
+def update_goods_control(
+    *,
+    control: GoodsControl,
+    actor: Actor,
+    description: str | None = None,
+    illustrative: bool | None = None,
+    reason: str = "",
+) -> GoodsControl:
+    """Change a control's description or status; record ``control.updated`` if either changed."""
+    control = GoodsControl.objects.select_for_update().get(pk=control.pk)
+    changes: dict[str, object] = {}
+    if description is not None:
+        changes["description"] = description.strip()
+    if illustrative is not None:
+        changes["illustrative"] = bool(illustrative)
+    update_and_record(actor=actor, instance=control, changes=changes, reason=reason)
+    _forget_controls()
+    return control
+
+
+@transaction.atomic
+def delete_goods_control(*, control: GoodsControl, actor: Actor, reason: str = "") -> None:
+    """Lift a control and record ``control.deleted`` with its last state."""
+    # Declarations submitted under it keep what was checked then (their items' licence numbers
+    # and inspection results); only goods declared later are free of it.
+    control = GoodsControl.objects.select_for_update().get(pk=control.pk)
+    delete_and_record(actor=actor, instance=control, reason=reason)
+    _forget_controls()

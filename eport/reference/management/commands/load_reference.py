@@ -7,8 +7,9 @@ from eport.reference.loading import load_reference
 
 class Command(BaseCommand):
     help = (
-        "Load the shipped reference data: HS 2022, customs offices and the illustrative tariff. "
-        "Idempotent: existing offices and tariff lines (possibly edited by officers) are kept."
+        "Load the shipped reference data: HS 2022, customs offices, the illustrative tariff and "
+        "the illustrative goods controls (licences, inspection). Idempotent: existing offices, "
+        "tariff lines and goods controls (possibly edited by officers) are kept."
     )
 
     def handle(self, *args, **options):
