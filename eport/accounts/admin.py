@@ -10,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from eport.core.admin import ServiceModelAdmin
 
 from . import second_factor, services
-from .models import Bank, Company, CustomsOffice, User
+from .models import Agency, Bank, Company, CustomsOffice, User
 
 # django-otp's own pages would show the authenticator secrets and recovery codes and change them
 # around the ledger; an administrator resets a person's second factor from the user list instead.
@@ -18,10 +18,11 @@ for device_model in (TOTPDevice, StaticDevice):
     if admin.site.is_registered(device_model):
         admin.site.unregister(device_model)
 
-# Offices, companies and users are never deleted here. Each is named in the ledger
-# (``office:2201``, ``company:<USCI>``, ``user:<id>``) and in declarations, whose numbers carry the
-# office code; a customs administration keeps the party a past decision refers to. An office that
-# closes is deactivated, a person who leaves is deactivated; a company simply stays on record.
+# Offices, companies, agencies and users are never deleted here. Each is named in the ledger
+# (``office:2201``, ``company:<USCI>``, ``agency:SHCOM``, ``user:<id>``) and in declarations and
+# licences, whose numbers carry the office or agency code; a customs administration keeps the party
+# a past decision refers to. An office or agency that closes is deactivated, a person who leaves is
+# deactivated; a company simply stays on record.
 
 
 @admin.register(CustomsOffice)
@@ -112,19 +113,59 @@ class BankAdmin(ServiceModelAdmin):
         )
 
 
+@admin.register(Agency)
+class AgencyAdmin(ServiceModelAdmin):
+    list_display = ["code", "name", "kind", "active"]
+    list_filter = ["kind", "active"]
+    search_fields = ["code", "name"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The code is the agency's identity in the ledger and in its licence numbers; its kind
+        # decides what its officers' past decisions were.
+        return ["code", "kind"] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def create_object(self, request, form):
+        data = form.cleaned_data
+        return services.create_agency(
+            actor=request.user,
+            code=data["code"],
+            name=data["name"],
+            kind=data["kind"],
+            active=data["active"],
+        )
+
+    def update_object(self, request, obj, form):
+        data = form.cleaned_data
+        return services.update_agency(
+            agency=obj, actor=request.user, name=data["name"], active=data["active"]
+        )
+
+
 @admin.register(User)
 class UserAdmin(ServiceModelAdmin, DjangoUserAdmin):
     """Users, with role and organisation; changes to access are ledgered, personal data is not."""
 
-    list_display = ["username", "role", "company", "office", "bank", "is_active", "is_staff"]
-    list_filter = ["role", "is_active", "is_staff", "office", "bank"]
+    list_display = [
+        "username",
+        "role",
+        "company",
+        "office",
+        "bank",
+        "agency",
+        "is_active",
+        "is_staff",
+    ]
+    list_filter = ["role", "is_active", "is_staff", "office", "bank", "agency"]
     fieldsets = [
         *DjangoUserAdmin.fieldsets,
-        (_("Role and organisation"), {"fields": ["role", "company", "office", "bank"]}),
+        (_("Role and organisation"), {"fields": ["role", "company", "office", "bank", "agency"]}),
     ]
     add_fieldsets = [
         *DjangoUserAdmin.add_fieldsets,
-        (_("Role and organisation"), {"fields": ["role", "company", "office", "bank"]}),
+        (_("Role and organisation"), {"fields": ["role", "company", "office", "bank", "agency"]}),
     ]
 
     actions = ["reset_second_factor"]
@@ -164,6 +205,7 @@ class UserAdmin(ServiceModelAdmin, DjangoUserAdmin):
             company=data.get("company"),
             office=data.get("office"),
             bank=data.get("bank"),
+            agency=data.get("agency"),
             # "Password-based authentication: disabled" creates an account with no password.
             password=data.get("password1") if data.get("set_usable_password", True) else None,
             email=data.get("email", ""),
