@@ -2,12 +2,13 @@
 
 Status codes: 400 unreadable request (malformed JSON, bad Idempotency-Key), 401 no or bad
 credentials, 403 the role may not do this, 404 not found (including another company's objects),
-405/406/415 method or media type, 409 the declaration's state does not allow the move (or it
-changed since the caller read it, or the same Idempotency-Key is still being processed), 413 too
-large, 422 validation failed (``errors`` maps each field to its messages, with the domain's keys:
-``invoice_total``, ``items.1.hs_code``, ``documents``, ``__all__``) or an Idempotency-Key reused
-with a different request, 429 too many requests (with Retry-After), 500 unexpected (logged), 503
-the database is down or restarting (with Retry-After: send the request again after that pause).
+405/406/415 method or media type, 409 the object's state (a declaration's, a licence's) does not
+allow the move (or it changed since the caller read it, or the same Idempotency-Key is still being
+processed), 413 too large, 422 validation failed (``errors`` maps each field to its messages,
+with the domain's keys: ``invoice_total``, ``items.1.hs_code``, ``items.1.licence_number``,
+``documents``, ``__all__``) or an Idempotency-Key reused with a different request, 429 too many
+requests (with Retry-After), 500 unexpected (logged), 503 the database is down or restarting (with
+Retry-After: send the request again after that pause).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from eport.declarations.errors import DeclarationError, NotPermitted, StaleError
+from eport.licensing.errors import LicenceError, LicenceNotPermitted, StaleLicence
 from eport.web.responses import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
 
 logger = logging.getLogger("eport.api")
@@ -40,8 +42,9 @@ PROBLEM_BASE = "/api/problems/"
 # ``errors`` and the status codes are stable identifiers and never translated.
 TYPES = {
     "validation": gettext_lazy("Your request has problems; see errors for each field."),
-    "conflict": gettext_lazy("The declaration's state does not allow this."),
-    "stale": gettext_lazy("The declaration changed since you read it."),
+    # Declarations, financings, bills and licences alike: the detail names which.
+    "conflict": gettext_lazy("The object's state does not allow this."),
+    "stale": gettext_lazy("The object changed since you read it."),
     "idempotency-key-reused": gettext_lazy(
         "This Idempotency-Key was used for a different request."
     ),
@@ -71,7 +74,8 @@ TYPE_DESCRIPTIONS = {
     ),
     "conflict": gettext_lazy(
         "The object's state does not allow this now (e.g. releasing a declaration before its "
-        "duties are paid). Read the object again: its status and actions say what may be done."
+        "duties are paid or its goods have passed inspection, approving a licence already "
+        "refused). Read the object again: its status and actions say what may be done."
     ),
     "stale": gettext_lazy(
         "The object changed since you read it: the version you sent is no longer the current "
@@ -275,11 +279,11 @@ def exception_handler(exc: Exception, context: dict) -> Response:
             errors=errors,
             instance=instance,
         )
-    if isinstance(exc, NotPermitted):
+    if isinstance(exc, NotPermitted | LicenceNotPermitted):
         return problem(status_code=403, detail=str(exc), instance=instance)
-    if isinstance(exc, StaleError):
+    if isinstance(exc, StaleError | StaleLicence):
         return problem(status_code=409, kind="stale", detail=str(exc), instance=instance)
-    if isinstance(exc, DeclarationError):
+    if isinstance(exc, DeclarationError | LicenceError):
         return problem(status_code=409, kind="conflict", detail=str(exc), instance=instance)
     if isinstance(exc, ApiProblem):
         return problem(

@@ -211,6 +211,13 @@ class ItemInSerializer(LeanSerializer):
         minimum=1,
         maximum=6,
     )
+    licence_number = _text(
+        20,
+        description=(
+            "The number of your company's approved import or export licence this item is "
+            "declared under; required to submit when its HS code needs a licence."
+        ),
+    )
 
 
 class HeaderInSerializer(LeanSerializer):
@@ -428,7 +435,8 @@ class ItemSerializer(ReadOnlyModelSerializer):
 
     class Meta:
         model = GoodsItem
-        fields = ["line", *ITEM_FIELDS, *ASSESSED_ITEM_FIELDS]
+        # needs_inspection: set on submission, from the statutory inspection list.
+        fields = ["line", *ITEM_FIELDS, "needs_inspection", *ASSESSED_ITEM_FIELDS]
         read_only_fields = fields
 
 
@@ -471,6 +479,21 @@ class QuerySerializer(ReadOnlyModelSerializer):
         model = Query
         fields = ["question", "asked_at", "answer", "answered_at"]
         read_only_fields = fields
+
+
+class InspectionSerializer(serializers.Serializer):
+    """Inspection and quarantine by another agency, when an item is on the statutory list."""
+
+    status = serializers.ChoiceField(Declaration.Inspection.choices)
+    agency = serializers.CharField(help_text="The inspection agency's code.")
+    agency_name = serializers.CharField()
+    certificate = serializers.CharField(
+        help_text="The inspection certificate's number, once passed; blank otherwise."
+    )
+    reason = serializers.CharField(help_text="Why the goods failed inspection; blank otherwise.")
+    inspected_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the result was recorded; null while pending."
+    )
 
 
 class ActionSerializer(serializers.Serializer):
@@ -541,6 +564,7 @@ class DeclarationSerializer(DeclarationSummarySerializer):
     documents = DocumentSerializer(many=True, read_only=True, source="held_documents")
     queries = QuerySerializer(many=True, read_only=True, source="held_queries")
     risk = serializers.SerializerMethodField()
+    inspection = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
 
     class Meta(DeclarationSummarySerializer.Meta):
@@ -575,6 +599,7 @@ class DeclarationSerializer(DeclarationSummarySerializer):
             "documents",
             "queries",
             "risk",
+            "inspection",
             "actions",
         ]
         read_only_fields = fields
@@ -584,6 +609,27 @@ class DeclarationSerializer(DeclarationSummarySerializer):
 
     def get_risk(self, declaration) -> list[str]:
         return selectors.risk_reasons_for(self._user(), declaration)
+
+    @extend_schema_field(
+        InspectionSerializer(
+            allow_null=True,
+            help_text="Null when no goods item is on the statutory inspection list.",
+        )
+    )
+    def get_inspection(self, declaration) -> dict | None:
+        if not declaration.inspection_status:
+            return None
+        agency = declaration.inspection_agency  # read only for the declarations inspected
+        return InspectionSerializer(
+            {
+                "status": declaration.inspection_status,
+                "agency": agency.code if agency else "",
+                "agency_name": agency.name if agency else "",
+                "certificate": declaration.inspection_certificate,
+                "reason": declaration.inspection_reason,
+                "inspected_at": declaration.inspected_at,
+            }
+        ).data
 
     @extend_schema_field(ActionSerializer(many=True))
     def get_actions(self, declaration) -> list[dict]:

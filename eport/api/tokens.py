@@ -70,7 +70,10 @@ def create_token(*, actor, name: str, lifetime_days: int | None = None) -> tuple
         ]
     if not getattr(actor, "role", ""):
         problems["__all__"] = [
-            _("Only traders, officers, bank staff and auditors can have API tokens.")
+            _(
+                "Only traders, officers, agency officers, bank staff and auditors can have API "
+                "tokens."
+            )
         ]
     if problems:
         raise ValidationError(problems)

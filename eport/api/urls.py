@@ -1,6 +1,6 @@
 from django.urls import include, path, re_path
 
-from . import banks, docs, notifications, payments, views
+from . import banks, docs, licences, notifications, payments, views
 
 app_name = "api"
 
@@ -14,7 +14,7 @@ v1 = [
     path("declarations/<uuid:uuid>/timeline/", views.TimelineView.as_view(), name="timeline"),
     path("declarations/<uuid:uuid>/receipt/", views.ReceiptView.as_view(), name="receipt"),
     *[
-        path(f"declarations/<uuid:uuid>/{segment}/", view.as_view(), name=segment)
+        path(f"declarations/<uuid:uuid>/{segment}/", view.as_view(), name=segment.replace("/", "_"))
         for segment, view in views.ACTION_VIEWS.items()
     ],
     path("documents/<uuid:uuid>/", views.DocumentDetailView.as_view(), name="document"),
@@ -86,6 +86,18 @@ v1 = [
         payments.BankStatementView.as_view(),
         name="bank_statement",
     ),
+    # Import and export licences: traders apply, licensing officers decide.
+    path("licences/", licences.LicenceListView.as_view(), name="licences"),
+    path("licences/<uuid:uuid>/", licences.LicenceDetailView.as_view(), name="licence"),
+    path(
+        "licences/<uuid:uuid>/timeline/",
+        licences.LicenceTimelineView.as_view(),
+        name="licence_timeline",
+    ),
+    *[
+        path(f"licences/<uuid:uuid>/{segment}/", view.as_view(), name=f"licence_{segment}")
+        for segment, view in licences.LICENCE_MOVE_VIEWS.items()
+    ],
     # Notifications: the caller's own.
     path("notifications/", notifications.NotificationListView.as_view(), name="notifications"),
     path(

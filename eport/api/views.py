@@ -92,6 +92,14 @@ class ListFilters(serializers.Serializer):
     flow = stated(
         serializers.ChoiceField(Declaration.Flow.values, required=False), component="FlowEnum"
     )
+    inspection = stated(
+        serializers.ChoiceField(
+            Declaration.Inspection.values,
+            required=False,
+            help_text="Inspection and quarantine: pending, passed or failed.",
+        ),
+        component="InspectionStatusEnum",
+    )
     q = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -402,23 +410,27 @@ class TimelineView(ApiView):
         responses={200: s.TimelineEntrySerializer(many=True)},
     )
     def get(self, request, uuid):
-        entries = selectors.timeline(self.declaration())
-        rows = []
-        for entry in entries:
-            content = entry.content
-            rows.append(
-                {
-                    "seq": entry.seq,
-                    "time": content["time"],
-                    "actor": content["actor"],
-                    "action": content["action"],
-                    "subject": content["subject"],
-                    "data": content["data"],
-                    "prev": content["prev"],
-                    "hash": entry.entry_hash,
-                }
-            )
-        return Response(rows)
+        return Response(timeline_rows(selectors.timeline(self.declaration())))
+
+
+def timeline_rows(entries) -> list[dict]:
+    """Ledger entries as ``TimelineEntrySerializer`` gives them."""
+    rows = []
+    for entry in entries:
+        content = entry.content
+        rows.append(
+            {
+                "seq": entry.seq,
+                "time": content["time"],
+                "actor": content["actor"],
+                "action": content["action"],
+                "subject": content["subject"],
+                "data": content["data"],
+                "prev": content["prev"],
+                "hash": entry.entry_hash,
+            }
+        )
+    return rows
 
 
 # Moves: one endpoint each, made from the registry, calling the service the pages call ---------
@@ -426,7 +438,8 @@ class TimelineView(ApiView):
 
 def _move_view(move: lifecycle.Move) -> type[ApiView]:
     serializer_class = s.move_request_serializer(move)
-    segment = move.endpoint.rstrip("/")
+    # An endpoint may have more than one segment ("inspection/pass/"): "_" joins them in names.
+    segment = move.endpoint.rstrip("/").replace("/", "_")
 
     class MoveView(ApiView):
         moves = {"POST": move.name}
