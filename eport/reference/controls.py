@@ -1,14 +1,15 @@
 """Which goods need another agency: an import or export licence, or statutory inspection.
 
 A goods item's HS code is under every ``GoodsControl`` whose prefix it starts with. The lines are
-read once per process and kept; every change through ``eport.reference.services`` (the admin and
-the loader included) and ``eport.reference.codes.clear_caches()`` forget them, so the next lookup
-reads them afresh.
+read once and kept for up to ``MAX_AGE`` seconds per process. Every change through
+``eport.reference.services`` (the admin and the loader included) and
+``eport.reference.codes.clear_caches()`` forget them at once in the process that made it; other
+processes (the other web workers, the task workers) read the change when their copy ages out.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+import time
 
 from .models import GoodsControl
 
@@ -17,15 +18,24 @@ Measure = GoodsControl.Measure
 # A licence's flow -> the measure that makes goods need one.
 LICENCE_MEASURES = {"import": Measure.IMPORT_LICENCE, "export": Measure.EXPORT_LICENCE}
 
+# How stale another process's edit may be seen: one list query a minute per process at most.
+MAX_AGE = 60.0
 
-@lru_cache(maxsize=1)
+_cached: tuple[float, tuple[tuple[str, str], ...]] | None = None
+
+
 def _lines() -> tuple[tuple[str, str], ...]:
-    return tuple(GoodsControl.objects.values_list("hs_prefix", "measure"))
+    global _cached
+    now = time.monotonic()
+    if _cached is None or now - _cached[0] > MAX_AGE:
+        _cached = (now, tuple(GoodsControl.objects.values_list("hs_prefix", "measure")))
+    return _cached[1]
 
 
 def clear_cache() -> None:
     """Forget the cached lines; called after every change to them."""
-    _lines.cache_clear()
+    global _cached
+    _cached = None
 
 
 def controls_for(hs_code: str) -> frozenset[str]:

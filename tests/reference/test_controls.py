@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from eport.accounts.services import ensure_editor_group
 from eport.core.ledgering import model_snapshot, state_digest
-from eport.reference import codes, services
+from eport.reference import codes, controls, services
 from eport.reference.controls import controls_for, needs_inspection, needs_licence
 from eport.reference.loading import CONTROLS_FILE
 from eport.reference.models import GoodsControl
@@ -98,6 +98,16 @@ def test_clearing_the_reference_caches_forgets_the_controls():
     assert not needs_licence("2709000000", "import")
 
     codes.clear_caches()
+
+    assert needs_licence("2709000000", "import")
+
+
+def test_another_processes_edit_is_read_once_this_processes_copy_has_aged(monkeypatch):
+    assert not needs_licence("2709000000", "import")
+    GoodsControl.objects.create(hs_prefix="2709", measure=IMPORT)
+    assert not needs_licence("2709000000", "import")
+
+    monkeypatch.setattr(controls, "MAX_AGE", -1.0)  # every copy is now too old
 
     assert needs_licence("2709000000", "import")
 
