@@ -1,8 +1,11 @@
 """Who may read a ledger entry's bytes (EPORT_LEDGER_ENTRY_ACCESS, spec section 6).
 
 Auditors and customs officers read every entry. A trader reads the entries about its own company's
-declarations (documents are recorded under their declaration's subject), its company and itself;
-never customs' internal notes and post-clearance picks, which have subjects of their own.
+declarations (documents are recorded under their declaration's subject), its company's licences,
+its company and itself; never customs' internal notes and post-clearance picks, which have
+subjects of their own. An agency officer reads the entries about the declarations and licences
+that concern the agency (``selectors.declarations_for``, ``licensing.selectors.licences_for``),
+its agency and itself.
 
 Below: who may add customs' internal records (notes, post-clearance picks) to a declaration.
 """
@@ -12,6 +15,8 @@ from __future__ import annotations
 import uuid
 
 from django.utils.translation import gettext
+
+from eport.licensing.selectors import licences_for
 
 from . import lifecycle
 from .errors import NotPermitted
@@ -24,19 +29,24 @@ def may_see_entry(user, entry) -> bool:
         return False
     if user.is_auditor or user.is_officer:
         return True
-    if not user.is_trader or not user.company_id:
+    trader = bool(user.is_trader and user.company_id)
+    agency_officer = bool(user.is_agency and user.agency_id)
+    if not (trader or agency_officer):
         return False
     kind, _, identifier = entry.subject.partition(":")
-    if kind == "declaration":
+    if kind in ("declaration", "licence"):
         try:
             key = uuid.UUID(identifier)
         except ValueError:
             return False
-        return declarations_for(user).filter(uuid=key).exists()
-    if kind == "company":
-        return identifier == user.company.usci
+        visible = declarations_for(user) if kind == "declaration" else licences_for(user)
+        return visible.filter(uuid=key).exists()
     if kind == "user":
         return identifier == str(user.pk)
+    if kind == "company":
+        return trader and identifier == user.company.usci
+    if kind == "agency":
+        return agency_officer and identifier == user.agency.code
     return False
 
 

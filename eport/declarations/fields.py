@@ -45,6 +45,8 @@ ITEM_FIELDS = (
     "gross_mass",
     "invoice_value",
     "valuation_method",
+    # Blank unless the HS code needs an import or export licence (eport.reference.controls).
+    "licence_number",
 )
 # What assessment fills in on each item, and the declaration's assessed totals.
 ASSESSED_ITEM_FIELDS = ("customs_value", "duty_rate", "duty", "vat_rate", "vat")
@@ -86,6 +88,7 @@ FIELD_WORDS = {
     "gross_mass": _("gross mass"),
     "invoice_value": _("invoice value"),
     "valuation_method": _("valuation method"),
+    "licence_number": _("licence number"),
     "line": _("line"),
     "reason": _("reason"),
     "item": _("item"),
@@ -95,6 +98,7 @@ FIELD_WORDS = {
     "question": _("question"),
     "instructions": _("instructions"),
     "findings": _("findings"),
+    "certificate": _("certificate"),
     "reference": _("reference"),
     "note": _("note"),
     "customs_value": _("customs value"),

@@ -19,9 +19,11 @@ from openpyxl import Workbook, load_workbook
 from . import validation
 from .fields import ITEM_FIELDS
 
-# The template's columns, in order; valuation_method may be left out (1: transaction value).
+# The template's columns, in order; valuation_method may be left out (1: transaction value), and
+# so may licence_number (only goods under licence control cite one).
 COLUMNS = ITEM_FIELDS
-REQUIRED_COLUMNS = tuple(name for name in COLUMNS if name != "valuation_method")
+OPTIONAL_COLUMNS = ("valuation_method", "licence_number")
+REQUIRED_COLUMNS = tuple(name for name in COLUMNS if name not in OPTIONAL_COLUMNS)
 COLUMN_HELP = {
     "hs_code": gettext_lazy("10-digit HS commodity code, e.g. 8471300000"),
     "description": gettext_lazy("description of the goods, at most 300 characters"),
@@ -32,6 +34,9 @@ COLUMN_HELP = {
     "gross_mass": gettext_lazy("gross mass in kg, at least the net mass, e.g. 13.000"),
     "invoice_value": gettext_lazy("the line's invoice value in the invoice currency, e.g. 1250.00"),
     "valuation_method": gettext_lazy("optional, 1 to 6 (1: transaction value, the default)"),
+    "licence_number": gettext_lazy(
+        "optional: the number of your approved import or export licence, for goods that need one"
+    ),
 }
 EXAMPLE_ROW = {
     "hs_code": "8471300000",
@@ -43,6 +48,7 @@ EXAMPLE_ROW = {
     "gross_mass": "25.000",
     "invoice_value": "5000.00",
     "valuation_method": "1",
+    "licence_number": "",
 }
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = validation.MAX_ITEMS

@@ -10,6 +10,10 @@ they change anything, pages and the API to know what to offer and to refuse earl
 Adding a move is one ``Move(...)`` here plus one function in ``services.py`` named by its
 ``service``; see the README ("Adding a move").
 
+The inspection agency's moves (``pass_inspection``, ``fail_inspection``) are made by an agency
+officer of the declaration's inspection agency, whatever customs is doing with it; the moves
+whose ``inspections`` say so (release) wait for their result (issue 18).
+
 The payment moves (``via="payments"``) are made only by ``eport.payments`` once it has settled
 the declaration's tax bill: a bank's confirmed e-payment, a customs counter's receipt, or a bank
 guarantee. They are neither buttons of the declaration page nor endpoints of its own.
@@ -33,6 +37,7 @@ from .models import Declaration
 __all__ = [
     "ASSIGNED",
     "BANK",
+    "INSPECTOR",
     "MOVES",
     "MOVE_WHO",
     "OFFICER",
@@ -57,6 +62,7 @@ TRADER = "trader"  # a trader of the declaration's company
 OFFICER = "officer"  # any officer of the declaration's office of lodgement
 ASSIGNED = "assigned officer"  # the officer of that office who took the declaration
 BANK = "bank"  # staff of an alliance bank (which bank: the payments domain checks)
+INSPECTOR = "inspector"  # an agency officer of the declaration's inspection agency
 SYSTEM = "system"  # eport itself (a SystemActor, "system:<component>")
 
 # What kind of input a move takes.
@@ -84,9 +90,10 @@ class Move:
     """An action on a declaration, declared once.
 
     ``steps`` maps each status the move may be made from to the status it leads to; ``lanes``
-    limits it to declarations in those lanes (None: any lane). ``service`` names the function of
-    ``services.py`` that makes it. ``endpoint`` is its path under the declaration in the API
-    (with ``method``); ``own_page`` moves have a page of their own rather than a button.
+    limits it to declarations in those lanes (None: any lane), ``inspections`` to declarations in
+    those inspection statuses ("": no inspection needed; None: any). ``service`` names the
+    function of ``services.py`` that makes it. ``endpoint`` is its path under the declaration in
+    the API (with ``method``); ``own_page`` moves have a page of their own rather than a button.
     """
 
     name: str
@@ -97,6 +104,7 @@ class Move:
     service: str
     summary: Promise | str = ""
     lanes: frozenset[str] | None = None
+    inspections: frozenset[str] | None = None
     inputs: tuple[Input, ...] = ()
     endpoint: str | None = None
     method: str = "POST"
@@ -141,6 +149,23 @@ class Transition:
 
 _ACTIVE_LANES = frozenset({Lane.YELLOW, Lane.RED})
 _GREEN = frozenset({Lane.GREEN})
+Inspection = Declaration.Inspection
+# Goods on the statutory inspection list leave only once the inspection agency passed them.
+_CLEARED_FOR_RELEASE = frozenset({"", Inspection.PASSED})
+_WAITING_FOR_INSPECTION = frozenset({Inspection.PENDING})
+# The inspection agency records its result while customs works on the declaration, whatever
+# customs' own step: every status after submission that is not final stays as it is.
+_INSPECTABLE = {
+    status: status
+    for status in (
+        Status.SUBMITTED,
+        Status.UNDER_REVIEW,
+        Status.QUERY,
+        Status.INSPECTION,
+        Status.ASSESSED,
+        Status.PAID,
+    )
+}
 
 # THE registry: every move, in the order the pages and the API list them.
 MOVES: dict[str, Move] = {
@@ -355,6 +380,7 @@ MOVES: dict[str, Move] = {
             OFFICER,
             {Status.PAID: Status.RELEASED},
             lanes=_ACTIVE_LANES,
+            inspections=_CLEARED_FOR_RELEASE,
             service="release_declaration",
             summary=_("Release the goods of a paid declaration (officers)"),
             inputs=(Input("note", _("Release note"), max_length=2000),),
@@ -394,6 +420,44 @@ MOVES: dict[str, Move] = {
             endpoint="cancel/",
             final=True,
         ),
+        Move(
+            "pass_inspection",
+            _("Pass inspection and quarantine"),
+            pgettext_lazy("declaration move", "passed by inspection and quarantine"),
+            INSPECTOR,
+            _INSPECTABLE,
+            inspections=_WAITING_FOR_INSPECTION,
+            service="pass_inspection",
+            summary=_(
+                "Record that the goods passed inspection and quarantine, with the certificate "
+                "number (the declaration's inspection agency)"
+            ),
+            inputs=(
+                Input(
+                    "certificate",
+                    _("Inspection certificate number"),
+                    kind=LINE,
+                    required=True,
+                    max_length=40,
+                ),
+            ),
+            endpoint="inspection/pass/",
+        ),
+        Move(
+            "fail_inspection",
+            _("Fail inspection and quarantine"),
+            pgettext_lazy("declaration move", "failed by inspection and quarantine"),
+            INSPECTOR,
+            _INSPECTABLE,
+            inspections=_WAITING_FOR_INSPECTION,
+            service="fail_inspection",
+            summary=_(
+                "Record that the goods failed inspection and quarantine, with the reason (the "
+                "declaration's inspection agency); they cannot be released"
+            ),
+            inputs=(Input("reason", _("Why the goods failed"), required=True, max_length=5000),),
+            endpoint="inspection/fail/",
+        ),
         # Made by eport itself for green-lane declarations, never offered to a person; the
         # submission and payment services make them as their last step.
         Move(
@@ -412,6 +476,7 @@ MOVES: dict[str, Move] = {
             SYSTEM,
             {Status.PAID: Status.RELEASED},
             lanes=_GREEN,
+            inspections=_CLEARED_FOR_RELEASE,
             service="record_payment",
         ),
     )
@@ -485,6 +550,14 @@ def _role_refusal(actor: Any, move: Move) -> Refusal | None:
             gettext("Only alliance bank staff can have a declaration %(past)s.")
             % {"past": move.past}
         )
+    if kind == INSPECTOR and not actor.is_inspector:
+        return lambda: NotPermitted(
+            gettext(
+                "Only officers of an inspection and quarantine agency can have a declaration "
+                "%(past)s."
+            )
+            % {"past": move.past}
+        )
     return None
 
 
@@ -505,6 +578,17 @@ def _move_refusal(
             )
             % {"office": declaration.office.code}
         )
+    if (
+        kind == INSPECTOR
+        and declaration.inspection_agency_id
+        and declaration.inspection_agency_id != actor.agency_id
+    ):
+        return None, lambda: NotPermitted(
+            gettext(
+                "The goods of this declaration are inspected by another agency; you can record "
+                "results only of your own agency's inspections."
+            )
+        )
     transition = TRANSITIONS.get((declaration.status, move.name))
     if transition is None:
         return None, lambda: TransitionError(_wrong_status(declaration, actor, move))
@@ -518,6 +602,8 @@ def _move_refusal(
         )
     if transition.lanes is not None and declaration.lane not in transition.lanes:
         return None, lambda: TransitionError(_wrong_lane(declaration, move, transition))
+    if move.inspections is not None and declaration.inspection_status not in move.inspections:
+        return None, lambda: TransitionError(_wrong_inspection(declaration, move))
     return transition, None
 
 
@@ -577,6 +663,32 @@ def _wrong_lane(declaration: Declaration, move: Move, transition: Transition) ->
         "past": move.past,
         "lane": _lane_words([declaration.lane]) if declaration.lane else gettext("no"),
     }
+
+
+def _wrong_inspection(declaration: Declaration, move: Move) -> str:
+    status = declaration.inspection_status
+    if move.inspections == _WAITING_FOR_INSPECTION:  # the inspection agency's own moves
+        if status == Inspection.PASSED:
+            return gettext(
+                "The goods of this declaration already passed inspection and quarantine "
+                "(certificate %(certificate)s); the result is recorded."
+            ) % {"certificate": declaration.inspection_certificate}
+        if status == Inspection.FAILED:
+            return gettext(
+                "The goods of this declaration already failed inspection and quarantine; the "
+                "result is recorded."
+            )
+        return gettext("No goods of this declaration wait for inspection and quarantine.")
+    agency = declaration.inspection_agency.name if declaration.inspection_agency_id else ""
+    if status == Inspection.FAILED:
+        return gettext(
+            "The goods failed inspection and quarantine by %(agency)s (%(reason)s); they cannot "
+            "be %(past)s."
+        ) % {"agency": agency, "reason": declaration.inspection_reason, "past": move.past}
+    return gettext(
+        "The goods wait for inspection and quarantine by %(agency)s; they can be %(past)s once "
+        "it has passed them."
+    ) % {"agency": agency, "past": move.past}
 
 
 def _lane_words(lanes: list[str]) -> str:

@@ -218,6 +218,54 @@ def assess_risk(facts: RiskFacts, rules: Iterable[Rule], *, seed: str) -> tuple[
     return lane, matched
 
 
+# Goods under another agency's control (issue 18): not a configurable rule, never green.
+AGENCY_CONTROLS = "Agency controls"
+
+
+def agency_controls_match(
+    *,
+    licensed: Sequence[tuple[int, str, str]],
+    inspected: Sequence[tuple[int, str]],
+    inspection_agency: str = "",
+) -> Match | None:
+    """The yellow-lane match of goods another agency controls, or None when there are none.
+
+    ``licensed``: (line, HS code, cited licence number) of the items under licence control;
+    ``inspected``: (line, HS code) of the items on the statutory inspection list, inspected by
+    ``inspection_agency``. eport does not release such goods unseen: an officer checks the
+    licences, and the release waits for the inspection agency's result.
+    """
+    if not licensed and not inspected:
+        return None
+    parts = [
+        f"item {line}: HS {code} under licence {number or '(none cited)'}"
+        for line, code, number in licensed
+    ]
+    parts += [
+        f"item {line}: HS {code} on the statutory inspection list ({inspection_agency})"
+        for line, code in inspected
+    ]
+    notes, instructions = [], []
+    if licensed:
+        notes.append("Check the licences cited against the goods")
+        instructions.append("Licence check")
+    if inspected:
+        notes.append(f"release waits for inspection and quarantine by {inspection_agency}")
+        instructions.append(f"Inspection and quarantine by {inspection_agency}")
+    return Match(
+        name=AGENCY_CONTROLS,
+        lane=YELLOW,
+        reason="; ".join(parts),
+        officer_note="; ".join(notes),
+        trader_instruction="; ".join(instructions),
+    )
+
+
+def strictest(*lanes: str) -> str:
+    """The strictest of these lanes (green for none)."""
+    return max(lanes, key=STRICTNESS.__getitem__, default=GREEN)
+
+
 def trader_instructions(matches: Sequence[dict]) -> list[str]:
     """What a trader is told: the distinct instructions, never rule names or officers' notes."""
     seen: list[str] = []

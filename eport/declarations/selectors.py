@@ -1,7 +1,8 @@
 """What each person may see: the one place the visibility rule of declarations lives.
 
 A trader sees its company's declarations, an officer its office's (drafts are the trader's own
-business and stay invisible), an auditor everything. Anything outside that does not exist for the
+business and stay invisible), an inspection agency's officer those whose goods wait for (or had)
+its inspection, an auditor everything. Anything outside that does not exist for the
 person asking: lookups raise Http404, never "forbidden".
 """
 
@@ -51,6 +52,7 @@ __all__ = [
     "declarations_for",
     "get_declaration_for",
     "get_document_for",
+    "inspection_queue",
     "may_see_internal",
     "notes_for",
     "officer_queue",
@@ -87,6 +89,9 @@ def declarations_for(user) -> QuerySet[Declaration]:
         return queryset.filter(company_id=user.company_id)
     if user.is_officer and user.office_id:
         return queryset.filter(office_id=user.office_id).exclude(status=Status.DRAFT)
+    if user.is_agency and user.agency_id:
+        # Only inspection agencies are ever a declaration's inspection agency.
+        return queryset.filter(inspection_agency_id=user.agency_id).exclude(status=Status.DRAFT)
     if user.is_auditor:
         return queryset
     return queryset.none()
@@ -139,7 +144,8 @@ class ListFilters:
     ``hs_code``: the start of any goods item's HS code. ``party``: part of the consignor's,
     consignee's or declarant's name, in any case. ``date_from``/``date_to``: the day (in the
     current time zone, both included) the declaration was submitted, or last updated when
-    ``date_by`` is ``UPDATED``.
+    ``date_by`` is ``UPDATED``. ``inspection``: an inspection status (``Declaration.Inspection``),
+    or ``NO_INSPECTION`` for declarations whose goods need none.
     """
 
     q: str = ""
@@ -153,9 +159,11 @@ class ListFilters:
     date_from: date | None = None
     date_to: date | None = None
     date_by: str = ""
+    inspection: str = ""
 
 
 OPEN = "open"
+NO_INSPECTION = "none"
 SUBMITTED, UPDATED = "submitted", "updated"
 # How many companies a party search looks up by id before it matches their names instead.
 PARTY_COMPANIES = 500
@@ -186,6 +194,9 @@ def declaration_list(user, filters: ListFilters = ListFilters()) -> QuerySet[Dec
         queryset = queryset.filter(lane=filters.lane)
     if filters.flow:
         queryset = queryset.filter(flow=filters.flow)
+    if filters.inspection:
+        inspection = "" if filters.inspection == NO_INSPECTION else filters.inspection
+        queryset = queryset.filter(inspection_status=inspection)
     if filters.age_days is not None:
         queryset = queryset.filter(
             submitted_at__lte=timezone.now() - timedelta(days=filters.age_days)
@@ -259,6 +270,15 @@ def officer_queue(user, *, lane="", status="", age_days=None, company="") -> Que
     return queue_order(declaration_list(user, filters))
 
 
+def inspection_queue(user, *, inspection: str = "") -> QuerySet[Declaration]:
+    """An inspection agency's work: its declarations waiting for inspection (or in the
+    ``inspection`` status asked for), the oldest submission first."""
+    if user is None or not getattr(user, "is_agency", False) or not user.agency_id:
+        return Declaration.objects.none()
+    filters = ListFilters(inspection=inspection or Declaration.Inspection.PENDING)
+    return declaration_list(user, filters).order_by("submitted_at", "id")
+
+
 def status_counts(user) -> dict[str, int]:
     """How many declarations this user may see are in each status."""
     return dict(
@@ -295,9 +315,9 @@ def timeline(declaration: Declaration) -> list[Entry]:
 
 def risk_reasons_for(user, declaration: Declaration) -> list[str]:
     """Why the declaration is in its lane: rule names and notes for customs and auditors,
-    only what to expect (e.g. "Documentary check") for traders."""
+    only what to expect (e.g. "Documentary check") for traders and other agencies' officers."""
     reasons = declaration.risk_reasons or []
-    if getattr(user, "is_trader", False):
+    if getattr(user, "is_trader", False) or getattr(user, "is_agency", False):
         return risk.trader_instructions(reasons)
     lines = []
     for match in reasons:

@@ -21,16 +21,20 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from eport.accounts.selectors import inspection_agency_for
 from eport.core import actors
 from eport.core.actors import Actor
 from eport.core.ledgering import record_model_change
 from eport.core.text import control_character_problem, listed
+from eport.licensing.clearance import write_off
+from eport.licensing.errors import LicenceError
+from eport.reference import controls
 from eport.reference.models import TariffLine
 from eport.web.templatetags.eport import moment
 from ledger.services import record
 
 from . import access, assessment, documents, lifecycle, risk, selectors, signals, validation
-from .errors import DeclarationError, NotPermitted, StaleError
+from .errors import DeclarationError, NotPermitted, StaleError, TransitionError
 from .fields import ASSESSED_ITEM_FIELDS, HEADER_VALUE_FIELDS, ITEM_FIELDS
 from .lifecycle import allowed_moves  # re-exported: callers find every move here
 from .models import (
@@ -58,9 +62,11 @@ __all__ = [
     "cancel_declaration",
     "copy_declaration",
     "create_draft",
+    "fail_inspection",
     "make_move",
     "make_moves",
     "order_inspection",
+    "pass_inspection",
     "pick_for_post_clearance",
     "raise_query",
     "reassign_declaration",
@@ -77,6 +83,7 @@ __all__ = [
 ]
 
 MISSING_TARIFF_RULE = "No tariff line for an item"
+INSPECTION_CERTIFICATE_LENGTH = 40  # as Declaration.inspection_certificate stores it
 # Where _begin leaves the move it checked (and its actor) on the locked declaration.
 _MOVE_IN_HAND = "_move_in_hand"
 
@@ -673,6 +680,79 @@ def _risk_rules() -> list[risk.Rule]:
     ]
 
 
+def _agency_controls(
+    declaration: Declaration, items: list[GoodsItem]
+) -> tuple[list[GoodsItem], list[GoodsItem]]:
+    """The items under licence control (or citing a licence), and those on the statutory
+    inspection list, in line order."""
+    ordered = sorted(items, key=lambda item: item.line)
+    licensed = [
+        item
+        for item in ordered
+        if item.licence_number or controls.needs_licence(item.hs_code, declaration.flow)
+    ]
+    inspected = [item for item in ordered if controls.needs_inspection(item.hs_code)]
+    return licensed, inspected
+
+
+def _set_inspection(
+    declaration: Declaration, items: list[GoodsItem], inspected: list[GoodsItem]
+) -> set[str]:
+    """Mark the items on the statutory inspection list (stored at once) and make the declaration
+    wait for its inspection agency; the declaration's fields that changed (unsaved).
+
+    A result already recorded stays; a pending inspection no item needs any more is dropped.
+    Refused (DeclarationError) when goods need inspection and no agency inspects at the office.
+    """
+    flagged = {item.pk for item in inspected}
+    changed_items = [item for item in items if item.needs_inspection != (item.pk in flagged)]
+    for item in changed_items:
+        item.needs_inspection = item.pk in flagged
+    if changed_items:
+        GoodsItem.objects.bulk_update(changed_items, ["needs_inspection"])
+    status = declaration.inspection_status
+    if not inspected:
+        if status != Declaration.Inspection.PENDING:
+            return set()
+        declaration.inspection_status, declaration.inspection_agency = "", None
+        return {"inspection_status", "inspection_agency"}
+    if status:
+        return set()
+    agency = inspection_agency_for(declaration.office)
+    if agency is None:
+        raise DeclarationError(
+            _(
+                "Item %(line)s (HS %(code)s) is on the statutory inspection list, but no "
+                "inspection and quarantine agency inspects goods at customs office %(office)s "
+                "yet. Customs must set one up before this declaration can be submitted; try "
+                "again later."
+            )
+            % {
+                "line": inspected[0].line,
+                "code": inspected[0].hs_code,
+                "office": declaration.office.code,
+            }
+        )
+    declaration.inspection_status = Declaration.Inspection.PENDING
+    declaration.inspection_agency = agency
+    return {"inspection_status", "inspection_agency"}
+
+
+def _write_off(declaration: Declaration, items: list[GoodsItem], actor: Any) -> None:
+    """Write the released items that cite a licence off it, in the caller's transaction.
+
+    ``write_off`` locks the licences (in pk order) and refuses to overdraw any of them; the
+    refusal is the release's, and the caller's transaction changes nothing.
+    """
+    citations = [c for c in validation.citations_of(items) if c.licence_number]
+    if not citations:
+        return
+    try:
+        write_off(citations=citations, reference_prefix=declaration.number, actor=actor)
+    except LicenceError as error:
+        raise TransitionError(str(error)) from None
+
+
 @transaction.atomic
 def submit_declaration(*, declaration: Declaration, actor: Actor, version: int) -> Declaration:
     """Submit a complete draft: number it, route it to a lane, and assess it at once if green.
@@ -681,13 +761,19 @@ def submit_declaration(*, declaration: Declaration, actor: Actor, version: int) 
     (``system:risk``: lane and matched rule names) and, for the green lane,
     ``declaration.assessed`` (``system:assessment``). If a green declaration cannot be assessed
     because a tariff line is missing, it goes to the yellow lane for an officer instead.
+    Goods under another agency's control (a licence, statutory inspection) are at least yellow;
+    with goods on the inspection list, the declaration waits for the inspection agency.
     """
     declaration, transition = _begin(declaration, actor, "submit", version)
     # Read once: every step below works on these rows and keeps them equal to what it stores.
     items, held = current_items(declaration), current_documents(declaration)
-    validation.check_ready_to_submit(declaration, items=items, documents=held)
-    entries = _Entries(declaration, items=items, documents=held)
     now = timezone.now()
+    validation.check_ready_to_submit(
+        declaration, items=items, documents=held, on=timezone.localdate(now)
+    )
+    entries = _Entries(declaration, items=items, documents=held)
+    licensed, inspected = _agency_controls(declaration, items)
+    inspection_changed = _set_inspection(declaration, items, inspected)
 
     # Routing and assessing need no number, so they are worked out before the office's number
     # counter is taken: it stays locked until the commit, and every submission of the office
@@ -702,6 +788,15 @@ def submit_declaration(*, declaration: Declaration, actor: Actor, version: int) 
             _("Customs cannot route declarations right now: %(error)s Try again later.")
             % {"error": error}
         ) from None
+    # Goods under another agency's control are never assessed and released by eport unseen.
+    controlled = risk.agency_controls_match(
+        licensed=[(item.line, item.hs_code, item.licence_number) for item in licensed],
+        inspected=[(item.line, item.hs_code) for item in inspected],
+        inspection_agency=declaration.inspection_agency.code if inspected else "",
+    )
+    if controlled is not None:
+        matches.append(controlled)
+        lane = risk.strictest(lane, controlled.lane)
     result = None
     if lane == risk.GREEN:
         try:
@@ -726,8 +821,15 @@ def submit_declaration(*, declaration: Declaration, actor: Actor, version: int) 
         )
     declaration.submitted_at = now
     # The declaration row is written once, at the end: nothing below reads it back.
-    changed = {"number", "submitted_at"} | _move(declaration, transition)
-    entries.add(actor, "declaration.submitted", {"number": declaration.number})
+    changed = {"number", "submitted_at"} | inspection_changed | _move(declaration, transition)
+    entries.add(
+        actor,
+        "declaration.submitted",
+        {
+            "number": declaration.number,
+            "inspection_agency": declaration.inspection_agency.code if inspected else None,
+        },
+    )
 
     declaration.lane = lane
     declaration.risk_reasons = [match.as_dict() for match in matches]
@@ -792,6 +894,9 @@ def amend_declaration(
     _save_lrn_safely(declaration, update_fields=[*HEADER_VALUE_FIELDS, "office", "updated_at"])
     stored = _replace_items(declaration, cleaned_items)
     validation.check_ready_to_submit(declaration, items=stored, documents=held)
+    inspection_changed = _set_inspection(
+        declaration, stored, _agency_controls(declaration, stored)[1]
+    )
     after = snapshot(declaration, items=stored, documents=held)
     changes = diff_snapshots(before, after)
     if query is not None:
@@ -805,7 +910,7 @@ def amend_declaration(
         after=after,
         changes=changes,
     )
-    _apply(declaration, transition, bump=True)
+    _apply(declaration, transition, inspection_changed, bump=True)
     entries = _Entries(declaration, items=stored, documents=held)
     entries.add(
         actor,
@@ -896,6 +1001,76 @@ def record_inspection_findings(
     )
     entries.write()
     return declaration
+
+
+# --- the inspection agency's moves -------------------------------------------------------------
+
+
+def _record_inspection(
+    declaration: Declaration,
+    transition: lifecycle.Transition,
+    actor: Actor,
+    result: str,
+    facts: dict,
+) -> Declaration:
+    """Store the inspection agency's result (``facts``: the declaration's fields it sets)."""
+    for name, value in facts.items():
+        setattr(declaration, name, value)
+    declaration.inspection_status = result
+    declaration.inspected_by = actor
+    declaration.inspected_at = timezone.now()
+    _apply(
+        declaration,
+        transition,
+        ["inspection_status", "inspected_by", "inspected_at", *facts],
+        bump=True,
+    )
+    entries = _Entries(declaration)
+    entries.add(
+        actor,
+        f"declaration.inspection_{result}",
+        {
+            "agency": declaration.inspection_agency.code,
+            **{name.removeprefix("inspection_"): value for name, value in facts.items()},
+        },
+    )
+    entries.write()
+    return declaration
+
+
+@transaction.atomic
+def pass_inspection(
+    *, declaration: Declaration, actor: Actor, version: int, certificate: str
+) -> Declaration:
+    """Record that the inspection agency passed the goods, with its certificate; customs may
+    then release them."""
+    declaration, transition = _begin(declaration, actor, "pass_inspection", version)
+    certificate = _internal_text(
+        certificate,
+        "certificate",
+        _("Enter the number of the inspection certificate."),
+        max_length=INSPECTION_CERTIFICATE_LENGTH,
+    )
+    return _record_inspection(
+        declaration,
+        transition,
+        actor,
+        Declaration.Inspection.PASSED,
+        {"inspection_certificate": certificate},
+    )
+
+
+@transaction.atomic
+def fail_inspection(
+    *, declaration: Declaration, actor: Actor, version: int, reason: str
+) -> Declaration:
+    """Record that the goods failed inspection and quarantine, with the reason; they are never
+    released."""
+    declaration, transition = _begin(declaration, actor, "fail_inspection", version)
+    reason = _internal_text(reason, "reason", _("Give the reason the goods failed inspection."))
+    return _record_inspection(
+        declaration, transition, actor, Declaration.Inspection.FAILED, {"inspection_reason": reason}
+    )
 
 
 def _clean_corrections(
@@ -1041,9 +1216,8 @@ def _pay(
     declaration.payment_reference = reference
     changed = {"payment_reference"} | _move(declaration, transition)
     # Read once for both entries: paying and releasing change neither items nor documents.
-    entries = _Entries(
-        declaration, items=current_items(declaration), documents=current_documents(declaration)
-    )
+    items = current_items(declaration)
+    entries = _Entries(declaration, items=items, documents=current_documents(declaration))
     entries.add(
         actor,
         _PAYMENT_ACTIONS[move],
@@ -1054,6 +1228,7 @@ def _pay(
         declaration.released_at = timezone.now()
         changed |= {"released_at"} | _move(declaration, release)
         entries.add(actors.CLEARANCE, "declaration.released", {})
+        _write_off(declaration, items, actors.CLEARANCE)
     _save(declaration, changed, bump=True)
     entries.write(preceding)
     return declaration
@@ -1108,14 +1283,17 @@ def record_guarantee(
 def release_declaration(
     *, declaration: Declaration, actor: Actor, version: int, note: str = ""
 ) -> Declaration:
-    """Release the goods of a paid declaration; final."""
+    """Release the goods of a paid declaration, writing its items off the licences they cite in
+    the same transaction; final."""
     declaration, transition = _begin(declaration, actor, "release", version)
     note = str(note or "").strip()
     declaration.released_at = timezone.now()
     declaration.decision_reason = note
     _apply(declaration, transition, ["released_at", "decision_reason"], bump=True)
-    entries = _Entries(declaration)
+    items = current_items(declaration)
+    entries = _Entries(declaration, items=items)
     entries.add(actor, "declaration.released", {"note": note})
+    _write_off(declaration, items, actor)
     entries.write()
     return declaration
 

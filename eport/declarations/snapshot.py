@@ -21,8 +21,11 @@ from .fields import ASSESSED_ITEM_FIELDS, ASSESSED_TOTAL_FIELDS, HEADER_VALUE_FI
 from .models import Declaration, Document, GoodsItem
 
 # What a snapshot holds of the header and of each goods item (the item's line number too).
+# Fields that came with agency controls (issue 18) are held only when set, so the state of every
+# declaration recorded before them, and of every one they do not concern, digests as it did.
+OPTIONAL_ITEM_FIELDS = ("licence_number",)
 SNAPSHOT_HEADER_FIELDS = HEADER_VALUE_FIELDS
-SNAPSHOT_ITEM_FIELDS = ("line", *ITEM_FIELDS)
+SNAPSHOT_ITEM_FIELDS = ("line", *(name for name in ITEM_FIELDS if name not in OPTIONAL_ITEM_FIELDS))
 
 
 @functools.cache
@@ -97,7 +100,29 @@ _ITEM_NAMES = (*SNAPSHOT_ITEM_FIELDS, *ASSESSED_ITEM_FIELDS)
 
 
 def item_snapshot(item: GoodsItem) -> dict:
-    return _values(item, _ITEM_NAMES)
+    values = _values(item, _ITEM_NAMES)
+    for name in OPTIONAL_ITEM_FIELDS:
+        if value := getattr(item, name):
+            values[name] = value
+    if item.needs_inspection:
+        values["needs_inspection"] = True
+    return values
+
+
+def inspection_snapshot(declaration: Declaration) -> dict:
+    """Inspection and quarantine by another agency, only what is set (empty: none needed)."""
+    if not declaration.inspection_status:
+        return {}
+    values = {"inspection_status": declaration.inspection_status}
+    if declaration.inspection_agency_id:
+        values["inspection_agency"] = declaration.inspection_agency.code
+    if declaration.inspection_certificate:
+        values["inspection_certificate"] = declaration.inspection_certificate
+    if declaration.inspection_reason:
+        values["inspection_reason"] = declaration.inspection_reason
+    if declaration.inspected_by_id:
+        values["inspected_by"] = f"user:{declaration.inspected_by_id}"
+    return values
 
 
 def document_snapshot(document: Document) -> dict:
@@ -164,6 +189,7 @@ def snapshot(
         "documents": [document_snapshot(document) for document in documents],
     }
     data.update(_values(declaration, ASSESSED_TOTAL_FIELDS))
+    data.update(inspection_snapshot(declaration))
     return data
 
 

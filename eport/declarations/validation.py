@@ -9,10 +9,12 @@ maps a field to its messages: header fields by model field name, goods items as
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -20,6 +22,7 @@ from eport.accounts.models import CustomsOffice
 from eport.accounts.usci import validate_usci
 from eport.core.money import decimal_from_text
 from eport.core.text import control_character_problem
+from eport.licensing.clearance import Citation, citation_problems
 from eport.reference import codes
 
 from .fields import HEADER_FIELDS, ITEM_FIELDS
@@ -29,6 +32,8 @@ MAX_ITEMS = 999
 # A goods item's commodity code: the HS subheading (6) and the national tariff digits (4).
 COMMODITY_CODE_DIGITS = 10
 TOTAL_TOLERANCE = Decimal("0.01")
+# As GoodsItem.licence_number (and Licence.number) store it.
+LICENCE_NUMBER_LENGTH = 20
 # Sea and air need their transport document attached (UN/CEFACT 1001 codes).
 TRANSPORT_DOCUMENTS = {
     Declaration.TransportMode.SEA: (Document.Type.BILL_OF_LADING, gettext_lazy("bill of lading")),
@@ -63,6 +68,7 @@ LABELS = {
     "net_mass": gettext_lazy("net mass in kg"),
     "gross_mass": gettext_lazy("gross mass in kg"),
     "invoice_value": gettext_lazy("item's invoice value"),
+    "licence_number": gettext_lazy("licence number"),
 }
 AMOUNT_LABELS = {
     "freight": gettext_lazy("freight amount (in the invoice currency)"),
@@ -500,6 +506,12 @@ def item_problems(data: dict, index: int) -> tuple[dict, _Problems]:
             _("The valuation method is 1 to 6 (1: transaction value of the goods)."),
         )
     cleaned["valuation_method"] = method
+    licence = _code(data, "licence_number")
+    if len(licence) > LICENCE_NUMBER_LENGTH:
+        problems.add("licence_number", _too_long(LABELS["licence_number"], LICENCE_NUMBER_LENGTH))
+    elif problem := control_character_problem(licence):
+        problems.add("licence_number", problem)
+    cleaned["licence_number"] = licence
     return cleaned, problems
 
 
@@ -534,16 +546,34 @@ def _money(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
+def citations_of(items: Iterable[GoodsItem]) -> list[Citation]:
+    """The goods items as the licensing agency's clearance rules read them, in line order."""
+    return [
+        Citation(
+            line=item.line,
+            hs_code=item.hs_code,
+            quantity=item.quantity,
+            unit=item.unit,
+            value=item.invoice_value,
+            licence_number=item.licence_number,
+        )
+        for item in sorted(items, key=lambda item: item.line)
+    ]
+
+
 def check_ready_to_submit(
     declaration: Declaration,
     *,
     items: Iterable[GoodsItem] | None = None,
     documents: Iterable[Document] | None = None,
+    on: date | None = None,
 ) -> None:
     """Raise ValidationError with every reason this declaration cannot be submitted yet.
 
     ``items`` and ``documents`` are the stored rows when the caller already holds them;
-    otherwise they are read.
+    otherwise they are read. Items under licence control must cite a licence of the company
+    that covers them on ``on`` (default: today); their problems are the item's
+    ``licence_number`` problems.
     """
     if items is None:
         items = list(declaration.items.order_by("line"))
@@ -563,6 +593,17 @@ def check_ready_to_submit(
     if not items:
         add("__all__", _("Add at least one goods item before submitting."))
     else:
+        cited = citation_problems(
+            company_id=declaration.company_id,
+            flow=declaration.flow,
+            currency=declaration.invoice_currency,
+            citations=citations_of(items),
+            on=on or timezone.localdate(),
+        )
+        index_of = {item.line: index for index, item in enumerate(items)}
+        for line, messages in sorted(cited.items()):
+            for message in messages:
+                add(f"items.{index_of.get(line, line - 1)}.licence_number", message)
         items_total = sum((item.invoice_value for item in items), Decimal("0.00"))
         difference = abs(items_total - declaration.invoice_total)
         if difference > TOTAL_TOLERANCE:

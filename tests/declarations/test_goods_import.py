@@ -19,7 +19,8 @@ from ledger.models import Entry
 from . import factories as f
 
 HEADER = ",".join(COLUMNS)
-GOOD = "8471300000,Laptop computers,CN,10,PCE,20.000,25.000,400.00,1"
+# The last column, licence_number, is left blank: laptops need no licence.
+GOOD = "8471300000,Laptop computers,CN,10,PCE,20.000,25.000,400.00,1,"
 OTHER = "8517120000,Mobile phones,VN,100,PCE,30,35,600.00,"
 
 

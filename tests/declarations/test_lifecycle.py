@@ -4,9 +4,11 @@ import itertools
 
 import pytest
 
+from eport.accounts.models import Agency
 from eport.declarations import lifecycle
 from eport.declarations.errors import TransitionError
 from eport.declarations.models import Declaration
+from tests.accounts.factories import make_agency
 from tests.banks import factories as bank_factories
 
 from . import factories as f
@@ -29,6 +31,8 @@ def actor_for(world, move):
     who = lifecycle.MOVE_WHO[move]
     if who == lifecycle.BANK:
         return f.user("bank", "bank", bank=bank_factories.bank())
+    if who == lifecycle.INSPECTOR:
+        return f.user("inspector", "agency", agency=make_agency(Agency.Kind.INSPECTION))
     return {
         lifecycle.TRADER: world.trader,
         lifecycle.OFFICER: world.officer,
@@ -49,6 +53,10 @@ def lane_for(status, move):
 def test_the_table_decides_every_status_and_move(world, status, move):
     declaration = declaration_in(world, status, lane_for(status, move), assigned=world.officer)
     actor = actor_for(world, move)
+    if lifecycle.MOVE_WHO[move] == lifecycle.INSPECTOR:
+        # The goods wait for the inspector's agency (the lifecycle's inspections say when).
+        declaration.inspection_status = Declaration.Inspection.PENDING
+        declaration.inspection_agency = actor.agency
     transition = lifecycle.TRANSITIONS.get((status, move))
 
     if transition is None:

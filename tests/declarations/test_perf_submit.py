@@ -14,6 +14,7 @@ from eport.declarations.models import Declaration
 from eport.notifications.models import Notification
 from eport.outbox.models import OutboxMessage
 from eport.payments.models import TaxBill
+from eport.reference import controls
 from ledger.models import Entry
 
 from . import factories as f
@@ -28,6 +29,12 @@ EMAIL_QUERIES = 2
 # Over the API: the token (and its last use), the declaration (whom it is visible to), and the
 # response's queries; nothing the submission holds is read again.
 API_QUERIES = SUBMIT_QUERIES + 4
+
+
+@pytest.fixture(autouse=True)
+def goods_controls_read(world):
+    """The goods controls are read once per process and kept, as in a running server."""
+    controls.controls_for("0")
 
 
 def _ready(trader, items: int, lrn: str) -> Declaration:
