@@ -206,6 +206,14 @@ class GoodsItemForm(forms.Form):
     gross_mass = _amount(_("Gross mass (kg)"))
     invoice_value = _amount(_("Invoice value"))
     valuation_method = _choice(_("Valuation"), initial="1")
+    licence_number = _text(
+        _("Licence number"),
+        20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "class": "code"}
+        ),
+        help_text=_("Only for goods that need an import or export licence."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -49,6 +49,10 @@ def detail_page(
         "amendments": list(declaration.amendments.all()) if not user.is_trader else [],
         "field_words": FIELD_WORDS,
         "inspections": list(declaration.inspections.all()),
+        # Other agencies' controls: the items' licences and the inspection agency's panel.
+        "agency_controls": bool(declaration.inspection_status)
+        or any(item.licence_number or item.needs_inspection for item in items),
+        "inspection_items": [item for item in items if item.needs_inspection],
         # Moves with a page of their own (edit, amend, attach) are links, the rest buttons.
         "actions": [move for move in moves if not move.own_page],
         "can_edit": "edit" in move_names,
@@ -81,6 +85,8 @@ def _timeline_rows(entries) -> list[dict]:
         data = row["data"]
         row["lane"] = data.get("lane", "") if row["action"].endswith("risk_assessed") else ""
         row["reason"] = data.get("reason", "") if isinstance(data.get("reason"), str) else ""
+        if row["action"] == "declaration.inspection_passed":
+            row["reason"] = str(data.get("certificate", ""))
         # The time as the template's filters would write it (two filter nodes per row less).
         row["datetime"] = date_filter(template_localtime(row["time"]), "c")
         row["when"] = moment(row["time"], "seconds")
