@@ -34,22 +34,30 @@ def navigation(request) -> dict:
     declarations = urls["declarations:list"]
     links = []
     tokens = (_("API tokens"), urls["api_tokens:list"])
+    licences = urls["licensing:list"]
     if user.is_trader:
         links = [
             (_("Declarations"), declarations),
             (_("New declaration"), urls["declarations:new"]),
+            (_("Licences"), licences),
             (_("Duties and taxes"), urls["payments:overview"]),
             tokens,
         ]
     elif user.is_officer:
         links = [
             (_("Work queue"), declarations),
+            (_("Licences"), licences),
             (_("Duties and taxes"), urls["payments:overview"]),
             tokens,
         ]
+    elif user.is_licensing_officer:
+        links = [(_("Licence queue"), licences), tokens]
+    elif user.is_inspector:
+        links = [(_("Inspection queue"), urls["declarations:inspection_queue"]), tokens]
     elif user.is_auditor:
         links = [
             (_("Declarations"), declarations),
+            (_("Licences"), licences),
             (_("Duties and taxes"), urls["payments:overview"]),
             (_("Audit"), urls["audit:workspace"]),
             (_("Ledger"), urls["audit:ledger"]),
@@ -83,6 +91,8 @@ def navigation(request) -> dict:
 NAVIGATION_URLS = (
     "declarations:list",
     "declarations:new",
+    "declarations:inspection_queue",
+    "licensing:list",
     "api_tokens:list",
     "payments:overview",
     "payments:bank",

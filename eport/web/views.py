@@ -32,6 +32,10 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect(f"{settings.LOGIN_URL}?next=/")
     if request.user.is_bank:
         return redirect("banks:workspace")
+    if request.user.is_licensing_officer:
+        return redirect("licensing:list")
+    if request.user.is_inspector:
+        return redirect("declarations:inspection_queue")
     return redirect("declarations:list")
 
 

@@ -533,9 +533,9 @@ def test_a_released_declaration_links_to_its_receipt_and_release_note(client, wo
 
 def test_each_role_sees_its_own_navigation(client, world):
     expected = {
-        "trader": ["Declarations", "New declaration", "Duties and taxes", "API tokens"],
-        "officer": ["Work queue", "Duties and taxes", "API tokens"],
-        "auditor": ["Declarations", "Duties and taxes", "Audit", "Ledger", "Verify"],
+        "trader": ["Declarations", "New declaration", "Licences", "Duties and taxes", "API tokens"],
+        "officer": ["Work queue", "Licences", "Duties and taxes", "API tokens"],
+        "auditor": ["Declarations", "Licences", "Duties and taxes", "Audit", "Ledger", "Verify"],
     }
     for who, labels in expected.items():
         client.force_login(getattr(world, who))

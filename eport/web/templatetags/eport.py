@@ -44,6 +44,10 @@ STATUS_TONES = {
     "active": "success",
     "ended": "neutral",
     "live": "success",
+    # Licences (submitted, query, refused and withdrawn read as above) and inspections
+    "approved": "success",
+    "passed": "success",
+    "failed": "danger",
 }
 
 # Each lane has a shape as well as a colour, so it reads without colour vision.
@@ -89,6 +93,16 @@ ACTION_WORDS = {
     "guarantee.reserved": _("Bill reserved against the guarantee"),
     "guarantee.restored": _("Guarantee balance restored"),
     "guarantee.ended": _("Guarantee ended"),
+    # Licences, and the inspection agency's steps on a declaration
+    "licence.applied": _("Licence applied for"),
+    "licence.queried": _("Licence query raised"),
+    "licence.answered": _("Licence query answered"),
+    "licence.approved": _("Licence approved"),
+    "licence.refused": _("Licence refused"),
+    "licence.withdrawn": _("Licence application withdrawn"),
+    "licence.written_off": _("Written off the licence"),
+    "declaration.inspection_passed": _("Inspection passed"),
+    "declaration.inspection_failed": _("Inspection failed"),
 }
 
 
