@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from eport.accounts.models import Agency
+from eport.accounts.selectors import licensing_agencies
 from eport.core.actors import Actor
 from eport.core.money import decimal_from_text, parse_amount
 from eport.core.text import control_character_problem
@@ -120,7 +121,7 @@ def _quantity(value: Any, problems: dict[str, list[str]]) -> Decimal:
 
 def _licensing_agency(value: Any, problems: dict[str, list[str]]) -> Agency | None:
     """The agency applied to: the one chosen, else the only active licensing agency."""
-    active = Agency.objects.filter(kind=Agency.Kind.LICENSING, active=True)
+    active = licensing_agencies()
     if value in (None, ""):
         agencies = list(active[:2])
         if len(agencies) == 1:
