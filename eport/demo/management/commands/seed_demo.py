@@ -1,12 +1,14 @@
-"""Demo data: two companies, an office, four people, risk rules and declarations in every status.
+"""Demo data: two companies, an office, two agencies, six people, risk rules, licences and
+declarations in every status, some of them inspected.
 
 Everything is made through the services, so the ledger holds the whole history and
-``verify_ledger`` passes. Idempotent: what exists (by username, USCI, rule name or LRN) is left
-alone, so a second run changes nothing.
+``verify_ledger`` passes. Idempotent: what exists (by username, USCI, agency code, rule name,
+licence description or LRN) is left alone, so a second run changes nothing.
 """
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from decimal import Decimal
 
@@ -14,16 +16,19 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from eport.accounts import services as accounts
-from eport.accounts.models import Company, CustomsOffice, User
+from eport.accounts.models import Agency, Company, CustomsOffice, User
 from eport.accounts.usci import usci_check_character
 from eport.core import actors
 from eport.declarations import rules, services
 from eport.declarations.models import Declaration, PostClearanceReview, RiskRule
+from eport.licensing import services as licensing
+from eport.licensing.models import Licence
 from eport.payments import services as payments
 from eport.payments.models import TaxBill
-from eport.reference.models import HsCode
+from eport.reference.models import GoodsControl, HsCode
 
 ACTOR = actors.SEED
 PASSWORD = "eport-demo"  # noqa: S105 (documented demo password)
@@ -31,6 +36,10 @@ OFFICE = ("2201", "Shanghai Customs District")
 COMPANIES = {
     "A": ("91310000MA1FL8XQ3", "Huangpu Precision Trading Co., Ltd.", "88 Zhongshan Rd, Shanghai"),
     "B": ("91110105MA01C7RK6", "Beijing Northstar Imports Ltd.", "6 Jianguo Rd, Beijing"),
+}
+AGENCIES = {
+    "licensing": ("SHCOM", "Shanghai Municipal Commission of Commerce", Agency.Kind.LICENSING),
+    "inspector": ("SHCIQ", "Shanghai Inspection and Quarantine", Agency.Kind.INSPECTION),
 }
 RULES = [
     {
@@ -226,6 +235,140 @@ GOODS = {
         },
         [_item("9303200000", "Sporting shotguns", "IT", "10", "PCE", "32", "45", "15000.00")],
     ),
+    # The goods below are on the illustrative goods-controls list: beef needs an import licence
+    # and inspection, toys and oranges inspection.
+    "beef": (
+        {
+            "consignor_name": "Riverina Beef Exporters Pty Ltd",
+            "consignor_country": "AU",
+            "dispatch_country": "AU",
+            "port_of_loading": "AUMEL",
+            "invoice_currency": "USD",
+            "exchange_rate": "7.100000",
+            "incoterm": "CFR",
+            "incoterm_place": "Shanghai",
+            "freight": "0.00",
+            "insurance": "0.00",
+        },
+        [
+            _item(
+                "0201300000",
+                "Boneless beef, chilled, vacuum packed",
+                "AU",
+                "5000",
+                "KGM",
+                "5000",
+                "5400",
+                "60000.00",
+            )
+        ],
+    ),
+    "toys": (
+        {
+            "consignor_name": "Shenzhen Bay Toys (HK) Ltd.",
+            "consignor_country": "HK",
+            "dispatch_country": "HK",
+            "port_of_loading": "HKHKG",
+            "invoice_currency": "USD",
+            "exchange_rate": "7.100000",
+            "incoterm_place": "Hong Kong",
+        },
+        [
+            _item(
+                "9503000000",
+                "Plastic building blocks",
+                "HK",
+                "3000",
+                "PCE",
+                "1500",
+                "1800",
+                "12000.00",
+            )
+        ],
+    ),
+    "oranges": (
+        {
+            "consignor_name": "Cape Citrus Exporters (Pty) Ltd",
+            "consignor_country": "ZA",
+            "dispatch_country": "ZA",
+            "port_of_loading": "ZACPT",
+            "invoice_currency": "USD",
+            "exchange_rate": "7.100000",
+            "incoterm_place": "Cape Town",
+        },
+        [
+            _item(
+                "0805100000",
+                "Fresh navel oranges",
+                "ZA",
+                "18000",
+                "KGM",
+                "18000",
+                "19500",
+                "16200.00",
+            )
+        ],
+    ),
+}
+
+# (description, company, flow, HS code, quantity, unit, value, currency, counterparty, story):
+# applications of the demo companies to SHCOM; the description identifies each.
+LICENCES = [
+    (
+        "Boneless beef, chilled",
+        "A",
+        "import",
+        "0201300000",
+        "20000",
+        "KGM",
+        "240000.00",
+        "USD",
+        "AU",
+        "approved",
+    ),
+    (
+        "Natural graphite flakes",
+        "A",
+        "export",
+        "2504100000",
+        "50000",
+        "KGM",
+        "150000.00",
+        "USD",
+        "KR",
+        "approved",
+    ),
+    (
+        "Soya beans for crushing",
+        "A",
+        "import",
+        "1201900000",
+        "500000",
+        "KGM",
+        "275000.00",
+        "USD",
+        "BR",
+        "applied",
+    ),
+    (
+        "Crude petroleum oil",
+        "B",
+        "import",
+        "2709000000",
+        "1000000",
+        "KGM",
+        "620000.00",
+        "USD",
+        "SA",
+        "queried",
+    ),
+]
+# Which declaration cites which licence (by description).
+CITES = {"DEMO-A17": "Boneless beef, chilled"}
+# What the inspection agency found, recorded right after submission.
+INSPECTIONS = {
+    "DEMO-A17": ("pass", "SHCIQ-2026-000417"),
+    "DEMO-A19": ("fail", "Live fruit-fly larvae found in 3 of 20 sampled cartons."),
 }
 
 # (LRN, company, goods, where the story stops)
@@ -247,6 +390,11 @@ SCENARIOS = [
     ("DEMO-A15", "A", "coffee", "cancelled_draft"),
     # Its bill is the one seed_banks has the trader pay by e-payment, waiting at ICBC.
     ("DEMO-A16", "A", "laptops", "assessed"),
+    # Goods on the inspection list: passed and released (writing off the beef licence), waiting
+    # for the inspection agency, failed and rejected.
+    ("DEMO-A17", "A", "beef", "released"),
+    ("DEMO-A18", "A", "toys", "submitted"),
+    ("DEMO-A19", "A", "oranges", "rejected"),
     ("DEMO-B01", "B", "coffee", "released"),
     ("DEMO-B02", "B", "electric_cars", "submitted"),
     ("DEMO-B03", "B", "phones_by_air", "assessed"),
@@ -257,29 +405,33 @@ SCENARIOS = [
 
 class Command(BaseCommand):
     help = (
-        "Create demo companies, an office, users (trader, trader2, officer, auditor; password "
-        f"'{PASSWORD}'), risk rules and about 20 declarations in every status, all through the "
-        "services and the ledger. Idempotent."
+        "Create demo companies, an office, a licensing and an inspection agency, users (trader, "
+        f"trader2, officer, auditor, licensing, inspector; password '{PASSWORD}'), risk rules, "
+        "licences and about 20 declarations in every status, all through the services and the "
+        "ledger. Idempotent."
     )
 
     def handle(self, *args, **options):
-        if not HsCode.objects.exists():
+        # Goods controls came with a later version of the reference data: load them too.
+        if not HsCode.objects.exists() or not GoodsControl.objects.exists():
             call_command("load_reference", stdout=self.stdout)
         people = self._people()
         self._rules()
+        licences = self._licences(people)
         made = 0
         for lrn, company_key, goods, stop in SCENARIOS:
             trader = people["trader"] if company_key == "A" else people["trader2"]
             if Declaration.objects.filter(company_id=trader.company_id, lrn=lrn).exists():
                 continue
             with transaction.atomic():
-                self._play(lrn, goods, stop, trader=trader, officer=people["officer"])
+                self._play(lrn, goods, stop, trader=trader, people=people, licences=licences)
             made += 1
         self._pick_for_post_clearance(people["officer"])
         self.stdout.write(
             f"demo data ready: {made} declaration(s) created, "
-            f"{Declaration.objects.filter(lrn__startswith='DEMO-').count()} demo declarations; "
-            f"sign in as trader, trader2, officer or auditor with password {PASSWORD!r}"
+            f"{Declaration.objects.filter(lrn__startswith='DEMO-').count()} demo declarations, "
+            f"{len(licences)} demo licences; sign in as trader, trader2, officer, auditor, "
+            f"licensing or inspector with password {PASSWORD!r}"
         )
 
     # --- organisations and people ---------------------------------------------------------
@@ -289,6 +441,11 @@ class Command(BaseCommand):
         office = CustomsOffice.objects.filter(code=OFFICE[0]).first()
         if office is None:
             office = accounts.create_office(actor=ACTOR, code=OFFICE[0], name=OFFICE[1])
+        agencies = {}
+        for username, (code, name, kind) in AGENCIES.items():
+            agencies[username] = Agency.objects.filter(code=code).first() or (
+                accounts.create_agency(actor=ACTOR, code=code, name=name, kind=kind)
+            )
         companies = {}
         for key, (first17, name, address) in COMPANIES.items():
             usci = first17 + usci_check_character(first17)
@@ -300,6 +457,8 @@ class Command(BaseCommand):
             "trader2": {"role": User.Role.TRADER, "company": companies["B"]},
             "officer": {"role": User.Role.OFFICER, "office": office, "is_staff": True},
             "auditor": {"role": User.Role.AUDITOR},
+            "licensing": {"role": User.Role.AGENCY, "agency": agencies["licensing"]},
+            "inspector": {"role": User.Role.AGENCY, "agency": agencies["inspector"]},
         }
         people = {}
         for username, fields in wanted.items():
@@ -322,10 +481,73 @@ class Command(BaseCommand):
                 continue
             rules.create_risk_rule(actor=ACTOR, **fields)
 
+    # --- licences --------------------------------------------------------------------------
+
+    def _licences(self, people: dict[str, User]) -> dict[str, Licence]:
+        """The demo licences by description, each applied for (and decided) once."""
+        licences = {}
+        for description, company_key, *terms, story in LICENCES:
+            trader = people["trader"] if company_key == "A" else people["trader2"]
+            licence = Licence.objects.filter(
+                company_id=trader.company_id, description=description
+            ).first()
+            if licence is None:
+                with transaction.atomic():
+                    licence = self._apply(description, terms, story, trader, people["licensing"])
+            licences[description] = licence
+        return licences
+
+    @staticmethod
+    def _apply(description, terms, story, trader: User, officer: User) -> Licence:
+        flow, hs_code, quantity, unit, value, currency, country = terms
+        today = timezone.localdate()
+        licence = licensing.apply_for_licence(
+            actor=trader,
+            flow=flow,
+            hs_code=hs_code,
+            description=description,
+            quantity=Decimal(quantity),
+            unit=unit,
+            value=Decimal(value),
+            currency=currency,
+            counterparty_country=country,
+            valid_from=today,
+            valid_until=today + datetime.timedelta(days=180),
+            agency=officer.agency,
+        )
+        if story == "approved":
+            licence = licensing.approve_licence(
+                licence=licence,
+                actor=officer,
+                version=licence.version,
+                note="Quantity within this year's quota for the applicant.",
+            )
+        elif story == "queried":
+            licence = licensing.raise_licence_query(
+                licence=licence,
+                actor=officer,
+                version=licence.version,
+                question="Please attach the supply contract and the refinery's import permit.",
+            )
+        return licence
+
     # --- one declaration's story ---------------------------------------------------------
 
-    def _play(self, lrn: str, goods: str, stop: str, *, trader: User, officer: User) -> None:
+    def _play(
+        self,
+        lrn: str,
+        goods: str,
+        stop: str,
+        *,
+        trader: User,
+        people: dict[str, User],
+        licences: dict[str, Licence],
+    ) -> None:
+        officer = people["officer"]
         overrides, items = GOODS[goods]
+        if lrn in CITES:
+            number = licences[CITES[lrn]].number
+            items = [dict(item, licence_number=number) for item in items]
         total = sum((Decimal(item["invoice_value"]) for item in items), Decimal("0.00"))
         header = _header(lrn, **overrides)
         header["consignee_name"] = trader.company.name
@@ -350,6 +572,8 @@ class Command(BaseCommand):
         declaration = services.submit_declaration(
             declaration=declaration, actor=trader, version=self._version(declaration)
         )
+        if lrn in INSPECTIONS:
+            declaration = self._inspect(declaration, people["inspector"], *INSPECTIONS[lrn])
         if stop == "submitted":
             return
         if stop == "cancelled":
@@ -380,11 +604,14 @@ class Command(BaseCommand):
             )
             return
         if stop == "rejected":
+            reason = "No import licence for firearms was presented."
+            if declaration.inspection_status == Declaration.Inspection.FAILED:
+                reason = "The goods failed inspection and quarantine; they cannot be released."
             services.reject_declaration(
                 declaration=declaration,
                 actor=officer,
                 version=declaration.version,
-                reason="No import licence for firearms was presented.",
+                reason=reason,
             )
             return
         if stop in ("inspection", "released_after_query"):
@@ -449,6 +676,19 @@ class Command(BaseCommand):
             actor=officer,
             version=declaration.version,
             note="Goods released.",
+        )
+
+    @staticmethod
+    def _inspect(declaration: Declaration, inspector: User, result: str, text: str):
+        if result == "pass":
+            return services.pass_inspection(
+                declaration=declaration,
+                actor=inspector,
+                version=declaration.version,
+                certificate=text,
+            )
+        return services.fail_inspection(
+            declaration=declaration, actor=inspector, version=declaration.version, reason=text
         )
 
     @staticmethod
