@@ -490,6 +490,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "DeclarationStatusEnum": "eport.declarations.models.Declaration.Status",
+        "InspectionStatusEnum": "eport.declarations.models.Declaration.Inspection",
+        "LicenceStatusEnum": "eport.licensing.models.Licence.Status",
         "DocumentTypeEnum": "eport.reference.choices.DocumentType",
         "CountryEnum": "eport.api.schema.COUNTRY_CODES",
         "CurrencyEnum": "eport.api.schema.CURRENCY_CODES",

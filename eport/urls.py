@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("eport.accounts.urls")),
     path("declarations/", include("eport.declarations.urls")),
+    path("licences/", include("eport.licensing.urls")),
     path("saved/", include("eport.saved.urls")),
     path("ledger/", include("ledger.urls")),
     path("notifications/", include("eport.notifications.urls")),
