@@ -102,9 +102,11 @@ def _quantity(value: Any, problems: dict[str, list[str]]) -> Decimal:
     try:
         quantity = decimal_from_text(_text(value).replace(",", ""))
     except (InvalidOperation, ValueError):
+        quantity = Decimal("NaN")
+    if not quantity.is_finite():
         problems["quantity"] = [_("Enter the quantity as a number such as 1000 or 12.5.")]
         return Decimal(0)
-    if not quantity.is_finite() or quantity <= 0:
+    if quantity <= 0:
         problems["quantity"] = [_("The quantity must be more than zero.")]
         return Decimal(0)
     if quantity.adjusted() + 1 > QUANTITY_DIGITS - QUANTITY_PLACES:

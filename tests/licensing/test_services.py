@@ -131,6 +131,33 @@ def test_a_licence_is_valid_for_at_most_one_year(world):
     assert licence.valid_until == one_year
 
 
+def test_a_year_from_a_leap_day_ends_on_the_28th_of_february(world):
+    leap_day = next(
+        datetime.date(year, 2, 29)
+        for year in range(TODAY().year + 1, TODAY().year + 9)
+        if year % 4 == 0
+    )
+    problems = refused_fields(
+        world.trader,
+        valid_from=leap_day,
+        valid_until=leap_day.replace(year=leap_day.year + 1, day=28) + datetime.timedelta(days=1),
+    )
+    assert problems["valid_until"][0].endswith(f"end it on {leap_day.year + 1}-02-28 or earlier.")
+
+
+@pytest.mark.parametrize("quantity", ["abc", "NaN", "Infinity", "", None])
+def test_a_quantity_must_be_a_number(world, quantity):
+    assert refused_fields(world.trader, quantity=quantity)["quantity"] == [
+        "Enter the quantity as a number such as 1000 or 12.5."
+    ]
+
+
+def test_a_quantity_has_at_most_three_decimals(world):
+    assert refused_fields(world.trader, quantity="1.0005")["quantity"] == [
+        "The quantity has at most 3 decimal places."
+    ]
+
+
 def test_the_agency_must_be_chosen_when_there_are_several(world):
     with pytest.raises(ValidationError) as refused:
         services.apply_for_licence(actor=world.trader, **f.application())
@@ -232,6 +259,23 @@ def test_approval_may_shorten_the_validity_but_not_extend_it(world):
     )
     assert approved.valid_until == shorter
     assert entries(approved)[-1].data["valid_until"] == shorter.isoformat()
+
+
+def test_an_application_whose_validity_has_passed_cannot_be_approved(world):
+    licence = f.apply_licence(world.trader)
+    past = TODAY() - datetime.timedelta(days=1)
+    Licence.objects.filter(pk=licence.pk).update(
+        valid_from=past - datetime.timedelta(days=30), valid_until=past
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.approve_licence(licence=licence, actor=world.officer, version=1)
+    assert refused.value.message_dict == {
+        "valid_until": [
+            f"A licence valid until {past.isoformat()} would have expired already; refuse the "
+            "application, and the applicant can apply again."
+        ]
+    }
+    assert Licence.objects.get(pk=licence.pk).number is None
 
 
 def test_a_query_and_its_answer_go_back_and_forth(world):
