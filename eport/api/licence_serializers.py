@@ -89,6 +89,12 @@ class LicenceInSerializer(LeanSerializer):
         ),
     )
 
+    def arguments(self) -> dict:
+        """The service's keyword arguments: every field, None for those left out (the service
+        names each missing one)."""
+        data = self.validated_data
+        return {name: data.get(name) for name in self.fields}
+
 
 class LicenceVersionSerializer(VersionSerializer):
     version = serializers.IntegerField(

@@ -91,9 +91,9 @@ class LicenceListView(LicenceApiView):
     )
     @idempotent
     def post(self, request):
-        data = dict(_valid(serializers.LicenceInSerializer, request).validated_data)
+        data = _valid(serializers.LicenceInSerializer, request).arguments()
         # The agency by its code; the service says which agencies there are if it is not one.
-        data["agency"] = data.get("agency") or None
+        data["agency"] = data["agency"] or None
         licence = services.apply_for_licence(actor=request.user, **data)
         return self.licence_detail(
             licence, status.HTTP_201_CREATED, {"Location": serializers.licence_url(licence)}

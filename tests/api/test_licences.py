@@ -96,6 +96,16 @@ def test_an_application_with_problems_names_each_field_at_once(agencies):
     assert not Licence.objects.exists()
 
 
+def test_an_empty_application_names_every_required_field(agencies):
+    schema = agencies.client(agencies.trader).get("/api/schema/", {"format": "json"}).json()
+
+    refused = agencies.client(agencies.trader).post("/api/v1/licences/", {}, format="json")
+
+    assert refused.status_code == 422
+    required = schema["components"]["schemas"]["LicenceInRequest"]["required"]
+    assert set(required) <= set(refused.json()["errors"])
+
+
 def test_an_unknown_agency_is_refused_on_its_field(agencies):
     refused = agencies.client(agencies.trader).post(
         "/api/v1/licences/", body(agency="NOPE"), format="json"
