@@ -55,6 +55,7 @@ def test_a_user_snapshot_refers_to_organisations_by_stable_id_and_holds_no_perso
         "company": None,
         "office": "office:2201",
         "bank": None,
+        "agency": None,
         "is_active": True,
         "is_staff": True,
         "is_superuser": False,
