@@ -328,3 +328,29 @@ def test_a_cancelled_or_rejected_declaration_writes_nothing_off(controlled):
     assert not Entry.objects.filter(
         subject=licence.ledger_subject, action="licence.written_off"
     ).exists()
+
+
+def test_an_amendment_is_held_to_the_same_licence_rules(controlled):
+    declaration = f.submitted(controlled.trader, "yellow", invoice_currency="USD")
+    declaration = services.take_declaration(
+        declaration=declaration, actor=controlled.officer, version=declaration.version
+    )
+    declaration = services.raise_query(
+        declaration=declaration,
+        actor=controlled.officer,
+        version=declaration.version,
+        question="Is this crude oil?",
+    )
+
+    with pytest.raises(ValidationError) as caught:
+        services.amend_declaration(
+            declaration=declaration,
+            actor=controlled.trader,
+            header=f.header(invoice_currency="USD", invoice_total="40000.00"),
+            items=[crude()],
+            answer="Yes.",
+            version=declaration.version,
+        )
+
+    assert list(caught.value.message_dict) == ["items.0.licence_number"]
+    assert f.fresh(declaration).status == Status.QUERY

@@ -14,7 +14,7 @@ from eport.accounts.models import Agency
 from eport.declarations import access, lifecycle, selectors, services
 from eport.declarations.errors import DeclarationError, NotPermitted, TransitionError
 from eport.declarations.models import Declaration
-from eport.declarations.snapshot import snapshot
+from eport.declarations.snapshot import snapshot, state_digest
 from eport.reference import codes
 from eport.reference.models import GoodsControl, TariffLine
 from eport.reference.services import create_goods_control
@@ -353,3 +353,32 @@ def test_ledger_entries_are_read_by_those_they_concern(inspected):
     assert reads(inspected.officer) == [True, True, True, True]
     assert reads(inspected.auditor) == [True, True, True, True]
     assert reads(inspected.bank) == [False, False, False, False]
+
+
+def test_an_amendment_that_adds_goods_on_the_list_makes_the_declaration_wait(inspected):
+    declaration = f.submitted(inspected.trader, "yellow")
+    declaration = services.take_declaration(
+        declaration=declaration, actor=inspected.officer, version=declaration.version
+    )
+    declaration = services.raise_query(
+        declaration=declaration,
+        actor=inspected.officer,
+        version=declaration.version,
+        question="Are these goods beef rather than laptops?",
+    )
+
+    amended = services.amend_declaration(
+        declaration=declaration,
+        actor=inspected.trader,
+        header=f.header(),
+        items=[beef()],
+        answer="Yes, corrected.",
+        version=declaration.version,
+    )
+
+    assert amended.inspection_status == Inspection.PENDING
+    assert amended.inspection_agency == inspected.ciq
+    assert [item.needs_inspection for item in amended.items.all()] == [True]
+    assert list(selectors.inspection_queue(inspected.inspector)) == [amended]
+    entry = Entry.objects.filter(subject=amended.ledger_subject, action="declaration.amended").get()
+    assert entry.data["state"] == state_digest(f.fresh(amended))
