@@ -402,6 +402,7 @@ class ListFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=50, label=_("Search"))
     status = forms.ChoiceField(required=False, label=_("Status"))
     lane = forms.ChoiceField(required=False, label=_("Lane"))
+    inspection = forms.ChoiceField(required=False, label=_("Inspection and quarantine"))
     age = forms.TypedChoiceField(
         required=False,
         coerce=int,
@@ -440,6 +441,11 @@ class ListFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("Any status")), *Declaration.Status.choices]
         self.fields["lane"].choices = [("", _("Any lane")), *Declaration.Lane.choices]
+        self.fields["inspection"].choices = [
+            ("", _("Any")),
+            *Declaration.Inspection.choices,
+            (selectors.NO_INSPECTION, _("Not needed")),
+        ]
         for name in ("date_from", "date_to"):
             self.fields[name].error_messages["invalid"] = _(
                 "Enter a date as year-month-day, e.g. 2026-03-31."
@@ -470,6 +476,7 @@ class ListFilterForm(forms.Form):
             q=wanted.get("q", ""),
             status=wanted.get("status", ""),
             lane=wanted.get("lane", ""),
+            inspection=wanted.get("inspection", ""),
             company=wanted.get("company", ""),
             age_days=wanted.get("age"),
             hs_code=wanted.get("hs_code", ""),

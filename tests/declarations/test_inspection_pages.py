@@ -154,6 +154,24 @@ def test_customs_and_the_trader_are_not_offered_the_inspection_moves(client, ins
     assert inspected.declaration.inspection_status == Declaration.Inspection.PENDING
 
 
+def test_customs_filters_its_queue_by_inspection_result(client, inspected):
+    plain = f.submitted(
+        inspected.trader,
+        "yellow",
+        lrn="LRN-PLAIN",
+        items=[f.item(hs_code="6109100000", origin_country="VN")],
+    )
+    client.force_login(inspected.officer)
+
+    waiting = client.get("/declarations/", {"inspection": "pending"}).content.decode()
+    none_needed = client.get("/declarations/", {"inspection": "none"}).content.decode()
+
+    assert inspected.declaration.number in waiting
+    assert plain.number not in waiting
+    assert plain.number in none_needed
+    assert inspected.declaration.number not in none_needed
+
+
 def test_the_inspector_starts_at_the_queue_with_its_own_navigation(client, inspected):
     client.force_login(inspected.inspector)
 

@@ -9,7 +9,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from .. import selectors
@@ -19,11 +18,7 @@ PAGE_SIZE = 50
 Inspection = Declaration.Inspection
 
 # The queue's tabs: what waits for a result, and what was recorded.
-TABS = (
-    (Inspection.PENDING, gettext_lazy("Waiting for inspection")),
-    (Inspection.PASSED, gettext_lazy("Passed")),
-    (Inspection.FAILED, gettext_lazy("Failed")),
-)
+TABS = Inspection.choices
 
 
 @login_required

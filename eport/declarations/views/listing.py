@@ -46,6 +46,7 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
         "is_officer": user.is_officer,
         "status_select": _select_html(filters, "status"),
         "lane_select": _select_html(filters, "lane"),
+        "inspection_select": _select_html(filters, "inspection"),
         "age_select": _select_html(filters, "age"),
         "search_more": _search_more_html(filters),
         "page_number": page_number,
