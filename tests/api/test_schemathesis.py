@@ -24,6 +24,7 @@ from eport.api.tokens import create_token
 from tests.api.conftest import draft_body
 from tests.banks import factories as bf
 from tests.declarations import factories as f
+from tests.licensing import factories as lf
 
 # Per operation and generation mode; 24 operations × 2 modes × 10 runs in well under a minute.
 EXAMPLES = 10
@@ -53,14 +54,17 @@ def api_schema(world, in_process):
 
 @pytest.fixture
 def trader_objects(world):
-    """A draft with an invoice, and a submitted declaration, both of the trader's company."""
+    """A draft with an invoice, a submitted declaration and a licence application, all of the
+    trader's company."""
     draft = f.draft(world.trader, lrn="FUZZ-DRAFT")
     document = f.attach(draft, world.trader, "380")
     submitted = f.submitted(world.trader, lane="yellow", lrn="FUZZ-SUBMITTED")
+    licence = lf.apply_licence(world.trader)
     _, secret = create_token(actor=world.trader, name="schemathesis")
     return {
         "declarations": [str(draft.uuid), str(submitted.uuid)],
         "document": str(document.uuid),
+        "licence": str(licence.uuid),
         "headers": {"Authorization": f"Bearer {secret}"},
     }
 
@@ -70,6 +74,8 @@ def path_parameters(operation, objects) -> dict:
         return {}
     if operation.path.startswith("/api/v1/documents/"):
         return {"uuid": objects["document"]}
+    if operation.path.startswith("/api/v1/licences/"):
+        return {"uuid": objects["licence"]}
     # Moves meet both a draft and a submitted declaration across the operations.
     index = len(operation.path) % 2
     return {"uuid": objects["declarations"][index]}
@@ -153,6 +159,28 @@ def test_the_banking_operations_answer_bank_staff_as_documented(api_schema, bank
         return {"uuid": bank_objects[prefix]}
 
     failures = documented_failures(operations, mode, parameters_for, bank_objects["headers"])
+    assert not failures, "\n\n".join(failures)
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+def test_the_licence_operations_answer_a_licensing_officer_as_documented(api_schema, world, mode):
+    """The agency's side of licences, on an application waiting for its decision."""
+    officer = lf.licensing_officer(username="fuzz_licensing")
+    licence = lf.apply_licence(world.trader, agency=officer.agency)
+    _, secret = create_token(actor=officer, name="schemathesis")
+    operations = [
+        operation
+        for operation in (result.ok() for result in api_schema.get_all_operations())
+        if operation.path.startswith("/api/v1/licences/")
+    ]
+    assert len(operations) >= 8
+
+    failures = documented_failures(
+        operations,
+        mode,
+        lambda operation: {"uuid": str(licence.uuid)} if "{uuid}" in operation.path else {},
+        {"Authorization": f"Bearer {secret}"},
+    )
     assert not failures, "\n\n".join(failures)
 
 
