@@ -12,18 +12,12 @@ from django.utils.translation import gettext_lazy as _
 
 from eport.accounts.selectors import licensing_agencies
 
+from . import lifecycle
 from .models import Licence
 
 
 class DateInput(forms.DateInput):
     input_type = "date"
-
-
-DATE_INVALID = _("Enter a date as year-month-day, e.g. 2026-03-31.")
-
-
-def _date(label) -> forms.DateField:
-    return forms.DateField(label=label, widget=DateInput, error_messages={"invalid": DATE_INVALID})
 
 
 def _text(label, max_length: int = 300, **kwargs) -> forms.CharField:
@@ -115,9 +109,15 @@ class MoveForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.move = move
         for move_input in move.inputs:
-            if move_input.kind == "date":
-                field = _date(move_input.label)
-                field.required = False
+            if move_input.kind == lifecycle.DATE:
+                # Its problem is shown as a message above the page, so it names the input.
+                invalid = _("%(input)s: enter a date as year-month-day, e.g. 2026-03-31.")
+                field = forms.DateField(
+                    label=move_input.label,
+                    required=False,
+                    widget=DateInput,
+                    error_messages={"invalid": invalid % {"input": move_input.label}},
+                )
             else:
                 field = forms.CharField(
                     label=move_input.label,
@@ -125,7 +125,7 @@ class MoveForm(forms.Form):
                     max_length=move_input.max_length,
                     widget=(
                         forms.Textarea(attrs={"rows": 2})
-                        if move_input.kind == "text"
+                        if move_input.kind == lifecycle.TEXT
                         else forms.TextInput(attrs={"autocomplete": "off"})
                     ),
                 )

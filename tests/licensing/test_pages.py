@@ -344,6 +344,21 @@ def test_an_unknown_move_or_a_missing_version_is_never_a_500(client, people):
     assert "The form was incomplete" in response.content.decode()
 
 
+def test_a_date_that_is_not_a_date_is_named_in_the_message(client, people):
+    licence = lf.apply_licence(people.trader)
+    client.force_login(people.licensing)
+
+    response = client.post(
+        move_url(licence, "approve"),
+        {"version": licence.version, "valid_until": "next spring"},
+        follow=True,
+    )
+
+    assert "Valid until: enter a date as year-month-day" in response.content.decode()
+    licence.refresh_from_db()
+    assert licence.status == Licence.Status.SUBMITTED
+
+
 def test_an_approval_with_dates_outside_the_application_is_refused_in_words(client, people):
     licence = lf.apply_licence(people.trader)
     client.force_login(people.licensing)
