@@ -459,8 +459,8 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "eport API",
     "DESCRIPTION": (
-        "File and follow customs declarations from your own systems, and act on them as customs "
-        "or as a bank.\n\n"
+        "File and follow customs declarations and licences from your own systems, and act on "
+        "them as customs, as a bank or as a licensing or inspection agency.\n\n"
         "- **Authentication**: `Authorization: Bearer <token>` (create tokens under Account → API "
         "tokens); a 401 names the scheme in `WWW-Authenticate`.\n"
         "- **Errors** are RFC 9457 problem details (`application/problem+json`), for every "

@@ -36,7 +36,9 @@ from eport.core.ledgering import record_model_change
 
 from .models import User
 
-ROLES_REQUIRING_SECOND_FACTOR = frozenset({User.Role.OFFICER, User.Role.AUDITOR, User.Role.BANK})
+ROLES_REQUIRING_SECOND_FACTOR = frozenset(
+    {User.Role.OFFICER, User.Role.AUDITOR, User.Role.BANK, User.Role.AGENCY}
+)
 RECOVERY_CODE_COUNT = 10
 DEVICE_NAME = "eport"
 

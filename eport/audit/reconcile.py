@@ -5,10 +5,11 @@ declaration settled the way its tax bill says?
 Every ledger entry about a subject the application changes carries ``data.state``, the digest of
 the subject's snapshot right after the change: declarations, the payments' subjects (tax bills,
 payment agreements, payment instructions, guarantees), the banks' presentations and financings,
-customs' internal notes and post-clearance picks on declarations, and the records changed
-through ``eport.core.ledgering`` (companies, customs offices, banks, users, tariff lines, risk
-rules, API tokens). Each kind's live digest is computed by the very
-function its services record it with, so a change made through the application always matches.
+customs' internal notes and post-clearance picks on declarations, licences, and the records
+changed through ``eport.core.ledgering`` (companies, customs offices, banks, agencies, users,
+tariff lines, goods controls, risk rules, API tokens). Each kind's live digest is computed by
+the very function its services record it with, so a change made through the application always
+matches.
 A subject whose live digest differs from the state of its latest entry was changed without going
 through the application (an SQL UPDATE, a restored backup, a hand edit): that is what this finds,
 with rows that have no ledger entry at all and ledger subjects whose row is gone (unless their
@@ -26,6 +27,7 @@ import hashlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.apps import apps
@@ -36,7 +38,7 @@ from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext_lazy
 
-from eport.accounts.models import Bank, Company, CustomsOffice, User
+from eport.accounts.models import Agency, Bank, Company, CustomsOffice, User
 from eport.banks.models import Financing, Presentation
 from eport.banks.snapshot import financing_state, presentation_state
 from eport.core.ledgering import model_snapshot
@@ -51,9 +53,11 @@ from eport.declarations.models import (
     RiskRule,
 )
 from eport.declarations.snapshot import state_digest
+from eport.licensing.models import Licence
+from eport.licensing.snapshot import licence_state
 from eport.payments import snapshot as payments_snapshot
 from eport.payments.models import Guarantee, PaymentAgreement, PaymentInstruction, TaxBill
-from eport.reference.models import TariffLine
+from eport.reference.models import GoodsControl, TariffLine
 from ledger.models import Entry
 
 from . import settlements
@@ -82,6 +86,9 @@ class Subjects:
     number: Callable[[Any], str]  # what an auditor knows the row by
     counted: Any = None  # its rows in words: ngettext_lazy("%(figure)s ...", ..., "count")
     key: str = "uuid"  # the row's field whose value follows the prefix in its ledger subject
+    # For a subject naming several fields: which of the given keys (each subject's text after the
+    # prefix) still have a row. None: those whose ``key`` field holds them.
+    present: Callable[[list[str]], set[str]] | None = None
     # False for kinds that test fixtures and databases from before their ledgering hold without
     # entries: such a row is reported only with settings.EPORT_RECONCILE_UNLEDGERED_ROWS.
     always_ledgered: bool = True
@@ -93,6 +100,14 @@ class Subjects:
 def model_state(instance: Model) -> str:
     """The state ``eport.core.ledgering.record_model_change`` records of ``instance``."""
     return snapshot_digest(model_snapshot(instance))
+
+
+def _controls_present(keys: list[str]) -> set[str]:
+    # A goods control's subject is control:<measure>:<prefix>: two fields, neither alone unique.
+    pairs = [tuple(key.split(":", 1)) for key in keys if key.count(":") == 1]
+    wanted = {prefix for _measure, prefix in pairs}
+    rows = GoodsControl.objects.filter(hs_prefix__in=wanted).values_list("measure", "hs_prefix")
+    return {f"{measure}:{prefix}" for measure, prefix in rows}
 
 
 DECLARATIONS = Subjects(
@@ -146,6 +161,13 @@ RECORDS = (
         ),
     ),
     Subjects(
+        "licence:",
+        lambda: Licence.objects.select_related("company", "agency"),
+        licence_state,
+        lambda licence: licence.number or "",
+        ngettext_lazy("%(figure)s licence", "%(figure)s licences", "count"),
+    ),
+    Subjects(
         "financing:",
         lambda: Financing.objects.select_related("declaration", "bank"),
         financing_state,
@@ -197,8 +219,17 @@ RECORDS = (
         always_ledgered=False,
     ),
     Subjects(
+        "agency:",
+        lambda: Agency.objects.all(),
+        model_state,
+        lambda agency: agency.name,
+        ngettext_lazy("%(figure)s agency", "%(figure)s agencies", "count"),
+        key="code",
+        always_ledgered=False,
+    ),
+    Subjects(
         "user:",
-        lambda: User.objects.select_related("company", "office", "bank").prefetch_related(
+        lambda: User.objects.select_related("company", "office", "bank", "agency").prefetch_related(
             "groups", "user_permissions__content_type"
         ),
         model_state,
@@ -214,6 +245,15 @@ RECORDS = (
         lambda line: line.hs_prefix,
         ngettext_lazy("%(figure)s tariff line", "%(figure)s tariff lines", "count"),
         key="hs_prefix",
+        always_ledgered=False,
+    ),
+    Subjects(
+        "control:",
+        lambda: GoodsControl.objects.all(),
+        model_state,
+        lambda control: f"{control.hs_prefix} {control.measure}",
+        ngettext_lazy("%(figure)s goods control", "%(figure)s goods controls", "count"),
+        present=_controls_present,
         always_ledgered=False,
     ),
     Subjects(
@@ -396,17 +436,10 @@ def _missing_rows(subjects: Subjects, found: Callable[[Finding], None]) -> int:
     """Report ledger subjects whose row is gone (unless their last word was their deletion);
     returns how many ledger subjects of this kind there are."""
     seen = 0
-    model = subjects.rows().model
-    key = model._meta.pk if subjects.key == "pk" else model._meta.get_field(subjects.key)
     for batch in _ledger_subject_batches(subjects.prefix):
         seen += len(batch)
         keys = [subject[len(subjects.prefix) :] for subject in batch]
-        present = {
-            str(value)
-            for value in model.objects.filter(
-                **{f"{key.attname}__in": _valid_keys(key, keys)}
-            ).values_list(key.attname, flat=True)
-        }
+        present = (subjects.present or partial(_present, subjects))(keys)
         missing = [
             subject for subject, value in zip(batch, keys, strict=True) if value not in present
         ]
@@ -416,6 +449,17 @@ def _missing_rows(subjects: Subjects, found: Callable[[Finding], None]) -> int:
                 continue
             found(Finding("missing", subject, "", latest.seq, latest.state or ""))
     return seen
+
+
+def _present(subjects: Subjects, keys: list[str]) -> set[str]:
+    model = subjects.rows().model
+    key = model._meta.pk if subjects.key == "pk" else model._meta.get_field(subjects.key)
+    return {
+        str(value)
+        for value in model.objects.filter(
+            **{f"{key.attname}__in": _valid_keys(key, keys)}
+        ).values_list(key.attname, flat=True)
+    }
 
 
 def _valid_keys(key, values: list[str]) -> list[Any]:

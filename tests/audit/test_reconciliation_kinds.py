@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from eport.accounts import services as accounts
-from eport.accounts.models import Bank, Company, CustomsOffice, User
+from eport.accounts.models import Agency, Bank, Company, CustomsOffice, User
 from eport.api import tokens
 from eport.api.models import ApiToken
 from eport.audit import reconcile
@@ -37,11 +37,13 @@ from eport.declarations.models import (
     PostClearanceReview,
     RiskRule,
 )
+from eport.licensing import services as licensing
+from eport.licensing.models import Licence
 from eport.payments import selectors as payment_selectors
 from eport.payments import services as payments
 from eport.payments.models import Guarantee, PaymentAgreement, PaymentInstruction, TaxBill
 from eport.reference import services as reference
-from eport.reference.models import TariffLine
+from eport.reference.models import GoodsControl, TariffLine
 from ledger.models import Entry
 from tests.declarations import factories as f
 from tests.payments import factories as pf
@@ -159,6 +161,16 @@ def test_a_change_through_each_kind_s_service_is_never_a_finding(demo):
     rules.delete_risk_rule(rule=spare, actor=ADMIN)
     assert_clean("tariff lines and risk rules changed and deleted")
 
+    accounts.update_agency(agency=Agency.objects.first(), actor=ADMIN, name="Renamed agency")
+    control, lifted = GoodsControl.objects.all()[:2]
+    reference.update_goods_control(control=control, actor=ADMIN, illustrative=False)
+    reference.delete_goods_control(control=lifted, actor=ADMIN, reason="Lifted")
+    application = Licence.objects.get(status="submitted")
+    licensing.approve_licence(
+        licence=application, actor=demo["licensing"], version=application.version
+    )
+    assert_clean("agency, goods controls and a licence changed")
+
     token = ApiToken.objects.get()
     tokens.revoke_token(token=token, actor=trader)
     # Using a token stamps last_used_at, which the ledger does not record: no finding either.
@@ -182,6 +194,9 @@ def _one_of_each():
         (Company.objects.first(), "name", "Shell Company Ltd."),
         (CustomsOffice.objects.first(), "active", False),
         (Bank.objects.first(), "cnaps", "999999999999"),
+        (Agency.objects.first(), "name", "Shadow Agency"),
+        (GoodsControl.objects.first(), "description", "Rewritten behind the application."),
+        (Licence.objects.filter(status="approved").first(), "remaining_value", Decimal("9.99")),
         (User.objects.get(username="trader2"), "is_superuser", True),
         (TariffLine.objects.first(), "duty_rate", Decimal("0.00")),
         (RiskRule.objects.first(), "active", False),
@@ -340,3 +355,17 @@ def test_the_run_page_shows_each_finding_with_its_kind(world, client, settings):
 
     assert "found in 1 risk rule" in page
     assert "<td>Risk rule</td>" in page and "Firearms" in page
+
+
+def test_a_goods_control_deleted_behind_the_application_is_found_by_measure_and_prefix(demo):
+    # Soya beans are under an import licence and inspection: the remaining line does not hide the
+    # one deleted.
+    soya = GoodsControl.objects.get(measure="import_licence", hs_prefix="1201")
+    sql("DELETE FROM reference_goodscontrol WHERE id = %s", soya.pk)
+
+    report, found = findings()
+
+    assert [(item.kind, item.subject) for item in found] == [
+        ("missing", "control:import_licence:1201")
+    ]
+    assert report.kinds["control:"].findings == 1
