@@ -210,3 +210,21 @@ def test_an_item_s_licence_number_is_typed_on_the_form_and_shown_on_the_page(cli
     assert item.licence_number == "SHCOM2026000001"
     page = client.get(detail_url(declaration)).content.decode()
     assert 'data-testid="item-licence">SHCOM2026000001' in page
+
+
+def test_submitting_goods_that_need_a_licence_without_one_names_the_item(client, world):
+    GoodsControl.objects.create(
+        hs_prefix="847130", measure=GoodsControl.Measure.IMPORT_LICENCE, description="Laptops"
+    )
+    codes.clear_caches()
+    declaration = f.ready(world.trader)
+    client.force_login(world.trader)
+
+    response = client.post(
+        action_url(declaration, "submit"), {"version": declaration.version}, follow=True
+    )
+
+    messages = [str(message) for message in response.context["messages"]]
+    assert any(message.startswith("Item 1, licence number: ") for message in messages), messages
+    declaration.refresh_from_db()
+    assert declaration.status == Declaration.Status.DRAFT
