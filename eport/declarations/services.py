@@ -26,7 +26,7 @@ from eport.core import actors
 from eport.core.actors import Actor
 from eport.core.ledgering import record_model_change
 from eport.core.text import control_character_problem, listed
-from eport.licensing.clearance import write_off
+from eport.licensing.clearance import citation_problems, write_off
 from eport.licensing.errors import LicenceError
 from eport.reference import controls
 from eport.reference.models import TariffLine
@@ -724,8 +724,8 @@ def _set_inspection(
             _(
                 "Item %(line)s (HS %(code)s) is on the statutory inspection list, but no "
                 "inspection and quarantine agency inspects goods at customs office %(office)s "
-                "yet. Customs must set one up before this declaration can be submitted; try "
-                "again later."
+                "yet. Customs must set one up before these goods can be cleared; try again "
+                "later."
             )
             % {
                 "line": inspected[0].line,
@@ -1142,6 +1142,7 @@ def assess_declaration(
     reason = str(reason or "").strip()
     items = current_items(declaration)
     entries = _Entries(declaration, items=items, documents=current_documents(declaration))
+    reclassified: set[int] = set()
     for item, values, why in _clean_corrections(items, corrections or [], reason):
         changes = []
         for name, new in values.items():
@@ -1152,20 +1153,58 @@ def assess_declaration(
             changes.append({"field": name, "old": str(old), "new": str(new)})
         if not changes:
             continue
+        if any(change["field"] == "hs_code" for change in changes):
+            reclassified.add(item.line)
         item.save(update_fields=list(values))
         entries.add(
             actor, "declaration.corrected", {"line": item.line, "changes": changes, "reason": why}
+        )
+    inspection_changed: set[str] = set()
+    if reclassified:
+        # A new classification may put goods under another agency's control.
+        _check_reclassified_citations(declaration, items, reclassified)
+        inspection_changed = _set_inspection(
+            declaration, items, _agency_controls(declaration, items)[1]
         )
     try:
         result = _assess(declaration, items)
     except assessment.MissingTariffError as error:
         raise DeclarationError(_missing_tariff_words(error)) from None
     totals = _store_assessment(declaration, result, items)
-    _apply(declaration, transition, ["customs_value", "duty_total", "vat_total"], bump=True)
+    _apply(
+        declaration,
+        transition,
+        ["customs_value", "duty_total", "vat_total", *inspection_changed],
+        bump=True,
+    )
     entries.add(actor, "declaration.assessed", {**totals, "reason": reason})
     entries.write()
     signals.assessed.send(sender=Declaration, declaration=declaration, actor=actor)
     return declaration
+
+
+def _check_reclassified_citations(
+    declaration: Declaration, items: list[GoodsItem], lines: set[int]
+) -> None:
+    """Refuse a correction that leaves goods under licence control without a licence covering
+    them: the trader must cite one (through a query), not the officer."""
+    problems = citation_problems(
+        company_id=declaration.company_id,
+        flow=declaration.flow,
+        currency=declaration.invoice_currency,
+        citations=validation.citations_of(items),
+        on=timezone.localdate(),
+    )
+    found = [message for line in sorted(lines) for message in problems.get(line, [])]
+    if found:
+        raise DeclarationError(
+            _(
+                "With the corrected classification, the goods are not cleared by a licence: "
+                "%(problems)s Raise a query so that the trader can cite a licence that covers "
+                "them, or correct the classification again."
+            )
+            % {"problems": " ".join(found)}
+        )
 
 
 def _missing_tariff_words(error: assessment.MissingTariffError) -> str:

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from eport.declarations import services, validation
-from eport.declarations.errors import TransitionError
+from eport.declarations.errors import DeclarationError, TransitionError
 from eport.declarations.goods_import import read_goods_lines
 from eport.declarations.models import Declaration
 from eport.declarations.selectors import risk_reasons_for
@@ -354,3 +354,26 @@ def test_an_amendment_is_held_to_the_same_licence_rules(controlled):
 
     assert list(caught.value.message_dict) == ["items.0.licence_number"]
     assert f.fresh(declaration).status == Status.QUERY
+
+
+def test_a_correction_onto_licensed_goods_is_refused_until_the_trader_cites_a_licence(
+    controlled,
+):
+    declaration = f.submitted(controlled.trader, "yellow", invoice_currency="USD")
+    declaration = services.take_declaration(
+        declaration=declaration, actor=controlled.officer, version=declaration.version
+    )
+    before = (declaration.version, Entry.objects.count())
+
+    with pytest.raises(DeclarationError, match="Raise a query so that the trader can cite"):
+        services.assess_declaration(
+            declaration=declaration,
+            actor=controlled.officer,
+            version=declaration.version,
+            corrections=[{"line": 1, "hs_code": CRUDE, "reason": "Crude oil, not laptops"}],
+        )
+
+    declaration.refresh_from_db()
+    assert (declaration.version, Entry.objects.count()) == before
+    assert declaration.status == Status.UNDER_REVIEW
+    assert declaration.items.get().hs_code == "8471300000"

@@ -382,3 +382,25 @@ def test_an_amendment_that_adds_goods_on_the_list_makes_the_declaration_wait(ins
     assert list(selectors.inspection_queue(inspected.inspector)) == [amended]
     entry = Entry.objects.filter(subject=amended.ledger_subject, action="declaration.amended").get()
     assert entry.data["state"] == state_digest(f.fresh(amended))
+
+
+def test_goods_reclassified_onto_the_list_at_assessment_wait_for_inspection(inspected):
+    declaration = f.submitted(inspected.trader, "yellow")
+    declaration = services.take_declaration(
+        declaration=declaration, actor=inspected.officer, version=declaration.version
+    )
+
+    assessed = services.assess_declaration(
+        declaration=declaration,
+        actor=inspected.officer,
+        version=declaration.version,
+        corrections=[{"line": 1, "hs_code": BEEF, "reason": "Beef, not laptops"}],
+    )
+
+    assert (assessed.status, assessed.inspection_status) == (Status.ASSESSED, Inspection.PENDING)
+    assert [item.needs_inspection for item in assessed.items.all()] == [True]
+    paid_declaration = services.record_payment(
+        declaration=assessed, actor=inspected.officer, version=assessed.version, reference="CT-2"
+    )
+    with pytest.raises(TransitionError, match="wait for inspection and quarantine"):
+        release(paid_declaration, inspected.officer)
