@@ -161,7 +161,8 @@ class DeclarationListView(ApiView):
         summary="List the declarations you may see",
         description=(
             "Traders see their company's declarations, officers their office's (never drafts), "
-            "auditors all. Newest first, paged with an opaque cursor (`next`/`previous`)."
+            "an inspection agency's officers those whose goods it inspects, auditors all. Newest "
+            "first, paged with an opaque cursor (`next`/`previous`)."
         ),
         parameters=[ListFilters],
         responses={200: s.DeclarationSummarySerializer(many=True)},
