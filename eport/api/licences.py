@@ -70,11 +70,9 @@ class LicenceListView(LicenceApiView):
     )
     def get(self, request):
         wanted = _valid_query(serializers.LicenceListFilters, request).validated_data
-        queryset = selectors.licences_for(request.user)
-        if wanted.get("status"):
-            queryset = queryset.filter(status=wanted["status"])
-        if wanted.get("flow"):
-            queryset = queryset.filter(flow=wanted["flow"])
+        queryset = selectors.licence_list(
+            request.user, status=wanted.get("status", ""), flow=wanted.get("flow", "")
+        )
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 

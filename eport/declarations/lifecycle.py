@@ -30,6 +30,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from eport.core.actors import is_system
+from eport.core.moves import LINE, TEXT, Input
 
 from .errors import NotPermitted, TransitionError
 from .models import Declaration
@@ -65,24 +66,10 @@ BANK = "bank"  # staff of an alliance bank (which bank: the payments domain chec
 INSPECTOR = "inspector"  # an agency officer of the declaration's inspection agency
 SYSTEM = "system"  # eport itself (a SystemActor, "system:<component>")
 
-# What kind of input a move takes.
-TEXT = "text"  # free text, several lines
-LINE = "line"  # free text, one line (a reference)
+# What kind of input a move takes, besides eport.core.moves.TEXT and LINE.
 CORRECTIONS = "corrections"  # officers' corrections of goods items
 DRAFT = "draft"  # a whole header and its goods items
 DOCUMENT = "document"  # an uploaded file with its type and reference
-
-
-@dataclass(frozen=True)
-class Input:
-    """One input of a move: the service's keyword argument, the API field, the page's field."""
-
-    name: str
-    label: Promise | str = ""
-    kind: str = TEXT
-    required: bool = False
-    max_length: int = 2000
-    help: Promise | str = ""
 
 
 @dataclass(frozen=True)

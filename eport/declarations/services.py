@@ -748,7 +748,12 @@ def _write_off(declaration: Declaration, items: list[GoodsItem], actor: Any) -> 
     if not citations:
         return
     try:
-        write_off(citations=citations, reference_prefix=declaration.number, actor=actor)
+        write_off(
+            company_id=declaration.company_id,
+            citations=citations,
+            reference_prefix=declaration.number,
+            actor=actor,
+        )
     except LicenceError as error:
         raise TransitionError(str(error)) from None
 

@@ -204,12 +204,15 @@ def citation_problems(
     return {line: messages for line, messages in sorted(problems.items()) if messages}
 
 
-def write_off(*, citations: Iterable[Citation], reference_prefix: str, actor: Actor) -> None:
+def write_off(
+    *, company_id: int, citations: Iterable[Citation], reference_prefix: str, actor: Actor
+) -> None:
     """Write the citing items off their licences, inside the caller's (releasing) transaction.
 
     Each item leaves a ``LicenceUsage`` under ``<reference_prefix>/<line>``; each licence one
     ``licence.written_off`` entry. Refused with ``LicenceError``, writing off nothing, when a
-    cited licence is not approved or has too little left.
+    cited licence is not an approved licence of ``company_id`` (the declaring company) or has too
+    little left.
     """
     citing: dict[str, list[Citation]] = defaultdict(list)
     for citation in citations:
@@ -221,7 +224,7 @@ def write_off(*, citations: Iterable[Citation], reference_prefix: str, actor: Ac
     licences = list(
         Licence.objects.select_for_update(of=("self",))
         .select_related("company", "agency")
-        .filter(number__in=list(citing))
+        .filter(company_id=company_id, number__in=list(citing))
         .order_by("pk")
     )
     found = {licence.number: licence for licence in licences}

@@ -23,6 +23,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from eport.core.actors import is_system
+from eport.core.moves import LINE, TEXT, Input
 
 from .errors import LicenceNotPermitted, LicenceTransitionError
 from .models import Licence
@@ -51,22 +52,8 @@ Status = Licence.Status
 TRADER = "trader"  # a trader of the licence's company
 OFFICER = "licensing officer"  # an agency officer of the licence's (licensing) agency
 
-# What kind of input a move takes.
-TEXT = "text"  # free text, several lines
-LINE = "line"  # free text, one line
+# What kind of input a move takes, besides eport.core.moves.TEXT and LINE.
 DATE = "date"  # a calendar date, ISO 8601
-
-
-@dataclass(frozen=True)
-class Input:
-    """One input of a move: the service's keyword argument, the API field, the page's field."""
-
-    name: str
-    label: Promise | str = ""
-    kind: str = TEXT
-    required: bool = False
-    max_length: int = 2000
-    help: Promise | str = ""
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,16 @@ def get_licence_for(user, uuid) -> Licence:
         raise Http404(_("No such licence.")) from None
 
 
+def licence_list(user, *, status: str = "", flow: str = "") -> QuerySet[Licence]:
+    """The licences this user may see, newest first, with only the given status and flow."""
+    queryset = licences_for(user)
+    if status:
+        queryset = queryset.filter(status=status)
+    if flow:
+        queryset = queryset.filter(flow=flow)
+    return queryset
+
+
 def licence_queue(user, status: str | None = None) -> QuerySet[Licence]:
     """The licences waiting for this user, oldest first: a licensing officer's agency's
     applications to decide, a trader's queries to answer; ``status`` picks another status."""

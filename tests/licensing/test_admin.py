@@ -9,6 +9,7 @@ from . import factories as f
 def test_licences_are_read_only_in_the_admin(admin_client, world):
     licence = f.approved_licence(world.trader, officer=world.officer)
     write_off(
+        company_id=licence.company_id,
         citations=[Citation(1, "2709000000", 5, "KGM", 500, licence.number)],
         reference_prefix="220120261000000007",
         actor=world.customs,

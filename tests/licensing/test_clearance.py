@@ -169,7 +169,12 @@ def test_release_writes_the_items_off_their_licence(world, licence):
         item(3, quantity="200.5", value="20000.50", number=licence.number),
     ]
     with transaction.atomic():
-        write_off(citations=citations, reference_prefix="220120261000000001", actor=world.customs)
+        write_off(
+            company_id=world.alpha.pk,
+            citations=citations,
+            reference_prefix="220120261000000001",
+            actor=world.customs,
+        )
 
     licence.refresh_from_db()
     assert licence.remaining_quantity == Decimal("499.500")
@@ -189,7 +194,12 @@ def test_release_writes_the_items_off_their_licence(world, licence):
 
 
 def test_a_release_citing_no_licence_writes_nothing(world, licence):
-    write_off(citations=[item(1, COMPUTER)], reference_prefix="X", actor="system:test")
+    write_off(
+        company_id=world.alpha.pk,
+        citations=[item(1, COMPUTER)],
+        reference_prefix="X",
+        actor="system:test",
+    )
     assert not LicenceUsage.objects.exists()
 
 
@@ -200,7 +210,12 @@ def test_a_write_off_beyond_what_is_left_is_refused_whole(world, licence):
         item(2, quantity="1000.001", number=licence.number),
     ]
     with pytest.raises(LicenceError) as refused, transaction.atomic():
-        write_off(citations=citations, reference_prefix="DECL-1", actor=world.customs)
+        write_off(
+            company_id=world.alpha.pk,
+            citations=citations,
+            reference_prefix="DECL-1",
+            actor=world.customs,
+        )
     assert str(refused.value) == (
         f"Licence {licence.number} has 1,000 KGM and USD 100,000.00 left; releasing DECL-1 would "
         "draw 1,000.001 KGM and USD 10,000.00. Nothing was written off."
@@ -213,7 +228,10 @@ def test_a_write_off_beyond_what_is_left_is_refused_whole(world, licence):
 def test_a_licence_that_is_not_approved_is_not_written_off(world, licence):
     with pytest.raises(LicenceError) as refused:
         write_off(
-            citations=[item(4, number="26-SHCOM-999999")], reference_prefix="D", actor="system:x"
+            company_id=world.alpha.pk,
+            citations=[item(4, number="26-SHCOM-999999")],
+            reference_prefix="D",
+            actor="system:x",
         )
     assert str(refused.value) == (
         "Licence 26-SHCOM-999999 cited by item 4 is not an approved licence; nothing was "
@@ -223,8 +241,28 @@ def test_a_licence_that_is_not_approved_is_not_written_off(world, licence):
 
 def test_the_same_items_are_not_written_off_twice(world, licence):
     citations = [item(1, number=licence.number)]
-    write_off(citations=citations, reference_prefix="DECL-1", actor=world.customs)
+    once = {"company_id": world.alpha.pk, "reference_prefix": "DECL-1", "actor": world.customs}
+    write_off(citations=citations, **once)
     with pytest.raises(LicenceError) as refused:
-        write_off(citations=citations, reference_prefix="DECL-1", actor=world.customs)
+        write_off(citations=citations, **once)
     assert str(refused.value) == "DECL-1 was already written off its licences."
     assert Licence.objects.get(pk=licence.pk).remaining_quantity == Decimal("900.000")
+
+
+def test_another_companys_licence_is_not_written_off(world, licence):
+    # Submission already refuses it; the write-off itself also looks only at the declaring
+    # company's licences, with the words it has for a licence that does not exist.
+    with pytest.raises(LicenceError) as refused, transaction.atomic():
+        write_off(
+            company_id=world.beta.pk,
+            citations=[item(2, number=licence.number)],
+            reference_prefix="D-2",
+            actor=world.customs,
+        )
+    assert str(refused.value) == (
+        f"Licence {licence.number} cited by item 2 is not an approved licence; nothing was "
+        "written off."
+    )
+    licence.refresh_from_db()
+    assert licence.remaining_quantity == licence.quantity
+    assert not LicenceUsage.objects.exists()

@@ -24,11 +24,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 QUANTITIES = [Decimal(q) for q in (90, 110, 70, 130, 160, 150, 80, 120, 100, 200, 175, 175)]
 
 
-def release(number, index, quantity):
+def release(licence, index, quantity):
     def run():
         with transaction.atomic():
             write_off(
-                citations=[Citation(1, "2709000000", quantity, "KGM", quantity * 100, number)],
+                company_id=licence.company_id,
+                citations=[
+                    Citation(1, "2709000000", quantity, "KGM", quantity * 100, licence.number)
+                ],
                 reference_prefix=f"DECL-{index:02d}",
                 actor="system:test",
             )
@@ -43,7 +46,7 @@ def test_concurrent_releases_never_overdraw_a_licence(postgresql):
     assert sum(QUANTITIES) > licence.quantity
 
     results = run_together(
-        [release(licence.number, n, q) for n, q in enumerate(QUANTITIES)], join_timeout=120
+        [release(licence, n, q) for n, q in enumerate(QUANTITIES)], join_timeout=120
     )
 
     written = [r for r in results if isinstance(r, Decimal)]

@@ -67,7 +67,12 @@ def test_the_queues_hold_what_waits_for_each_side(world, licences):
 def test_a_licences_timeline_and_usages(world, licences):
     licence = licences["alpha_approved"]
     citation = clearance.Citation(1, "2709000000", 5, "KGM", 500, licence.number)
-    clearance.write_off(citations=[citation], reference_prefix="D-1", actor=world.customs)
+    clearance.write_off(
+        company_id=licence.company_id,
+        citations=[citation],
+        reference_prefix="D-1",
+        actor=world.customs,
+    )
     assert [e.action for e in selectors.licence_timeline(licence)] == [
         "licence.applied",
         "licence.approved",
