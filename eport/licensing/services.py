@@ -27,7 +27,7 @@ from eport.core.text import control_character_problem
 from eport.reference import codes
 from ledger.services import record
 
-from . import lifecycle
+from . import lifecycle, signals
 from .errors import StaleLicence
 from .lifecycle import allowed_moves  # re-exported: callers find every move here
 from .models import Licence
@@ -297,6 +297,7 @@ def apply_for_licence(
             "valid_until": end.isoformat(),
         },
     )
+    signals.applied.send(sender=Licence, licence=licence, actor=actor)
     return licence
 
 
@@ -349,6 +350,16 @@ def _finish(
     licence.version += 1
     licence.save(update_fields=sorted({"status", "version", "updated_at", *fields}))
     _record(licence, actor, action, data)
+    # Told after the entry, in the same transaction: what the domains above do goes with it.
+    inputs = lifecycle.MOVES[transition.move].inputs
+    said = (data.get(i.name) for i in inputs if i.kind == lifecycle.TEXT)
+    signals.moved.send(
+        sender=Licence,
+        licence=licence,
+        move=transition.move,
+        actor=actor,
+        reason=next((text for text in said if text), ""),
+    )
     return licence
 
 
