@@ -27,6 +27,7 @@ class Notification(models.Model):
         INSTRUCTION = "instruction", _("payment instruction")
         AGREEMENT = "agreement", _("payment agreement")
         QUEUE = "queue", _("work queue")
+        LICENCE = "licence", _("licence")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -89,6 +90,7 @@ class Notification(models.Model):
             self.Subject.INSTRUCTION: ("payments:bank", False),
             self.Subject.AGREEMENT: ("payments:bank", False),
             self.Subject.QUEUE: ("declarations:list", False),
+            self.Subject.LICENCE: ("licensing:detail", True),
         }
         name, with_uuid = names.get(self.subject_type, ("notifications:list", False))
         try:

@@ -7,6 +7,7 @@ committed with that change or not at all.
 from __future__ import annotations
 
 from eport.declarations.models import Declaration
+from eport.licensing.models import Licence
 from eport.payments.models import PaymentInstruction
 
 from . import kinds, selectors, services
@@ -14,6 +15,7 @@ from .kinds import Kind
 from .models import Notification
 
 Status = Declaration.Status
+Inspection = Declaration.Inspection
 # The moves that release: an officer's, and the payments after which a green-lane declaration is
 # released at once (later moves on a released declaration, a post-clearance pick, are not).
 RELEASING = frozenset({"release", "pay", "confirm_payment", "guarantee"})
@@ -31,10 +33,28 @@ def _tell_traders(declaration: Declaration, kind: str, message: str, **params) -
 
 
 def on_declaration_moved(sender, *, declaration, move, actor, reason="", **kwargs) -> None:
-    """The declaring company's traders hear of what they must act on or wait for; the officer
-    who raised a query hears the answer."""
+    """The declaring company's traders hear of what they must act on or wait for, and of the
+    inspection agency's result; the officer who raised a query hears the answer; the inspection
+    agency's officers hear of goods waiting for them."""
     status = declaration.status
-    if move == "query":
+    _tell_inspectors_if_waiting(declaration, move)
+    if move == "pass_inspection":
+        _tell_traders(
+            declaration,
+            Kind.INSPECTION_PASSED,
+            kinds.INSPECTION_PASSED,
+            agency=declaration.inspection_agency.name,
+            certificate=declaration.inspection_certificate,
+        )
+    elif move == "fail_inspection":
+        _tell_traders(
+            declaration,
+            Kind.INSPECTION_FAILED,
+            kinds.INSPECTION_FAILED,
+            agency=declaration.inspection_agency.name,
+            reason=services.quote(declaration.inspection_reason),
+        )
+    elif move == "query":
         _tell_traders(
             declaration, Kind.QUERY_RAISED, kinds.QUERY_RAISED, question=services.quote(reason)
         )
@@ -59,6 +79,104 @@ def on_declaration_moved(sender, *, declaration, move, actor, reason="", **kwarg
                 subject_type=Notification.Subject.DECLARATION,
                 subject_uuid=declaration.uuid,
             )
+
+
+def _tell_inspectors_if_waiting(declaration: Declaration, move: str) -> None:
+    """The inspection agency's officers hear once the declaration starts waiting for them: on
+    submission, or when an amendment (or an officer's reclassification) puts goods on the
+    statutory inspection list."""
+    if declaration.inspection_status != Inspection.PENDING:
+        return
+    if move == "submit":
+        newly = True
+    elif move == "amend":
+        amendment = declaration.amendments.order_by("-created_at", "-id").first()
+        newly = amendment is not None and (
+            amendment.before.get("inspection_status") != Inspection.PENDING
+        )
+    elif move == "assess":
+        # An assessment leaves no snapshot of before: the agency has not heard of it yet.
+        newly = not Notification.objects.filter(
+            kind=Kind.INSPECTION_WAITING, subject_uuid=declaration.uuid
+        ).exists()
+    else:
+        return
+    if newly:
+        services.notify(
+            recipients=selectors.officers_of(declaration.inspection_agency_id),
+            kind=Kind.INSPECTION_WAITING,
+            message=kinds.INSPECTION_WAITING,
+            params={"number": declaration.number, "company": _company_name(declaration)},
+            subject_type=Notification.Subject.DECLARATION,
+            subject_uuid=declaration.uuid,
+        )
+
+
+def _about_licence(licence: Licence, recipients: list, kind: str, message: str, **params):
+    services.notify(
+        recipients=recipients,
+        kind=kind,
+        message=message,
+        params={"goods": services.quote(licence.description), **params},
+        subject_type=Notification.Subject.LICENCE,
+        subject_uuid=licence.uuid,
+    )
+
+
+def on_licence_applied(sender, *, licence, actor, **kwargs) -> None:
+    """The licensing officers of the agency applied to hear of the new application."""
+    _about_licence(
+        licence,
+        selectors.officers_of(licence.agency_id),
+        Kind.LICENCE_APPLIED,
+        kinds.LICENCE_APPLIED[licence.flow],
+        company=licence.company.name,
+        hs_code=licence.hs_code,
+    )
+
+
+def on_licence_moved(sender, *, licence, move, actor, reason="", **kwargs) -> None:
+    """The applying company's traders hear of the agency's query and decision; the agency's
+    licensing officers hear the answer to its query."""
+    if move in ("query", "approve", "refuse"):
+        traders, agency = selectors.traders_of(licence.company_id), licence.agency.name
+    if move == "query":
+        _about_licence(
+            licence,
+            traders,
+            Kind.LICENCE_QUERIED,
+            kinds.LICENCE_QUERIED,
+            agency=agency,
+            question=services.quote(reason),
+        )
+    elif move == "approve":
+        _about_licence(
+            licence,
+            traders,
+            Kind.LICENCE_APPROVED,
+            kinds.LICENCE_APPROVED,
+            agency=agency,
+            number=licence.number,
+            valid_from=licence.valid_from.isoformat(),
+            valid_until=licence.valid_until.isoformat(),
+        )
+    elif move == "refuse":
+        _about_licence(
+            licence,
+            traders,
+            Kind.LICENCE_REFUSED,
+            kinds.LICENCE_REFUSED,
+            agency=agency,
+            reason=services.quote(reason),
+        )
+    elif move == "answer":
+        _about_licence(
+            licence,
+            selectors.officers_of(licence.agency_id),
+            Kind.LICENCE_ANSWERED,
+            kinds.LICENCE_ANSWERED,
+            company=licence.company.name,
+        )
 
 
 def on_presented(sender, *, presentation, actor, **kwargs) -> None:

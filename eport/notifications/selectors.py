@@ -74,6 +74,13 @@ def staff_of(bank_id: int) -> list:
     return list(User.objects.filter(role=User.Role.BANK, bank_id=bank_id, is_active=True))
 
 
+def officers_of(agency_id: int | None) -> list:
+    """The active officers of an agency (licensing officers, or inspectors)."""
+    if agency_id is None:
+        return []
+    return list(User.objects.filter(role=User.Role.AGENCY, agency_id=agency_id, is_active=True))
+
+
 def digest_officers() -> list:
     """Active officers who chose the daily digest."""
     chosen = EmailPreference.objects.filter(email__digest=True).values("user_id")

@@ -134,5 +134,10 @@ def test_preferences_keep_only_the_kinds_of_the_persons_role(people):
         "assessed": False,
         "released": False,
         "rejected": False,
+        "licence_queried": False,
+        "licence_approved": False,
+        "licence_refused": False,
+        "inspection_passed": False,
+        "inspection_failed": False,
     }
     assert saved.wants("digest") is False  # not a trader's kind, never switched on
