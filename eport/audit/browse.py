@@ -17,6 +17,8 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
 from eport.declarations.models import Declaration
+from eport.licensing.models import Licence
+from eport.licensing.numbering import NUMBER as LICENCE_NUMBER
 from ledger.models import Entry
 from ledger.selectors import entries_about
 
@@ -58,7 +60,8 @@ def head_seq() -> int | None:
 
 
 def resolve_subject(text: str) -> str:
-    """A subject from what an auditor types: a subject, a declaration number, or a uuid."""
+    """A subject from what an auditor types: a subject, a declaration or licence number, or a
+    (declaration's) uuid."""
     text = text.strip()
     if not text or ":" in text:
         return text
@@ -67,13 +70,19 @@ def resolve_subject(text: str) -> str:
         if found is None:
             raise FilterError(_("no declaration has the number %(number)s") % {"number": text})
         return f"declaration:{found}"
+    if LICENCE_NUMBER.match(text):
+        number = text.upper()
+        found = Licence.objects.filter(number=number).values_list("uuid", flat=True).first()
+        if found is None:
+            raise FilterError(_("no licence has the number %(number)s") % {"number": number})
+        return f"licence:{found}"
     try:
         return f"declaration:{uuid.UUID(text)}"
     except ValueError:
         raise FilterError(
             _(
                 "%(text)r is not a subject; write it as type:id (e.g. declaration:<uuid>, "
-                "company:<USCI>), or give an 18-digit declaration number"
+                "company:<USCI>), or give an 18-digit declaration number or a licence number"
             )
             % {"text": text}
         ) from None

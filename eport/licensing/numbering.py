@@ -8,6 +8,8 @@ is final and numbers are unique, so the highest number of the year is always the
 
 from __future__ import annotations
 
+import re
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -17,6 +19,8 @@ from .errors import LicenceError
 from .models import Licence
 
 MAX_SEQUENCE = 999_999
+# What a licence number looks like (agency codes are 2 to 10 capitals or digits).
+NUMBER = re.compile(r"^[0-9]{2}-[A-Z0-9]{2,10}-[0-9]{6}$", re.IGNORECASE)
 
 
 def format_number(*, year: int, agency_code: str, sequence: int) -> str:

@@ -11,6 +11,8 @@ from eport.web.templatetags.eport import moment
 from ledger import notary
 from ledger.models import Checkpoint, Entry, WitnessRefusal
 from ledger.services import record
+from tests.accounts.factories import make_user
+from tests.licensing import factories as licences
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +81,7 @@ def test_a_time_window_becomes_a_seq_range(released, auditor_client):
         ({"since": "yesterday"}, "is not a date or time"),
         ({"subject": "nonsense"}, "is not a subject"),
         ({"subject": "999999999999999999"}, "no declaration has the number"),
+        ({"subject": "26-shcom-999999"}, "no licence has the number 26-SHCOM-999999"),
         ({"actor": "nobody"}, "no user is called"),
         ({"before": "x"}, "must be a whole number"),
     ],
@@ -140,3 +143,12 @@ def test_checkpoint_times_are_shown_in_utc_like_the_ledger(released, auditor_cli
 
     assert signed in page
     assert signed in detail.content.decode()
+
+
+def test_a_licence_number_finds_the_licence_entries(auditor_client):
+    licences.load_subheadings()
+    licence = licences.approved_licence(make_user())
+    response = auditor_client.get(reverse("audit:ledger"), {"subject": licence.number.lower()})
+    expected = Entry.objects.filter(subject=licence.ledger_subject).order_by("-seq")
+    assert seqs(response) == [entry.seq for entry in expected]
+    assert len(expected) == 2  # applied, approved
