@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Licence(models.Model):
@@ -24,7 +25,8 @@ class Licence(models.Model):
         SUBMITTED = "submitted", _("Applied")
         QUERY = "query", _("Query raised")
         APPROVED = "approved", _("Approved")
-        REFUSED = "refused", _("Refused")
+        # In a context of its own: an agency's refusal is worded apart from a bank's "Refused".
+        REFUSED = "refused", pgettext_lazy("licence status", "Refused")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name=_("uuid"))
