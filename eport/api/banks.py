@@ -14,14 +14,13 @@ from django.http import Http404
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import permissions, status
+from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from eport.accounts.models import Bank
 from eport.banks import lifecycle, selectors, services
 from eport.declarations import selectors as declaration_selectors
-from eport.declarations.errors import NotPermitted
 from ledger.receipts import ReceiptUnavailable
 
 from . import bank_serializers as b
@@ -30,29 +29,14 @@ from .pagination import StableCursorPagination
 from .parsers import DecimalJSONParser
 from .problems import PROBLEM_CONTENT_TYPE, ApiProblem, ProblemSerializer
 from .serializers import ReceiptSerializer
-from .views import ApiView, _valid
+from .views import ApiView, RoleMay, _valid
 
 # The most a batch-check upload may weigh: a thousand numbers with room for quotes and columns.
 MAX_CHECK_UPLOAD = 256 * 1024
 
 
-class BankRoleMay(permissions.BasePermission):
-    """403 unless the caller's role may ever make the view's change (``eport.banks.lifecycle``)."""
-
-    def has_permission(self, request, view):
-        check = getattr(view, "role_checks", {}).get(request.method)
-        if check is None:
-            return True
-        try:
-            check(request.user)
-        except NotPermitted as refusal:
-            self.message = str(refusal)
-            return False
-        return True
-
-
 class BankApiView(ApiView):
-    permission_classes = [*ApiView.permission_classes, BankRoleMay]
+    permission_classes = [*ApiView.permission_classes, RoleMay]
     role_checks: dict = {}
 
 

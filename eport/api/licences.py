@@ -9,37 +9,21 @@ make which move from ``eport.licensing.lifecycle``, and every change from one
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, status
+from rest_framework import status
 from rest_framework.response import Response
 
 from eport.licensing import lifecycle, selectors, services
-from eport.licensing.errors import LicenceNotPermitted
 from eport.licensing.models import Licence
 
 from . import licence_serializers as serializers
 from .idempotency import idempotent
 from .pagination import StableCursorPagination
 from .serializers import TimelineEntrySerializer
-from .views import ApiView, _valid, _valid_query, timeline_rows
-
-
-class LicenceRoleMay(permissions.BasePermission):
-    """403 unless the caller's role may ever make the view's change (``licensing.lifecycle``)."""
-
-    def has_permission(self, request, view):
-        check = getattr(view, "role_checks", {}).get(request.method)
-        if check is None:
-            return True
-        try:
-            check(request.user)
-        except LicenceNotPermitted as refusal:
-            self.message = str(refusal)
-            return False
-        return True
+from .views import ApiView, RoleMay, _valid, _valid_query, timeline_rows
 
 
 class LicenceApiView(ApiView):
-    permission_classes = [*ApiView.permission_classes, LicenceRoleMay]
+    permission_classes = [*ApiView.permission_classes, RoleMay]
     role_checks: dict = {}
 
     def licence(self) -> Licence:

@@ -23,6 +23,7 @@ from eport.declarations.errors import NotPermitted
 from eport.declarations.fields import HEADER_VALUE_FIELDS
 from eport.declarations.models import Declaration
 from eport.declarations.views.documents import file_response
+from eport.licensing.errors import LicenceNotPermitted
 from ledger.receipts import ReceiptUnavailable
 from ledger.selectors import EntryNotFound
 
@@ -44,6 +45,23 @@ class RoleMayMove(permissions.BasePermission):
         try:
             lifecycle.check_role(request.user, move_name)
         except NotPermitted as refusal:
+            self.message = str(refusal)
+            return False
+        return True
+
+
+class RoleMay(permissions.BasePermission):
+    """403 unless the caller's role may ever make the view's change: ``view.role_checks`` maps a
+    method to its domain's role check (banks', payments' or licences'), which refuses with its
+    "not permitted" error."""
+
+    def has_permission(self, request, view):
+        check = getattr(view, "role_checks", {}).get(request.method)
+        if check is None:
+            return True
+        try:
+            check(request.user)
+        except (NotPermitted, LicenceNotPermitted) as refusal:
             self.message = str(refusal)
             return False
         return True

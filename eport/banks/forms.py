@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from eport.accounts.models import Bank
+from eport.web.forms import DateInput, ServiceForm
 
 from .models import Financing
 from .selectors import MAX_BATCH, normalise_numbers
@@ -20,11 +21,7 @@ from .selectors import MAX_BATCH, normalise_numbers
 MAX_UPLOAD_BYTES = 256 * 1024
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
-class FinancingForm(forms.Form):
+class FinancingForm(ServiceForm):
     """A bank's registration of a financing against a presented declaration."""
 
     instrument = forms.ChoiceField(label=_("Instrument"), choices=Financing.Instrument.choices)
@@ -46,15 +43,6 @@ class FinancingForm(forms.Form):
         super().__init__(*args, **kwargs)
         if currency:
             self.fields["amount"].label = _("Amount (%(currency)s)") % {"currency": currency}
-
-    def attach(self, error: ValidationError) -> None:
-        """Put each of the service's problems beside its field; the rest above the form."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for key, problems in error.message_dict.items():
-            for problem in problems:
-                self.add_error(key if key in self.fields else None, problem)
 
 
 class MoveForm(forms.Form):

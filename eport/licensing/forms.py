@@ -7,17 +7,13 @@ the same names) lands beside the right input.
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from eport.accounts.selectors import licensing_agencies
+from eport.web.forms import DateInput, ServiceForm
 
 from . import lifecycle
 from .models import Licence
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 def _text(label, max_length: int = 300, **kwargs) -> forms.CharField:
@@ -45,7 +41,7 @@ def _code(label, size: int, placeholder: str, datalist: str = "") -> forms.CharF
     return _text(label, size, widget=forms.TextInput(attrs=attrs))
 
 
-class ApplyForm(forms.Form):
+class ApplyForm(ServiceForm):
     """A trader's application for an import or export licence."""
 
     agency = _text(_("Licensing agency"), 10, widget=forms.Select())
@@ -88,15 +84,6 @@ class ApplyForm(forms.Form):
         data = dict(self.cleaned_data)
         data["agency"] = data["agency"] or None
         return data
-
-    def attach(self, error: ValidationError) -> None:
-        """Put each of the service's problems beside its field; the rest above the form."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for key, problems in error.message_dict.items():
-            for problem in problems:
-                self.add_error(key if key in self.fields else None, problem)
 
 
 class MoveForm(forms.Form):

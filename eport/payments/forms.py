@@ -14,19 +14,11 @@ from django.utils.translation import gettext_lazy as _
 
 from eport.accounts.models import Bank, Company
 from eport.declarations.lifecycle import LINE
+from eport.web.forms import DateInput, ServiceForm
 
 from .rules import AMOUNT, DATE, Step
 
 MAX_REFERENCE = 35
-
-
-class DateInput(forms.DateInput):
-    """The browser's date picker; its value is always ISO (YYYY-MM-DD), whatever the locale."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 def _date_field(label, required=False) -> forms.DateField:
@@ -57,17 +49,8 @@ def _line_field(label, max_length: int) -> forms.CharField:
     )
 
 
-class PaymentsForm(forms.Form):
+class PaymentsForm(ServiceForm):
     """What every payments form shares: problems in words, each naming its field."""
-
-    def attach(self, error: ValidationError) -> None:
-        """Put each of the service's problems beside its field; the rest above the form."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for key, problems in error.message_dict.items():
-            for problem in problems:
-                self.add_error(key if key in self.fields else None, problem)
 
     def problems(self) -> list[str]:
         """Every problem as a sentence that names its field, for a message on the next page."""
