@@ -34,7 +34,7 @@ def _may_list(user) -> bool:
 
 
 def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "licensing/forbidden.html", {"message": message}, status=403)
+    return render(request, "403.html", {"message": message}, status=403)
 
 
 def _detail_url(licence: Licence) -> str:

@@ -25,7 +25,7 @@ def only_for(may_enter: Callable[[Any], bool], message: Callable[[], str]):
         @functools.wraps(view)
         def wrapped(request, *args, **kwargs):
             if not may_enter(request.user):
-                return render(request, "banks/forbidden.html", {"message": message()}, status=403)
+                return render(request, "403.html", {"message": message()}, status=403)
             return view(request, *args, **kwargs)
 
         return wrapped
