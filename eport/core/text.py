@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -32,6 +34,23 @@ def control_character_problem(value: str) -> str | None:
                 "This text contains an invisible control character (U+%(code)04X); remove it."
             ) % {"code": ord(character)}
     return None
+
+
+def checked_text(value: Any, name: str, *, max_length: int, missing: str = "") -> str:
+    """A move's free-text input, stripped; ValidationError on ``name`` when it is empty and
+    ``missing`` says what to write, longer than ``max_length``, or holds a control character."""
+    text = str(value or "").strip()
+    if not text:
+        if missing:
+            raise ValidationError({name: [missing]})
+        return text
+    if len(text) > max_length:
+        raise ValidationError(
+            {name: [_("Keep it to %(limit)s characters or fewer.") % {"limit": max_length}]}
+        )
+    if problem := control_character_problem(text):
+        raise ValidationError({name: [problem]})
+    return text
 
 
 def listed(items) -> str:

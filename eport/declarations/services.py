@@ -25,7 +25,7 @@ from eport.accounts.selectors import inspection_agency_for
 from eport.core import actors
 from eport.core.actors import Actor
 from eport.core.ledgering import record_model_change
-from eport.core.text import control_character_problem, listed
+from eport.core.text import checked_text, control_character_problem, listed
 from eport.licensing.clearance import citation_problems, write_off
 from eport.licensing.errors import LicenceError
 from eport.reference import controls
@@ -744,13 +744,11 @@ def _write_off(declaration: Declaration, items: list[GoodsItem], actor: Any) -> 
     ``write_off`` locks the licences (in pk order) and refuses to overdraw any of them; the
     refusal is the release's, and the caller's transaction changes nothing.
     """
-    citations = [c for c in validation.citations_of(items) if c.licence_number]
-    if not citations:
-        return
+    # write_off skips items citing no licence, and reads nothing when none cites one.
     try:
         write_off(
             company_id=declaration.company_id,
-            citations=citations,
+            citations=validation.citations_of(items),
             reference_prefix=declaration.number,
             actor=actor,
         )
@@ -1408,14 +1406,7 @@ NOTE_MAX_LENGTH = 5000
 
 
 def _internal_text(value: Any, name: str, missing: str, max_length: int = NOTE_MAX_LENGTH) -> str:
-    text = _required(value, name, missing)
-    if len(text) > max_length:
-        raise ValidationError(
-            {name: [_("Keep it to %(limit)s characters or fewer.") % {"limit": max_length}]}
-        )
-    if problem := control_character_problem(text):
-        raise ValidationError({name: [problem]})
-    return text
+    return checked_text(value, name, missing=missing, max_length=max_length)
 
 
 @transaction.atomic

@@ -453,14 +453,8 @@ def item_problems(data: dict, index: int) -> tuple[dict, _Problems]:
         example="10",
     )
     unit = _code(data, "unit")
-    if not codes.is_unit(unit):
-        problems.add(
-            "unit",
-            _("%(unit)s is not a unit code we accept; use UN/ECE Rec. 20, e.g. KGM, PCE, LTR.")
-            % {"unit": repr(unit)}
-            if unit
-            else _("Enter the unit (UN/ECE Rec. 20), e.g. KGM or PCE."),
-        )
+    if problem := codes.unit_problem(unit):
+        problems.add("unit", problem)
     cleaned["unit"] = unit
     net = _decimal(
         problems, data, "net_mass", LABELS["net_mass"], places=3, max_digits=16, example="12.500"

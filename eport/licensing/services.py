@@ -23,7 +23,7 @@ from eport.accounts.models import Agency
 from eport.accounts.selectors import licensing_agencies
 from eport.core.actors import Actor
 from eport.core.money import decimal_from_text, parse_amount
-from eport.core.text import control_character_problem
+from eport.core.text import checked_text, control_character_problem
 from eport.reference import codes
 from ledger.services import record
 
@@ -177,18 +177,9 @@ def _validity_problems(
 def _move_text(move_name: str, name: str, value: Any, missing: str = "") -> str:
     """A move's text input as its registry entry allows it; a ValidationError naming it if not."""
     spec = next(i for i in lifecycle.MOVES[move_name].inputs if i.name == name)
-    text = _text(value)
-    if not text:
-        if spec.required:
-            raise ValidationError({name: [missing]})
-        return text
-    if len(text) > spec.max_length:
-        raise ValidationError(
-            {name: [_("Keep it to %(limit)s characters or fewer.") % {"limit": spec.max_length}]}
-        )
-    if problem := control_character_problem(text):
-        raise ValidationError({name: [problem]})
-    return text
+    return checked_text(
+        value, name, max_length=spec.max_length, missing=missing if spec.required else ""
+    )
 
 
 # --- the application --------------------------------------------------------------------------
@@ -231,13 +222,8 @@ def apply_for_licence(
         problems["description"] = [problem]
     quantity_value = _quantity(quantity, problems)
     unit = _text(unit).upper()
-    if not codes.is_unit(unit):
-        problems["unit"] = [
-            _("%(unit)s is not a unit code we accept; use UN/ECE Rec. 20, e.g. KGM, PCE, LTR.")
-            % {"unit": repr(unit)}
-            if unit
-            else _("Enter the unit (UN/ECE Rec. 20), e.g. KGM or PCE.")
-        ]
+    if problem := codes.unit_problem(unit):
+        problems["unit"] = [problem]
     amount = parse_amount(value, "value", problems)
     currency = _text(currency).upper()
     if not codes.is_currency(currency):

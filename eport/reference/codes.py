@@ -180,6 +180,17 @@ def is_unit(code: str) -> bool:
     return code in UNITS
 
 
+def unit_problem(code: str) -> str | None:
+    """What is wrong with a quantity's unit code (a goods item's, a licence's), or None."""
+    if is_unit(code):
+        return None
+    if not code:
+        return _("Enter the unit (UN/ECE Rec. 20), e.g. KGM or PCE.")
+    return _("%(unit)s is not a unit code we accept; use UN/ECE Rec. 20, e.g. KGM, PCE, LTR.") % {
+        "unit": repr(code)
+    }
+
+
 def is_document_type(code: str) -> bool:
     """True for a document type code (UN/CEFACT 1001) accepted on declarations."""
     return code in DOCUMENT_TYPES.values
